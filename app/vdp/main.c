@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * vdp: EAL initialisation and wiring. The main lcore runs the control
+ * plane (periodic stats, l2 aging, signals); worker lcores poll.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_version.h>
+
+#include "fwd.h"
+#include "params.h"
+#include "port.h"
+#include "report.h"
+#include "vdp_sched.h"
+
+#define VDP_EXIT_USAGE 2        /* bad input: option, config, topology */
+#define VDP_EXIT_FAILURE 1      /* the environment failed us */
+#define VDP_POOL_CACHE 256
+#define VDP_MIN_MBUFS 16384
+#define VDP_TICK_US 100000      /* control loop period */
+
+static volatile sig_atomic_t vdp_quit;
+
+static void
+vdp_signal(int sig __rte_unused)
+{
+	vdp_quit = 1;
+}
+
+static void __rte_noreturn
+vdp_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vdp: error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(status);
+}
+
+static void
+vdp_default_run_dir(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0)
+		snprintf(buf, len, "/run/vdp");
+	else if (xdg != NULL && *xdg != '\0')
+		snprintf(buf, len, "%s/vdp", xdg);
+	else
+		snprintf(buf, len, "/tmp/vdp-%u", (unsigned int)geteuid());
+}
+
+/* The built-in topology: config/default.ini from the source tree, else
+ * from where it is installed. */
+static void
+vdp_load_default(struct vdp_params *p)
+{
+	static const char *const paths[] = { VDP_SOURCE_CONFIG, VDP_INSTALLED_CONFIG };
+	char err[PARAMS_ERR_LEN];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(paths); i++) {
+		if (access(paths[i], R_OK) != 0)
+			continue;
+		if (params_load_config(paths[i], p, err, sizeof(err)) < 0)
+			vdp_fail(VDP_EXIT_USAGE, "%s", err);
+		strlcpy(p->config, paths[i], sizeof(p->config));
+		printf("vdp: no topology given, using %s\n", paths[i]);
+		return;
+	}
+	vdp_fail(VDP_EXIT_USAGE, "no topology given and no default config found (%s)",
+		 VDP_SOURCE_CONFIG);
+}
+
+static struct port *
+vdp_port_by_ref(const char *ref)
+{
+	uint32_t id;
+	char *end;
+
+	id = strtoul(ref, &end, 10);
+	if (*ref != '\0' && *end == '\0')
+		return port_get(id);
+	return port_find(ref);
+}
+
+static uint32_t
+vdp_pool_size(const struct vdp_params *p, uint16_t nb_workers)
+{
+	uint32_t n = VDP_MIN_MBUFS;
+	uint16_t i;
+
+	if (p->nb_mbufs != 0)
+		return p->nb_mbufs;
+	for (i = 0; i < p->nb_ethdev; i++)
+		n += p->ethdev[i].rxq * p->ethdev[i].rx_desc +
+		     nb_workers * p->ethdev[i].tx_desc;
+	n += rte_eth_dev_count_avail() * (1024 + nb_workers * 1024);
+	return n;
+}
+
+/* Ethdevs probed by EAL (--vdev, -a) and not named in the config become
+ * ports named after their device. */
+static void
+vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq,
+		    struct rte_mempool *pool)
+{
+	struct port_ethdev_conf c;
+	uint16_t dev;
+	uint16_t i;
+
+	RTE_ETH_FOREACH_DEV(dev) {
+		char name[RTE_ETH_NAME_MAX_LEN];
+		bool named = false;
+
+		if (rte_eth_dev_get_name_by_port(dev, name) != 0)
+			continue;
+		for (i = 0; i < p->nb_ethdev; i++)
+			if (strncmp(p->ethdev[i].devargs, name, strlen(name)) == 0)
+				named = true;
+		if (named)
+			continue;
+		memset(&c, 0, sizeof(c));
+		strlcpy(c.name, name, sizeof(c.name));
+		strlcpy(c.devargs, name, sizeof(c.devargs));
+		c.rxq = 1;
+		c.rx_desc = 1024;
+		c.tx_desc = 1024;
+		if (port_ethdev_create(&c, nb_txq, pool) == NULL)
+			vdp_fail(VDP_EXIT_USAGE, "ethdev %s: %s", name, rte_strerror(rte_errno));
+	}
+}
+
+static void
+vdp_create_ports(const struct vdp_params *p, uint16_t nb_txq,
+		 struct rte_mempool *pool)
+{
+	uint16_t i;
+
+	for (i = 0; i < p->nb_vhost; i++) {
+		const struct port_vhost_conf *c = &p->vhost[i];
+
+		if (port_vhost_create(c, nb_txq, pool) != NULL)
+			continue;
+		if (rte_errno == EADDRINUSE)
+			vdp_fail(VDP_EXIT_USAGE, "socket path %s is in use by another process",
+				 c->path);
+		if (rte_errno == EEXIST)
+			vdp_fail(VDP_EXIT_USAGE, "port %s: %s already exists or is not a socket",
+				 c->name, c->path);
+		vdp_fail(VDP_EXIT_USAGE, "port %s: %s: %s", c->name, c->path,
+			 rte_strerror(rte_errno));
+	}
+	for (i = 0; i < p->nb_ethdev; i++) {
+		if (port_ethdev_create(&p->ethdev[i], nb_txq, pool) == NULL)
+			vdp_fail(VDP_EXIT_USAGE, "port %s: cannot use device '%s': %s",
+				 p->ethdev[i].name, p->ethdev[i].devargs,
+				 rte_strerror(rte_errno));
+	}
+	vdp_add_eal_ethdevs(p, nb_txq, pool);
+	if (port_count() == 0)
+		vdp_fail(VDP_EXIT_USAGE, "no ports: give --vhost, --config or an ethdev");
+}
+
+static void
+vdp_build_fwd(const struct vdp_params *p, struct fwd_conf *conf,
+	      struct rte_mempool *pool)
+{
+	uint16_t i;
+	int ret;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->engine = fwd_engine_find(p->fwd);
+	conf->nb_ports = port_count();
+	for (i = 0; i < conf->nb_ports; i++)
+		conf->ports[i] = port_get(i);
+	conf->burst = p->burst;
+	conf->txonly = p->txonly;
+	conf->pool = pool;
+	fwd_xconnect_pairs(conf);
+	for (i = 0; i < p->nb_xconnect; i++) {
+		struct port *a = vdp_port_by_ref(p->xconnect[i].a);
+		struct port *b = vdp_port_by_ref(p->xconnect[i].b);
+
+		if (a == NULL || b == NULL)
+			vdp_fail(VDP_EXIT_USAGE, "port pair %s:%s: no port '%s'",
+				 p->xconnect[i].a, p->xconnect[i].b,
+				 a == NULL ? p->xconnect[i].a : p->xconnect[i].b);
+		fwd_xconnect_add(conf, a->id, b->id);
+	}
+	if (strcmp(conf->engine->name, "l2") == 0) {
+		struct fwd_l2_params l2 = {
+			.entries = p->l2_entries,
+			.age_ms = p->l2_age_s * 1000,
+			.socket = SOCKET_ID_ANY,
+			.qsbr = sched_qsbr(),
+		};
+
+		conf->l2 = fwd_l2_create(&l2);
+		if (conf->l2 == NULL)
+			vdp_fail(VDP_EXIT_FAILURE, "cannot create the l2 table: %s",
+				 rte_strerror(rte_errno));
+	}
+	if (conf->engine->begin != NULL) {
+		ret = conf->engine->begin(conf);
+		if (ret < 0)
+			vdp_fail(VDP_EXIT_FAILURE, "fwd %s: %s", conf->engine->name,
+				 rte_strerror(-ret));
+	}
+}
+
+static struct sched_plan *
+vdp_build_plan(const struct vdp_params *p, const struct fwd_conf *conf)
+{
+	struct sched_pin pins[PARAMS_MAX_PINS];
+	struct sched_plan *plan;
+	uint16_t i;
+
+	for (i = 0; i < p->nb_pins; i++) {
+		struct port *port = port_find(p->pins[i].port);
+
+		if (port == NULL)
+			vdp_fail(VDP_EXIT_USAGE, "[lcore %u] rxq: no port '%s'",
+				 p->pins[i].lcore, p->pins[i].port);
+		if (sched_worker_index(p->pins[i].lcore) < 0)
+			vdp_fail(VDP_EXIT_USAGE, "[lcore %u]: lcore %u is not a worker lcore",
+				 p->pins[i].lcore, p->pins[i].lcore);
+		if (p->pins[i].q >= port->nb_rxq)
+			vdp_fail(VDP_EXIT_USAGE, "[lcore %u] rxq: port %s has no rx queue %u",
+				 p->pins[i].lcore, port->name, p->pins[i].q);
+		pins[i].port = port->id;
+		pins[i].q = p->pins[i].q;
+		pins[i].lcore = p->pins[i].lcore;
+	}
+	plan = sched_plan_build(conf, pins, p->nb_pins);
+	if (plan == NULL)
+		vdp_fail(VDP_EXIT_USAGE, "cannot place rx queues: %s", rte_strerror(rte_errno));
+	return plan;
+}
+
+static void
+vdp_print_topology(const struct fwd_conf *conf)
+{
+	const char *peer = NULL;
+	uint16_t i, w;
+
+	for (i = 0; i < port_count(); i++) {
+		struct port *p = port_get(i);
+
+		printf("vdp: port %u %s (%s)\n", i, p->name, p->ops->type);
+		p->ops->show(p, stdout);
+		if (peer == NULL && strcmp(p->ops->type, "vhost") == 0)
+			peer = p->name;
+	}
+	printf("vdp: forwarding mode %s, burst %u\n", conf->engine->name, conf->burst);
+	if (strcmp(conf->engine->name, "io") == 0)
+		for (i = 0; i < conf->nb_ports; i++)
+			if (conf->xconnect[i] != FWD_NO_PORT)
+				printf("vdp:   %s -> %s\n", conf->ports[i]->name,
+				       conf->ports[conf->xconnect[i]]->name);
+	for (w = 0; w < sched_nb_workers(); w++) {
+		const struct sched_plan *plan = sched_plan_current();
+
+		printf("vdp: lcore %u polls", sched_worker_lcore(w));
+		for (i = 0; i < plan->nb_rxq[w]; i++)
+			printf(" %s:%u", plan->rxq[w][i].port->name, plan->rxq[w][i].q);
+		printf("\n");
+	}
+	if (peer != NULL)
+		printf("vdp: attach a peer to a vhost-user server socket, for example:\n"
+		       "  dpdk-testpmd --no-pci --no-huge -m 512 --single-file-segments "
+		       "--file-prefix=peer0 \\\n    --vdev 'net_virtio_user0,path=<socket>' "
+		       "-- -i\n");
+	fflush(stdout);
+}
+
+static void
+vdp_control_loop(const struct vdp_params *p, const struct fwd_conf *conf,
+		 struct rte_mempool *pool)
+{
+	struct report_prev prev = { 0 };
+	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
+	uint64_t next_stats = start + p->stats_period * hz;
+	uint64_t next_age = start + hz;
+
+	report_prime(&prev);
+	while (!vdp_quit) {
+		uint64_t now;
+
+		rte_delay_us_sleep(VDP_TICK_US);
+		now = rte_rdtsc();
+		if (p->stats_period != 0 && now >= next_stats) {
+			report_stats(stdout, &prev, pool);
+			next_stats += p->stats_period * hz;
+		}
+		if (conf->l2 != NULL && now >= next_age) {
+			fwd_l2_age(conf->l2, now);
+			next_age = now + hz;
+		}
+		if (p->duration != 0 && now - start >= p->duration * hz)
+			break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[PARAMS_ERR_LEN], run_dir[PATH_MAX];
+	struct vdp_params params;
+	struct fwd_conf conf;
+	struct rte_mempool *pool;
+	int ret;
+
+	vdp_default_run_dir(run_dir, sizeof(run_dir));
+	params_defaults(&params, run_dir);
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		vdp_fail(VDP_EXIT_USAGE, "EAL initialisation failed: %s (check the EAL options)",
+			 rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)"vdp";
+	if (params_parse(argc, argv, &params, err, sizeof(err)) < 0)
+		vdp_fail(VDP_EXIT_USAGE, "%s", err);
+	if (params.help) {
+		params_usage("vdp");
+		rte_eal_cleanup();
+		return 0;
+	}
+	if (params.version) {
+		printf("vdp %s (DPDK %s)\n", VDP_VERSION, rte_version());
+		rte_eal_cleanup();
+		return 0;
+	}
+	if (!params_has_topology(&params) && rte_eth_dev_count_avail() == 0) {
+		if (mkdir(params.run_dir, 0755) != 0 && errno != EEXIST)
+			vdp_fail(VDP_EXIT_FAILURE, "cannot create run directory %s: %s",
+				 params.run_dir, strerror(errno));
+		vdp_load_default(&params);
+	}
+	ret = sched_init();
+	if (ret == -ENODEV)
+		vdp_fail(VDP_EXIT_USAGE, "too few lcores: vdp needs a main lcore and at least "
+			 "one worker lcore (for example -l 0-1 or --lcores '0@0,1@1')");
+	if (ret < 0)
+		vdp_fail(VDP_EXIT_USAGE, "cannot set up worker lcores: %s", strerror(-ret));
+	port_set_quiesce(sched_synchronize);
+
+	pool = rte_pktmbuf_pool_create("vdp_mbufs", vdp_pool_size(&params, sched_nb_workers()),
+				       VDP_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       rte_socket_id());
+	if (pool == NULL)
+		vdp_fail(VDP_EXIT_FAILURE, "cannot create the mbuf pool: %s "
+			 "(give EAL more memory with -m, or fewer --mbufs)",
+			 rte_strerror(rte_errno));
+
+	vdp_create_ports(&params, sched_nb_workers(), pool);
+	vdp_build_fwd(&params, &conf, pool);
+	sched_plan_publish(vdp_build_plan(&params, &conf));
+	report_telemetry_init(pool);
+
+	signal(SIGINT, vdp_signal);
+	signal(SIGTERM, vdp_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = port_start_all();
+	if (ret < 0) {
+		port_destroy_all();
+		vdp_fail(VDP_EXIT_FAILURE, "cannot start ports: %s", rte_strerror(-ret));
+	}
+	vdp_print_topology(&conf);
+	ret = sched_start();
+	if (ret < 0) {
+		port_destroy_all();
+		vdp_fail(VDP_EXIT_FAILURE, "cannot launch workers: %s", rte_strerror(-ret));
+	}
+	printf("vdp: forwarding started; press Ctrl-C (SIGINT) or send SIGTERM to stop\n");
+	fflush(stdout);
+
+	vdp_control_loop(&params, &conf, pool);
+
+	sched_stop();
+	printf("vdp: stopping\n");
+	report_summary(stdout, pool);
+	port_destroy_all();
+	if (conf.engine->end != NULL)
+		conf.engine->end(&conf);
+	fwd_l2_free(conf.l2);
+	rte_free((void *)sched_plan_current());
+	rte_eal_cleanup();
+	printf("vdp: exited cleanly\n");
+	return 0;
+}

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_string_fns.h>
+
+#include "params.h"
+#include "params_util.h"
+
+enum {
+	OPT_CONFIG = 256,
+	OPT_VHOST,
+	OPT_PORT_PAIR,
+	OPT_FWD,
+	OPT_BURST,
+	OPT_TXPKTS,
+	OPT_TX_FLOWS,
+	OPT_STATS_PERIOD,
+	OPT_RUN_DIR,
+	OPT_MBUFS,
+	OPT_L2_AGE,
+	OPT_DURATION,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option params_opts[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "vhost", required_argument, NULL, OPT_VHOST },
+	{ "port-pair", required_argument, NULL, OPT_PORT_PAIR },
+	{ "fwd", required_argument, NULL, OPT_FWD },
+	{ "burst", required_argument, NULL, OPT_BURST },
+	{ "txpkts", required_argument, NULL, OPT_TXPKTS },
+	{ "tx-flows", required_argument, NULL, OPT_TX_FLOWS },
+	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
+	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "l2-age", required_argument, NULL, OPT_L2_AGE },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+params_usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [vdp options]\n"
+	       "\n"
+	       "Topology (without any, config/default.ini is loaded):\n"
+	       "  --config FILE          INI topology: [port NAME], [fwd], [lcore N]\n"
+	       "  --vhost PATH[,client][,queues=N][,name=NAME]\n"
+	       "                         a vhost-user port (server unless client); repeatable\n"
+	       "  (ethdevs given to EAL with --vdev or -a become ports too, named by device)\n"
+	       "Forwarding:\n"
+	       "  --fwd MODE             io | l2 | macswap | rxonly | txonly (default io)\n"
+	       "  --port-pair A:B        io cross-connect of ports A and B (name or id); repeatable\n"
+	       "  --burst N              rx burst size, 1..%d (default %d)\n"
+	       "  --txpkts LEN           txonly frame length, 60..%d (default 64)\n"
+	       "  --tx-flows N           txonly UDP flows, 1..65535 (default 1)\n"
+	       "  --l2-age S             l2 MAC aging time in seconds (default 300)\n"
+	       "Running:\n"
+	       "  --stats-period S       print stats every S seconds (default 0: off)\n"
+	       "  --duration S           exit cleanly after S seconds (default 0: until SIGINT)\n"
+	       "  --run-dir DIR          directory for relative socket paths in configs\n"
+	       "  --mbufs N              mbufs in the packet pool (default: sized from ports)\n"
+	       "  --help, --version\n",
+	       prog, FWD_BURST_MAX, VDP_DEFAULT_BURST, FWD_TXONLY_MAX_LEN);
+}
+
+void
+params_defaults(struct vdp_params *p, const char *run_dir)
+{
+	memset(p, 0, sizeof(*p));
+	strlcpy(p->run_dir, run_dir, sizeof(p->run_dir));
+	strlcpy(p->fwd, "io", sizeof(p->fwd));
+	p->burst = VDP_DEFAULT_BURST;
+	p->txonly.pkt_len = 64;
+	p->txonly.flows = 1;
+	p->txonly.burst = VDP_DEFAULT_BURST;
+	p->l2_age_s = 300;
+	p->l2_entries = 4096;
+}
+
+bool
+params_has_topology(const struct vdp_params *p)
+{
+	return p->config[0] != '\0' || p->nb_vhost != 0 || p->nb_ethdev != 0;
+}
+
+int
+params_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int
+params_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int
+params_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= PORT_NAME_LEN)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
+		   char *err, size_t errlen)
+{
+	char buf[512], *tok, *save = NULL;
+	uint32_t v;
+
+	memset(c, 0, sizeof(*c));
+	c->queues = 1;
+	snprintf(c->name, sizeof(c->name), "vhost%u", index);
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		return params_err(err, errlen, "--vhost: argument too long");
+	tok = strtok_r(buf, ",", &save);
+	if (tok == NULL || arg[0] == ',')
+		return params_err(err, errlen, "--vhost: missing socket path in '%s'", arg);
+	if (strlcpy(c->path, tok, sizeof(c->path)) >= sizeof(c->path))
+		return params_err(err, errlen, "--vhost: socket path longer than %zu bytes: '%s'",
+				  sizeof(c->path) - 1, tok);
+	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
+		if (strcmp(tok, "client") == 0) {
+			c->client = true;
+		} else if (strcmp(tok, "server") == 0) {
+			c->client = false;
+		} else if (strncmp(tok, "queues=", 7) == 0) {
+			if (params_u32(tok + 7, 1, PORT_MAX_QUEUES, &v) < 0)
+				return params_err(err, errlen,
+						  "--vhost: bad queues '%s' (1..%d)",
+						  tok + 7, PORT_MAX_QUEUES);
+			c->queues = v;
+		} else if (strncmp(tok, "name=", 5) == 0) {
+			if (!params_name_ok(tok + 5))
+				return params_err(err, errlen, "--vhost: bad port name '%s'",
+						  tok + 5);
+			strlcpy(c->name, tok + 5, sizeof(c->name));
+		} else {
+			return params_err(err, errlen, "--vhost: unknown key '%s'", tok);
+		}
+	}
+	return 0;
+}
+
+int
+params_parse_pair(const char *arg, struct params_xconnect *x, char *err,
+		  size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+	size_t la;
+
+	if (colon == NULL || colon == arg || colon[1] == '\0' ||
+	    strchr(colon + 1, ':') != NULL)
+		return params_err(err, errlen, "bad port pair '%s' (expected A:B)", arg);
+	la = colon - arg;
+	if (la >= sizeof(x->a) || strlen(colon + 1) >= sizeof(x->b))
+		return params_err(err, errlen, "bad port pair '%s': name too long", arg);
+	memcpy(x->a, arg, la);
+	x->a[la] = '\0';
+	strlcpy(x->b, colon + 1, sizeof(x->b));
+	return 0;
+}
+
+int
+params_add_vhost(struct vdp_params *p, const struct port_vhost_conf *c,
+		 char *err, size_t errlen)
+{
+	uint16_t i;
+
+	if (p->nb_vhost >= VDP_MAX_PORTS)
+		return params_err(err, errlen, "too many vhost ports (max %d)", VDP_MAX_PORTS);
+	for (i = 0; i < p->nb_vhost; i++) {
+		if (strcmp(p->vhost[i].name, c->name) == 0)
+			return params_err(err, errlen, "duplicate port name '%s'", c->name);
+		if (strcmp(p->vhost[i].path, c->path) == 0)
+			return params_err(err, errlen, "duplicate socket path '%s'", c->path);
+	}
+	for (i = 0; i < p->nb_ethdev; i++)
+		if (strcmp(p->ethdev[i].name, c->name) == 0)
+			return params_err(err, errlen, "duplicate port name '%s'", c->name);
+	p->vhost[p->nb_vhost++] = *c;
+	return 0;
+}
+
+/* Options that take a number: range, destination and name. */
+static int
+params_number(int opt, const char *arg, struct vdp_params *p, char *err,
+	      size_t errlen)
+{
+	uint32_t v;
+
+	switch (opt) {
+	case OPT_BURST:
+		if (params_u32(arg, 1, FWD_BURST_MAX, &v) < 0)
+			return params_err(err, errlen, "--burst: bad value '%s' (1..%d)",
+					  arg, FWD_BURST_MAX);
+		p->burst = v;
+		p->txonly.burst = v;
+		return 0;
+	case OPT_TXPKTS:
+		if (params_u32(arg, 60, FWD_TXONLY_MAX_LEN, &v) < 0)
+			return params_err(err, errlen, "--txpkts: bad value '%s' (60..%d)",
+					  arg, FWD_TXONLY_MAX_LEN);
+		p->txonly.pkt_len = v;
+		return 0;
+	case OPT_TX_FLOWS:
+		if (params_u32(arg, 1, 65535, &v) < 0)
+			return params_err(err, errlen, "--tx-flows: bad value '%s' (1..65535)", arg);
+		p->txonly.flows = v;
+		return 0;
+	case OPT_STATS_PERIOD:
+		if (params_u32(arg, 0, 86400, &v) < 0)
+			return params_err(err, errlen, "--stats-period: bad value '%s' (0..86400)", arg);
+		p->stats_period = v;
+		return 0;
+	case OPT_MBUFS:
+		if (params_u32(arg, 1024, 16 * 1024 * 1024, &v) < 0)
+			return params_err(err, errlen, "--mbufs: bad value '%s' (1024..16777216)", arg);
+		p->nb_mbufs = v;
+		return 0;
+	case OPT_L2_AGE:
+		if (params_u32(arg, 1, 86400, &v) < 0)
+			return params_err(err, errlen, "--l2-age: bad value '%s' (1..86400)", arg);
+		p->l2_age_s = v;
+		return 0;
+	case OPT_DURATION:
+		if (params_u32(arg, 0, UINT32_MAX, &v) < 0)
+			return params_err(err, errlen, "--duration: bad value '%s'", arg);
+		p->duration = v;
+		return 0;
+	}
+	return params_err(err, errlen, "internal: option %d", opt);
+}
+
+static int
+params_one(int opt, const char *arg, struct vdp_params *p, char *err,
+	   size_t errlen)
+{
+	struct port_vhost_conf vc;
+	int ret;
+
+	switch (opt) {
+	case OPT_CONFIG:
+		if (strlcpy(p->config, arg, sizeof(p->config)) >= sizeof(p->config))
+			return params_err(err, errlen, "--config: path too long");
+		return params_load_config(arg, p, err, errlen);
+	case OPT_VHOST:
+		ret = params_parse_vhost(arg, p->nb_vhost, &vc, err, errlen);
+		return ret < 0 ? ret : params_add_vhost(p, &vc, err, errlen);
+	case OPT_PORT_PAIR:
+		if (p->nb_xconnect >= PARAMS_MAX_XCONNECT)
+			return params_err(err, errlen, "too many port pairs");
+		ret = params_parse_pair(arg, &p->xconnect[p->nb_xconnect], err, errlen);
+		if (ret == 0)
+			p->nb_xconnect++;
+		return ret;
+	case OPT_FWD:
+		if (fwd_engine_find(arg) == NULL)
+			return params_err(err, errlen,
+					  "--fwd: unknown mode '%s' (io, l2, macswap, rxonly, txonly)",
+					  arg);
+		strlcpy(p->fwd, arg, sizeof(p->fwd));
+		return 0;
+	case OPT_RUN_DIR:
+		if (strlcpy(p->run_dir, arg, sizeof(p->run_dir)) >= sizeof(p->run_dir))
+			return params_err(err, errlen, "--run-dir: path too long");
+		return 0;
+	case OPT_HELP:
+		p->help = true;
+		return 0;
+	case OPT_VERSION:
+		p->version = true;
+		return 0;
+	}
+	return params_number(opt, arg, p, err, errlen);
+}
+
+int
+params_parse(int argc, char **argv, struct vdp_params *p, char *err,
+	     size_t errlen)
+{
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", params_opts, NULL)) != -1) {
+		if (opt == 'h')
+			opt = OPT_HELP;
+		if (opt == '?')
+			return params_err(err, errlen, "unknown option '%s' (see --help)",
+					  argv[optind - 1]);
+		if (opt == ':')
+			return params_err(err, errlen, "option '%s' needs a value",
+					  argv[optind - 1]);
+		ret = params_one(opt, optarg, p, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	if (optind < argc)
+		return params_err(err, errlen, "unexpected argument '%s' (see --help)",
+				  argv[optind]);
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_PARAMS_H
+#define VDP_PARAMS_H
+
+/**
+ * @file
+ * vdp's own options (after EAL's "--") and its INI config file. Both fill
+ * one struct vdp_params; neither needs EAL, so both are unit-tested alone.
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwd.h"
+#include "port.h"
+#include "vdp_sched.h"
+
+#define PARAMS_ERR_LEN 256          /**< Room for one error line. */
+#define PARAMS_MAX_XCONNECT VDP_MAX_PORTS /**< Explicit cross-connect entries. */
+#define PARAMS_MAX_PINS 64          /**< Explicit rx queue placements. */
+
+/** A cross-connect between two ports named by the user (name or id). */
+struct params_xconnect {
+	char a[PORT_NAME_LEN];   /**< First port. */
+	char b[PORT_NAME_LEN];   /**< Second port. */
+};
+
+/** An rx queue placement from an [lcore N] section, by port name. */
+struct params_pin {
+	char port[PORT_NAME_LEN]; /**< Port name. */
+	uint16_t q;               /**< Rx queue. */
+	unsigned int lcore;       /**< EAL lcore id. */
+};
+
+/** Everything vdp was asked to do. */
+struct vdp_params {
+	char config[PATH_MAX];          /**< --config file, or "" . */
+	char run_dir[PATH_MAX];         /**< Directory for relative socket paths in configs. */
+	struct port_vhost_conf vhost[VDP_MAX_PORTS];   /**< vhost-user ports, in order. */
+	uint16_t nb_vhost;              /**< Entries in vhost[]. */
+	struct port_ethdev_conf ethdev[VDP_MAX_PORTS]; /**< Ethdev ports from the config. */
+	uint16_t nb_ethdev;             /**< Entries in ethdev[]. */
+	struct params_xconnect xconnect[PARAMS_MAX_XCONNECT]; /**< Explicit io map. */
+	uint16_t nb_xconnect;           /**< Entries in xconnect[]. */
+	struct params_pin pins[PARAMS_MAX_PINS]; /**< Explicit rx queue placements. */
+	uint16_t nb_pins;               /**< Entries in pins[]. */
+	char fwd[32];                   /**< Forwarding engine name. */
+	uint16_t burst;                 /**< Rx burst size. */
+	struct fwd_txonly_conf txonly;  /**< Generator parameters. */
+	uint32_t l2_age_s;              /**< l2 MAC aging time in seconds. */
+	uint32_t l2_entries;            /**< l2 MAC table capacity. */
+	unsigned int stats_period;      /**< Seconds between stats prints; 0: never. */
+	uint32_t nb_mbufs;              /**< Mbufs in the pool; 0: computed. */
+	unsigned int duration;          /**< Exit after this many seconds; 0: run until signalled. */
+	bool help;                      /**< --help was given. */
+	bool version;                   /**< --version was given. */
+};
+
+/** Fill @p p with the defaults (io, burst 32, txonly 64 B, 1 flow...). */
+void params_defaults(struct vdp_params *p, const char *run_dir);
+
+/**
+ * Parse vdp's options: @p argv[0] is the program name, as getopt wants.
+ * --config is loaded in place, so options after it override the file.
+ * Returns 0, or -EINVAL with one line (no newline) in @p err.
+ */
+int params_parse(int argc, char **argv, struct vdp_params *p, char *err,
+		 size_t errlen);
+
+/**
+ * Load an INI config into @p p (sections [port NAME], [fwd], [lcore N]).
+ * Relative socket paths are taken under p->run_dir. Returns 0, or
+ * a negative errno with one line in @p err.
+ */
+int params_load_config(const char *file, struct vdp_params *p, char *err,
+		       size_t errlen);
+
+/** True when @p p names any port (so the built-in default is not used). */
+bool params_has_topology(const struct vdp_params *p);
+
+/**
+ * Parse "PATH[,client][,queues=N][,name=NAME]" into @p c. @p index names
+ * the port "vhostN" when no name is given. Returns 0 or -EINVAL with @p err.
+ */
+int params_parse_vhost(const char *arg, uint16_t index,
+		       struct port_vhost_conf *c, char *err, size_t errlen);
+
+/** Print the option summary to stdout. */
+void params_usage(const char *prog);
+
+#endif /* VDP_PARAMS_H */

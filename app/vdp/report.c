@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_telemetry.h>
+
+#include "report.h"
+
+/* The pool whose in-use count telemetry reports; set once at init. */
+static struct rte_mempool *report_pool;
+
+static void
+report_drops(FILE *f, const char *dir, const struct stats_queue *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < STATS_DROP_MAX; i++)
+		if (s->drops[i] != 0)
+			fprintf(f, "  %s-drop %s: %" PRIu64 "\n", dir,
+				stats_drop_name(i), s->drops[i]);
+}
+
+static void
+report_lcores(FILE *f, struct report_prev *prev)
+{
+	struct stats_lcore now, d;
+	uint16_t w;
+
+	for (w = 0; w < sched_nb_workers(); w++) {
+		uint64_t total;
+
+		stats_lcore_read(sched_worker_stats(w), &now);
+		d = now;
+		if (prev != NULL) {
+			d.busy_cycles -= prev->lcore[w].busy_cycles;
+			d.idle_cycles -= prev->lcore[w].idle_cycles;
+			d.pkts -= prev->lcore[w].pkts;
+			prev->lcore[w] = now;
+		}
+		total = d.busy_cycles + d.idle_cycles;
+		fprintf(f, "  lcore %u: busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts\n",
+			sched_worker_lcore(w),
+			total ? 100.0 * d.busy_cycles / total : 0.0,
+			d.pkts ? (double)d.busy_cycles / d.pkts : 0.0, d.pkts);
+	}
+}
+
+void
+report_prime(struct report_prev *prev)
+{
+	struct stats_queue rx, tx;
+	uint16_t i, w;
+
+	for (i = 0; i < port_count(); i++) {
+		port_stats_get(port_get(i), &rx, &tx);
+		prev->rx_pkts[i] = rx.pkts;
+		prev->tx_pkts[i] = tx.pkts;
+		prev->rx_bytes[i] = rx.bytes;
+		prev->tx_bytes[i] = tx.bytes;
+	}
+	for (w = 0; w < sched_nb_workers(); w++)
+		stats_lcore_read(sched_worker_stats(w), &prev->lcore[w]);
+	prev->tsc = rte_rdtsc();
+}
+
+void
+report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool)
+{
+	uint64_t now = rte_rdtsc();
+	double secs = prev->tsc ? (double)(now - prev->tsc) / rte_get_tsc_hz() : 0;
+	struct stats_queue rx, tx;
+	uint16_t i;
+
+	for (i = 0; i < port_count(); i++) {
+		struct port *p = port_get(i);
+		double rx_pps = 0, tx_pps = 0, rx_bps = 0, tx_bps = 0;
+
+		port_stats_get(p, &rx, &tx);
+		if (secs > 0) {
+			rx_pps = (rx.pkts - prev->rx_pkts[i]) / secs;
+			tx_pps = (tx.pkts - prev->tx_pkts[i]) / secs;
+			rx_bps = (rx.bytes - prev->rx_bytes[i]) * 8 / secs;
+			tx_bps = (tx.bytes - prev->tx_bytes[i]) * 8 / secs;
+		}
+		prev->rx_pkts[i] = rx.pkts;
+		prev->tx_pkts[i] = tx.pkts;
+		prev->rx_bytes[i] = rx.bytes;
+		prev->tx_bytes[i] = tx.bytes;
+		fprintf(f, "\n  ######## port %u (%s, %s, link %s) ########\n", i, p->name,
+			p->ops->type, port_is_up(p) ? "up" : "down");
+		fprintf(f, "  RX-packets: %-14" PRIu64 " RX-bytes: %-16" PRIu64
+			" RX-dropped: %" PRIu64 "\n", rx.pkts, rx.bytes, stats_queue_drops(&rx));
+		fprintf(f, "  TX-packets: %-14" PRIu64 " TX-bytes: %-16" PRIu64
+			" TX-dropped: %" PRIu64 "\n", tx.pkts, tx.bytes, stats_queue_drops(&tx));
+		fprintf(f, "  Rx-pps: %-14.0f Rx-bps: %.0f\n", rx_pps, rx_bps);
+		fprintf(f, "  Tx-pps: %-14.0f Tx-bps: %.0f\n", tx_pps, tx_bps);
+		report_drops(f, "rx", &rx);
+		report_drops(f, "tx", &tx);
+	}
+	prev->tsc = now;
+	fprintf(f, "\n");
+	report_lcores(f, prev);
+	fprintf(f, "  mbufs in use: %u of %u\n", rte_mempool_in_use_count(pool), pool->size);
+	fflush(f);
+}
+
+void
+report_summary(FILE *f, struct rte_mempool *pool)
+{
+	struct stats_queue rx, tx, s;
+	uint16_t i, q;
+
+	fprintf(f, "\n  ======== vdp summary ========\n");
+	for (i = 0; i < port_count(); i++) {
+		struct port *p = port_get(i);
+
+		port_stats_get(p, &rx, &tx);
+		fprintf(f, "  port %u (%s, %s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %"
+			PRIu64 " pkts %" PRIu64 " bytes, dropped %" PRIu64 "\n", i, p->name,
+			p->ops->type, rx.pkts, rx.bytes, tx.pkts, tx.bytes,
+			stats_queue_drops(&rx) + stats_queue_drops(&tx));
+		for (q = 0; q < p->nb_rxq && p->nb_rxq > 1; q++) {
+			port_stats_queue(p, true, q, &s);
+			fprintf(f, "    rxq %u: %" PRIu64 " pkts %" PRIu64 " bytes\n",
+				q, s.pkts, s.bytes);
+		}
+		report_drops(f, "rx", &rx);
+		report_drops(f, "tx", &tx);
+	}
+	report_lcores(f, NULL);
+	fprintf(f, "  mbufs in use: %u of %u\n", rte_mempool_in_use_count(pool), pool->size);
+	fflush(f);
+}
+
+static void
+report_tel_queue(struct rte_tel_data *d, const char *dir, const struct stats_queue *s)
+{
+	char key[64];
+	unsigned int i;
+
+	snprintf(key, sizeof(key), "%s_packets", dir);
+	rte_tel_data_add_dict_u64(d, key, s->pkts);
+	snprintf(key, sizeof(key), "%s_bytes", dir);
+	rte_tel_data_add_dict_u64(d, key, s->bytes);
+	snprintf(key, sizeof(key), "%s_dropped", dir);
+	rte_tel_data_add_dict_u64(d, key, stats_queue_drops(s));
+	for (i = 0; i < STATS_DROP_MAX; i++) {
+		if (s->drops[i] == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s_drop_%s", dir, stats_drop_name(i));
+		rte_tel_data_add_dict_u64(d, key, s->drops[i]);
+	}
+}
+
+static void
+report_tel_port(struct rte_tel_data *d, const struct port *p)
+{
+	struct stats_queue rx, tx;
+
+	port_stats_get(p, &rx, &tx);
+	rte_tel_data_add_dict_string(d, "name", p->name);
+	rte_tel_data_add_dict_string(d, "type", p->ops->type);
+	rte_tel_data_add_dict_int(d, "id", p->id);
+	rte_tel_data_add_dict_int(d, "link_up", port_is_up(p));
+	rte_tel_data_add_dict_int(d, "rx_queues", p->nb_rxq);
+	report_tel_queue(d, "rx", &rx);
+	report_tel_queue(d, "tx", &tx);
+}
+
+static int
+report_tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
+		 struct rte_tel_data *d)
+{
+	uint16_t i;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < port_count(); i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		report_tel_port(c, port_get(i));
+		rte_tel_data_add_dict_container(d, port_get(i)->name, c, 0);
+	}
+	return 0;
+}
+
+static int
+report_tel_one_port(const char *cmd __rte_unused, const char *params,
+		    struct rte_tel_data *d)
+{
+	struct port *p = NULL;
+	char *end;
+	unsigned long id;
+
+	if (params == NULL || *params == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end == '\0')
+		p = port_get(id);
+	if (p == NULL)
+		p = port_find(params);
+	if (p == NULL)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	report_tel_port(d, p);
+	return 0;
+}
+
+static int
+report_tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
+		  struct rte_tel_data *d)
+{
+	struct stats_lcore s;
+	char key[32];
+	uint16_t w;
+
+	rte_tel_data_start_dict(d);
+	for (w = 0; w < sched_nb_workers(); w++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		stats_lcore_read(sched_worker_stats(w), &s);
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
+		rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
+		rte_tel_data_add_dict_u64(c, "iterations", s.iterations);
+		rte_tel_data_add_dict_u64(c, "packets", s.pkts);
+		snprintf(key, sizeof(key), "lcore%u", sched_worker_lcore(w));
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	return 0;
+}
+
+static int
+report_tel_mempool(const char *cmd __rte_unused, const char *params __rte_unused,
+		   struct rte_tel_data *d)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", report_pool->name);
+	rte_tel_data_add_dict_u64(d, "size", report_pool->size);
+	rte_tel_data_add_dict_u64(d, "in_use", rte_mempool_in_use_count(report_pool));
+	return 0;
+}
+
+int
+report_telemetry_init(struct rte_mempool *pool)
+{
+	report_pool = pool;
+	if (rte_telemetry_register_cmd("/vdp/ports", report_tel_ports,
+				       "Counters of every port. No parameters") != 0 ||
+	    rte_telemetry_register_cmd("/vdp/port", report_tel_one_port,
+				       "Counters of one port. Parameter: port id or name") != 0 ||
+	    rte_telemetry_register_cmd("/vdp/lcores", report_tel_lcores,
+				       "Worker lcore cycles and packets. No parameters") != 0 ||
+	    rte_telemetry_register_cmd("/vdp/mempool", report_tel_mempool,
+				       "Packet pool size and mbufs in use. No parameters") != 0)
+		return -EINVAL;
+	return 0;
+}

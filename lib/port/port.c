@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "port.h"
+
+/* The table is written only by the control lcore, before workers start. */
+static struct port *port_table[VDP_MAX_PORTS];
+static uint16_t port_nb;
+static void (*port_quiesce_fn)(void);
+
+void
+port_set_quiesce(void (*fn)(void))
+{
+	port_quiesce_fn = fn;
+}
+
+void
+port_quiesce(void)
+{
+	if (port_quiesce_fn != NULL)
+		port_quiesce_fn();
+}
+
+uint16_t
+port_count(void)
+{
+	return port_nb;
+}
+
+struct port *
+port_get(uint16_t id)
+{
+	return id < port_nb ? port_table[id] : NULL;
+}
+
+struct port *
+port_find(const char *name)
+{
+	uint16_t i;
+
+	for (i = 0; i < port_nb; i++)
+		if (strcmp(port_table[i]->name, name) == 0)
+			return port_table[i];
+	return NULL;
+}
+
+int
+port_register(struct port *p)
+{
+	if (port_find(p->name) != NULL)
+		return -EEXIST;
+	if (port_nb >= VDP_MAX_PORTS)
+		return -ENOSPC;
+	p->id = port_nb;
+	port_table[port_nb++] = p;
+	return 0;
+}
+
+int
+port_start_all(void)
+{
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < port_nb; i++) {
+		ret = port_table[i]->ops->start(port_table[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+void
+port_destroy_all(void)
+{
+	while (port_nb > 0) {
+		struct port *p = port_table[--port_nb];
+
+		port_table[port_nb] = NULL;
+		p->ops->stop(p);
+		p->ops->destroy(p);
+	}
+}
+
+void
+port_stats_queue(const struct port *p, bool rx, uint16_t q,
+		 struct stats_queue *out)
+{
+	struct stats_queue live;
+
+	if (rx) {
+		stats_queue_read(&p->rxq[q], &live);
+		stats_queue_sub(out, &live, &p->rxq_base[q]);
+	} else {
+		stats_queue_read(&p->txq[q], &live);
+		stats_queue_sub(out, &live, &p->txq_base[q]);
+	}
+}
+
+void
+port_stats_get(const struct port *p, struct stats_queue *rx,
+	       struct stats_queue *tx)
+{
+	struct stats_queue one;
+	uint16_t q;
+
+	if (rx != NULL) {
+		memset(rx, 0, sizeof(*rx));
+		for (q = 0; q < PORT_MAX_QUEUES; q++) {
+			port_stats_queue(p, true, q, &one);
+			stats_queue_acc(rx, &one);
+		}
+	}
+	if (tx != NULL) {
+		memset(tx, 0, sizeof(*tx));
+		for (q = 0; q < PORT_MAX_QUEUES; q++) {
+			port_stats_queue(p, false, q, &one);
+			stats_queue_acc(tx, &one);
+		}
+	}
+}
+
+void
+port_stats_clear(struct port *p)
+{
+	uint16_t q;
+
+	for (q = 0; q < PORT_MAX_QUEUES; q++) {
+		stats_queue_read(&p->rxq[q], &p->rxq_base[q]);
+		stats_queue_read(&p->txq[q], &p->txq_base[q]);
+	}
+}

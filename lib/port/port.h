@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_PORT_H
+#define VDP_PORT_H
+
+/**
+ * @file
+ * A port is anything vdp polls and transmits on: a vhost-user socket or a
+ * DPDK ethdev. Workers only see struct port and its ops table.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "stats.h"
+
+#ifndef VDP_MAX_PORTS
+#define VDP_MAX_PORTS 32 /**< Ports in one vdp process (meson option max_ports). */
+#endif
+#define PORT_MAX_QUEUES 16   /**< Rx or tx queues per port. */
+#define PORT_NAME_LEN 32     /**< Port name buffer, with the NUL. */
+
+struct port;
+
+/**
+ * Operations of one port type. Unless stated otherwise a callback runs on
+ * the control lcore and may block.
+ */
+struct port_ops {
+	/** Type name shown to users: "vhost", "ethdev". */
+	const char *type;
+	/**
+	 * Start the port: open its socket or start the device. Returns 0 or a
+	 * negative errno, and logs why it failed.
+	 */
+	int (*start)(struct port *p);
+	/**
+	 * Stop the port. After it returns no worker touches the device, and
+	 * rx_burst/tx_burst return 0 until the next start.
+	 */
+	void (*stop)(struct port *p);
+	/** Release what create allocated; the port must be stopped. */
+	void (*destroy)(struct port *p);
+	/**
+	 * Receive up to @p n packets from rx queue @p q. Runs on the one worker
+	 * that owns (p, q); never blocks. The caller owns the returned mbufs.
+	 * Returns 0 while the port is down.
+	 */
+	uint16_t (*rx_burst)(struct port *p, uint16_t q, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/**
+	 * Transmit up to @p n packets on tx queue @p q. Runs on a worker; never
+	 * blocks. Returns how many the port took (it then owns them); the
+	 * caller still owns pkts[ret..n-1].
+	 */
+	uint16_t (*tx_burst)(struct port *p, uint16_t q, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/** True when the link is up (a vhost peer is attached and running). */
+	bool (*is_up)(const struct port *p);
+	/** Print type-specific detail (socket, state, features) to @p f. */
+	int (*show)(const struct port *p, FILE *f);
+};
+
+/** One port. Created by port_vhost_create() or port_ethdev_create(). */
+struct port {
+	char name[PORT_NAME_LEN];        /**< Unique user-visible name. */
+	uint16_t id;                     /**< Index in the port table. */
+	const struct port_ops *ops;      /**< Type operations. */
+	uint16_t nb_rxq;                 /**< Rx queues polled. */
+	uint16_t nb_txq;                 /**< Tx queues available. */
+	int socket;                      /**< NUMA socket of the device. */
+	enum stats_drop tx_full_drop;    /**< Reason counted when tx_burst takes fewer. */
+	struct rte_mempool *pool;        /**< Mbufs for packets received here. */
+	struct stats_queue rxq[PORT_MAX_QUEUES]; /**< Live rx counters per queue. */
+	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
+	struct stats_queue rxq_base[PORT_MAX_QUEUES]; /**< Rx snapshot at last clear. */
+	struct stats_queue txq_base[PORT_MAX_QUEUES]; /**< Tx snapshot at last clear. */
+	void *priv;                      /**< Type-private state. */
+};
+
+/** Parameters of a vhost-user port. */
+struct port_vhost_conf {
+	char name[PORT_NAME_LEN];  /**< Port name. */
+	char path[108];            /**< Unix socket path (sun_path limit). */
+	bool client;               /**< Connect to the peer (and reconnect) instead of listening. */
+	uint16_t queues;           /**< Queue pairs polled (1..PORT_MAX_QUEUES). */
+};
+
+/** Parameters of an ethdev port. */
+struct port_ethdev_conf {
+	char name[PORT_NAME_LEN];  /**< Port name. */
+	char devargs[256];         /**< Device name or devargs; probed if not present yet. */
+	uint16_t rxq;              /**< Rx queues polled (1..PORT_MAX_QUEUES). */
+	uint16_t rx_desc;          /**< Rx ring size. */
+	uint16_t tx_desc;          /**< Tx ring size. */
+};
+
+/**
+ * Create a vhost-user port and add it to the table. It listens (or
+ * connects) only after port_start(). @p nb_txq is the number of tx queues
+ * workers use (one per worker). Returns the port or NULL with rte_errno set;
+ * the reason is logged.
+ */
+struct port *port_vhost_create(const struct port_vhost_conf *conf,
+			       uint16_t nb_txq, struct rte_mempool *pool);
+
+/**
+ * Create an ethdev port over an existing or newly probed device, configure
+ * @p nb_txq tx queues, and add it to the table. Returns the port or NULL with
+ * rte_errno set.
+ */
+struct port *port_ethdev_create(const struct port_ethdev_conf *conf,
+				uint16_t nb_txq, struct rte_mempool *pool);
+
+/** Number of ports in the table. */
+uint16_t port_count(void);
+
+/** Port by id, or NULL. */
+struct port *port_get(uint16_t id);
+
+/** Port by name, or NULL. */
+struct port *port_find(const char *name);
+
+/**
+ * Insert @p p into the table and give it an id. Fails with -EEXIST when the
+ * name is taken and -ENOSPC when the table is full. For port types only.
+ */
+int port_register(struct port *p);
+
+/** Start every port; on failure returns the negative errno of the first. */
+int port_start_all(void);
+
+/** Stop and destroy every port, last first. Safe to call twice. */
+void port_destroy_all(void);
+
+/** Sum a port's counters since the last clear; @p rx / @p tx may be NULL. */
+void port_stats_get(const struct port *p, struct stats_queue *rx,
+		    struct stats_queue *tx);
+
+/** Per-queue counters since the last clear. */
+void port_stats_queue(const struct port *p, bool rx, uint16_t q,
+		      struct stats_queue *out);
+
+/** Clear a port's counters (by snapshot; safe while workers run). */
+void port_stats_clear(struct port *p);
+
+/**
+ * Set the function that returns once no worker is still inside a port's
+ * rx_burst/tx_burst begun before the call (the scheduler's RCU grace
+ * period). Port types call port_quiesce() before they release a device.
+ */
+void port_set_quiesce(void (*fn)(void));
+
+/** Wait out workers as set by port_set_quiesce(); no-op when unset. */
+void port_quiesce(void);
+
+/** True when the port's link is up. */
+static inline bool
+port_is_up(const struct port *p)
+{
+	return p->ops->is_up(p);
+}
+
+/** Receive a burst and count it on (p, q). */
+static inline uint16_t
+port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb = p->ops->rx_burst(p, q, pkts, n);
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (nb == 0)
+		return 0;
+	for (i = 0; i < nb; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	stats_add(&p->rxq[q].pkts, nb);
+	stats_add(&p->rxq[q].bytes, bytes);
+	stats_add(&p->rxq[q].bursts, 1);
+	return nb;
+}
+
+/**
+ * Transmit a burst on (p, q). Every packet is consumed: the ones the port
+ * does not take are freed and counted as drops, as link_down when the port
+ * is down and as the port's tx_full_drop reason otherwise. Returns the
+ * number sent.
+ */
+static inline uint16_t
+port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = p->ops->tx_burst(p, q, pkts, n);
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < sent; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (sent) {
+		stats_add(&p->txq[q].pkts, sent);
+		stats_add(&p->txq[q].bytes, bytes);
+		stats_add(&p->txq[q].bursts, 1);
+	}
+	if (unlikely(sent < n)) {
+		enum stats_drop why = port_is_up(p) ? p->tx_full_drop :
+						      STATS_DROP_LINK_DOWN;
+
+		stats_add(&p->txq[q].drops[why], n - sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+	return sent;
+}
+
+#endif /* VDP_PORT_H */

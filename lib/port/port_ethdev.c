@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * Ports over any DPDK ethdev: a PCI NIC, net_tap, net_af_packet, net_pcap,
+ * net_null, net_ring... The same code serves them all through rte_ethdev.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+
+#include "port.h"
+
+RTE_LOG_REGISTER_SUFFIX(port_ethdev_logtype, ethdev, INFO);
+#define ETHDEV_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_ethdev_logtype, "ethdev: " fmt "\n", ##__VA_ARGS__)
+
+/** State of one ethdev port. */
+struct port_ethdev {
+	struct port port;              /**< Generic part; must stay first. */
+	struct port_ethdev_conf conf;  /**< Device and ring sizes. */
+	uint16_t dev_id;               /**< rte_ethdev port id. */
+	uint16_t hw_txq;               /**< Tx queues configured on the device. */
+	bool tx_shared;                /**< Fewer device tx queues than workers: lock them. */
+	bool started;                  /**< rte_eth_dev_start() succeeded. */
+	rte_spinlock_t txlock[PORT_MAX_QUEUES]; /**< Per device tx queue, when shared. */
+};
+
+static uint16_t
+ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+
+	return rte_eth_rx_burst(ep->dev_id, q, pkts, n);
+}
+
+static uint16_t
+ethdev_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+	uint16_t hwq, sent;
+
+	if (likely(!ep->tx_shared))
+		return rte_eth_tx_burst(ep->dev_id, q, pkts, n);
+	hwq = q % ep->hw_txq;
+	rte_spinlock_lock(&ep->txlock[hwq]);
+	sent = rte_eth_tx_burst(ep->dev_id, hwq, pkts, n);
+	rte_spinlock_unlock(&ep->txlock[hwq]);
+	return sent;
+}
+
+static bool
+ethdev_is_up(const struct port *p)
+{
+	const struct port_ethdev *ep = (const struct port_ethdev *)p;
+	struct rte_eth_link link;
+
+	if (!ep->started || rte_eth_link_get_nowait(ep->dev_id, &link) != 0)
+		return false;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
+static int
+ethdev_start(struct port *p)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+	int ret;
+
+	ret = rte_eth_dev_start(ep->dev_id);
+	if (ret < 0) {
+		ETHDEV_LOG(ERR, "%s: start failed: %s", p->name, rte_strerror(-ret));
+		return ret;
+	}
+	ep->started = true;
+	ret = rte_eth_promiscuous_enable(ep->dev_id);
+	if (ret != 0 && ret != -ENOTSUP)
+		ETHDEV_LOG(WARNING, "%s: promiscuous mode: %s", p->name, rte_strerror(-ret));
+	return 0;
+}
+
+static void
+ethdev_stop(struct port *p)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+
+	if (!ep->started)
+		return;
+	rte_eth_dev_stop(ep->dev_id);
+	ep->started = false;
+}
+
+static void
+ethdev_destroy(struct port *p)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+
+	rte_eth_dev_close(ep->dev_id);
+	rte_free(ep);
+}
+
+static int
+ethdev_show(const struct port *p, FILE *f)
+{
+	const struct port_ethdev *ep = (const struct port_ethdev *)p;
+	struct rte_eth_link link = { 0 };
+	struct rte_ether_addr mac;
+	char macs[RTE_ETHER_ADDR_FMT_SIZE] = "?";
+	char lk[RTE_ETH_LINK_MAX_STR_LEN];
+
+	if (rte_eth_macaddr_get(ep->dev_id, &mac) == 0)
+		rte_ether_format_addr(macs, sizeof(macs), &mac);
+	rte_eth_link_get_nowait(ep->dev_id, &link);
+	rte_eth_link_to_str(lk, sizeof(lk), &link);
+	fprintf(f, "  device: %s (ethdev %u), mac %s\n", ep->conf.devargs, ep->dev_id, macs);
+	fprintf(f, "  link: %s\n", lk);
+	fprintf(f, "  queues: %u rx, %u tx%s\n", p->nb_rxq, ep->hw_txq,
+		ep->tx_shared ? " (shared by workers)" : "");
+	return 0;
+}
+
+static const struct port_ops port_ethdev_ops = {
+	.type = "ethdev",
+	.start = ethdev_start,
+	.stop = ethdev_stop,
+	.destroy = ethdev_destroy,
+	.rx_burst = ethdev_rx_burst,
+	.tx_burst = ethdev_tx_burst,
+	.is_up = ethdev_is_up,
+	.show = ethdev_show,
+};
+
+/* Find the ethdev named by the devargs' first field, probing it if needed. */
+static int
+ethdev_lookup(const char *devargs, uint16_t *dev_id)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	size_t len = strcspn(devargs, ",");
+	int ret;
+
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	if (rte_eth_dev_get_port_by_name(name, dev_id) == 0)
+		return 0;
+	ret = rte_dev_probe(devargs);
+	if (ret < 0)
+		return ret;
+	return rte_eth_dev_get_port_by_name(name, dev_id) == 0 ? 0 : -ENODEV;
+}
+
+static int
+ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq)
+{
+	struct rte_eth_conf dev_conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = ep->conf.rx_desc, nb_txd = ep->conf.tx_desc;
+	int socket = rte_eth_dev_socket_id(ep->dev_id);
+	uint16_t q;
+	int ret;
+
+	ret = rte_eth_dev_info_get(ep->dev_id, &info);
+	if (ret != 0)
+		return ret;
+	if (ep->conf.rxq > info.max_rx_queues) {
+		ETHDEV_LOG(ERR, "%s: %u rx queues asked, the device has %u",
+			   ep->port.name, ep->conf.rxq, info.max_rx_queues);
+		return -EINVAL;
+	}
+	ep->hw_txq = RTE_MIN(nb_txq, info.max_tx_queues);
+	ep->tx_shared = ep->hw_txq < nb_txq;
+	for (q = 0; q < PORT_MAX_QUEUES; q++)
+		rte_spinlock_init(&ep->txlock[q]);
+	if (ep->conf.rxq > 1 && info.flow_type_rss_offloads != 0) {
+		dev_conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		dev_conf.rx_adv_conf.rss_conf.rss_hf =
+			RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+	}
+	ret = rte_eth_dev_configure(ep->dev_id, ep->conf.rxq, ep->hw_txq, &dev_conf);
+	if (ret == 0)
+		ret = rte_eth_dev_adjust_nb_rx_tx_desc(ep->dev_id, &nb_rxd, &nb_txd);
+	for (q = 0; q < ep->conf.rxq && ret == 0; q++)
+		ret = rte_eth_rx_queue_setup(ep->dev_id, q, nb_rxd, socket, NULL,
+					     ep->port.pool);
+	for (q = 0; q < ep->hw_txq && ret == 0; q++)
+		ret = rte_eth_tx_queue_setup(ep->dev_id, q, nb_txd, socket, NULL);
+	ep->port.socket = socket;
+	return ret;
+}
+
+struct port *
+port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
+		   struct rte_mempool *pool)
+{
+	struct port_ethdev *ep;
+	int ret;
+
+	if (conf->rxq == 0 || conf->rxq > PORT_MAX_QUEUES ||
+	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (port_find(conf->name) != NULL) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	ep = rte_zmalloc("port_ethdev", sizeof(*ep), RTE_CACHE_LINE_SIZE);
+	if (ep == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	strlcpy(ep->port.name, conf->name, sizeof(ep->port.name));
+	ep->port.ops = &port_ethdev_ops;
+	ep->port.nb_rxq = conf->rxq;
+	ep->port.nb_txq = nb_txq;
+	ep->port.tx_full_drop = STATS_DROP_TX_FULL;
+	ep->port.pool = pool;
+	ep->port.priv = ep;
+	ep->conf = *conf;
+	ret = ethdev_lookup(conf->devargs, &ep->dev_id);
+	if (ret < 0) {
+		ETHDEV_LOG(ERR, "%s: no device for '%s': %s", conf->name,
+			   conf->devargs, rte_strerror(-ret));
+		goto fail;
+	}
+	ret = ethdev_configure(ep, nb_txq);
+	if (ret < 0) {
+		ETHDEV_LOG(ERR, "%s: configure failed: %s", conf->name, rte_strerror(-ret));
+		goto fail;
+	}
+	ret = port_register(&ep->port);
+	if (ret < 0)
+		goto fail;
+	return &ep->port;
+fail:
+	rte_free(ep);
+	rte_errno = -ret;
+	return NULL;
+}

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * vhost-user ports over the rte_vhost library. rte_vhost owns the socket,
+ * the protocol, the memory table and the ring addresses, and runs its
+ * callbacks on its own thread. The callbacks only publish state (running,
+ * which vrings are enabled); workers read it with acquire loads. A device
+ * is released to rte_vhost only after a scheduler grace period, so no
+ * worker is inside rte_vhost_{de,en}queue_burst() with a dead vid.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/virtio_net.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_spinlock.h>
+#include <rte_vhost.h>
+
+#include "port.h"
+
+RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
+#define VHOST_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_vhost_logtype, "vhost: " fmt "\n", ##__VA_ARGS__)
+
+#define VHOST_MAX_VRINGS (2 * PORT_MAX_QUEUES)
+#define VHOST_RXQ 0 /* guest rx vring of a pair: we enqueue */
+#define VHOST_TXQ 1 /* guest tx vring of a pair: we dequeue */
+
+/*
+ * Offloads are not mapped to mbuf flags by this port yet, so they are not
+ * offered: every packet crosses the port fully checksummed and segmented.
+ */
+#define VHOST_DISABLED_FEATURES \
+	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
+
+/** State of one vhost-user port. */
+struct port_vhost {
+	struct port port;             /**< Generic part; must stay first. */
+	struct port_vhost_conf conf;  /**< Socket path, mode, queue pairs. */
+	bool registered;              /**< The path is registered with rte_vhost. */
+	int vid;                      /**< rte_vhost device id while running, else -1. */
+	bool running;                 /**< A device is attached and its rings usable. */
+	bool vring_on[VHOST_MAX_VRINGS]; /**< Vring enabled by the guest. */
+	uint64_t features;            /**< Negotiated virtio features. */
+	uint64_t connects;            /**< Devices that became ready. */
+	uint64_t disconnects;         /**< Devices destroyed. */
+	time_t since;                 /**< Wall time of the last state change. */
+};
+
+/* Registered vhost ports, to map a callback's socket path to its port. */
+static struct port_vhost *vhost_ports[VDP_MAX_PORTS];
+static rte_spinlock_t vhost_lock = RTE_SPINLOCK_INITIALIZER;
+
+static struct port_vhost *
+vhost_by_vid(int vid)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
+		return NULL;
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (vhost_ports[i] != NULL &&
+		    strcmp(vhost_ports[i]->conf.path, path) == 0)
+			return vhost_ports[i];
+	return NULL;
+}
+
+static int
+vhost_new_device(int vid)
+{
+	struct port_vhost *vp;
+	uint16_t i, nr;
+
+	rte_spinlock_lock(&vhost_lock);
+	vp = vhost_by_vid(vid);
+	if (vp == NULL) {
+		rte_spinlock_unlock(&vhost_lock);
+		VHOST_LOG(ERR, "new device %d on an unknown socket", vid);
+		return -1;
+	}
+	rte_vhost_get_negotiated_features(vid, &vp->features);
+	nr = rte_vhost_get_vring_num(vid);
+	/* Kicks stay off: the rings are polled. */
+	for (i = 0; i < nr; i++)
+		rte_vhost_enable_guest_notification(vid, i, 0);
+	vp->vid = vid;
+	vp->connects++;
+	vp->since = time(NULL);
+	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&vhost_lock);
+	VHOST_LOG(INFO, "%s: device %d up, %u vrings, features 0x%" PRIx64,
+		  vp->port.name, vid, nr, vp->features);
+	return 0;
+}
+
+static void
+vhost_destroy_device(int vid)
+{
+	struct port_vhost *vp;
+	unsigned int i;
+
+	rte_spinlock_lock(&vhost_lock);
+	vp = vhost_by_vid(vid);
+	if (vp == NULL || vp->vid != vid) {
+		rte_spinlock_unlock(&vhost_lock);
+		return;
+	}
+	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
+	for (i = 0; i < VHOST_MAX_VRINGS; i++)
+		__atomic_store_n(&vp->vring_on[i], false, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&vhost_lock);
+	/* rte_vhost frees the rings when this returns: wait out the workers. */
+	port_quiesce();
+	vp->vid = -1;
+	vp->disconnects++;
+	vp->since = time(NULL);
+	VHOST_LOG(INFO, "%s: device %d down", vp->port.name, vid);
+}
+
+static int
+vhost_vring_state_changed(int vid, uint16_t vring, int enable)
+{
+	struct port_vhost *vp;
+
+	rte_spinlock_lock(&vhost_lock);
+	vp = vhost_by_vid(vid);
+	if (vp != NULL && vring < VHOST_MAX_VRINGS)
+		__atomic_store_n(&vp->vring_on[vring], enable != 0, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&vhost_lock);
+	if (vp != NULL)
+		VHOST_LOG(DEBUG, "%s: vring %u %s", vp->port.name, vring,
+			  enable ? "enabled" : "disabled");
+	return 0;
+}
+
+static int
+vhost_features_changed(int vid, uint64_t features)
+{
+	struct port_vhost *vp;
+
+	rte_spinlock_lock(&vhost_lock);
+	vp = vhost_by_vid(vid);
+	if (vp != NULL)
+		vp->features = features;
+	rte_spinlock_unlock(&vhost_lock);
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_device_ops = {
+	.new_device = vhost_new_device,
+	.destroy_device = vhost_destroy_device,
+	.vring_state_changed = vhost_vring_state_changed,
+	.features_changed = vhost_features_changed,
+};
+
+static uint16_t
+vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+	uint16_t vring = 2 * q + VHOST_TXQ;
+
+	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
+		return 0;
+	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE)))
+		return 0;
+	return rte_vhost_dequeue_burst(vp->vid, vring, p->pool, pkts, n);
+}
+
+/* Workers map their tx queue onto the guest's rx vrings; rte_vhost
+ * serialises enqueues on one vring with its per-vring lock. */
+static uint16_t
+vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+	uint16_t vring = 2 * (q % vp->conf.queues) + VHOST_RXQ;
+
+	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
+		return 0;
+	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))) {
+		vring = VHOST_RXQ;
+		if (!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))
+			return 0;
+	}
+	return rte_vhost_enqueue_burst(vp->vid, vring, pkts, n);
+}
+
+static bool
+vhost_is_up(const struct port *p)
+{
+	const struct port_vhost *vp = (const struct port_vhost *)p;
+
+	return __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE);
+}
+
+static int
+vhost_start(struct port *p)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+
+	if (vp->conf.client)
+		flags |= RTE_VHOST_USER_CLIENT;
+	if (rte_vhost_driver_register(vp->conf.path, flags) != 0) {
+		VHOST_LOG(ERR, "%s: cannot register socket %s", p->name, vp->conf.path);
+		return -EIO;
+	}
+	vp->registered = true;
+	if (rte_vhost_driver_disable_features(vp->conf.path, VHOST_DISABLED_FEATURES) != 0 ||
+	    rte_vhost_driver_callback_register(vp->conf.path, &vhost_device_ops) != 0 ||
+	    rte_vhost_driver_start(vp->conf.path) != 0) {
+		VHOST_LOG(ERR, "%s: cannot start vhost-user on %s", p->name, vp->conf.path);
+		return -EIO;
+	}
+	VHOST_LOG(INFO, "%s: %s %s, %u queue pair(s)", p->name,
+		  vp->conf.client ? "connecting to" : "listening on",
+		  vp->conf.path, vp->conf.queues);
+	return 0;
+}
+
+static void
+vhost_stop(struct port *p)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+
+	if (!vp->registered)
+		return;
+	/* Destroys an attached device (through destroy_device) and, in
+	 * server mode, unlinks the socket. */
+	if (rte_vhost_driver_unregister(vp->conf.path) != 0)
+		VHOST_LOG(WARNING, "%s: unregister of %s failed", p->name, vp->conf.path);
+	vp->registered = false;
+	if (!vp->conf.client)
+		unlink(vp->conf.path);
+}
+
+static void
+vhost_destroy(struct port *p)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+	unsigned int i;
+
+	rte_spinlock_lock(&vhost_lock);
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (vhost_ports[i] == vp)
+			vhost_ports[i] = NULL;
+	rte_spinlock_unlock(&vhost_lock);
+	rte_free(vp);
+}
+
+static int
+vhost_show(const struct port *p, FILE *f)
+{
+	const struct port_vhost *vp = (const struct port_vhost *)p;
+	bool up = vhost_is_up(p);
+
+	fprintf(f, "  socket: %s (%s)\n", vp->conf.path,
+		vp->conf.client ? "client" : "server");
+	fprintf(f, "  state: %s, connects %" PRIu64 ", disconnects %" PRIu64 "\n",
+		up ? "connected" : "waiting for peer", vp->connects, vp->disconnects);
+	if (up)
+		fprintf(f, "  features: 0x%" PRIx64 "\n", vp->features);
+	fprintf(f, "  engine: rte\n");
+	return 0;
+}
+
+static const struct port_ops port_vhost_ops = {
+	.type = "vhost",
+	.start = vhost_start,
+	.stop = vhost_stop,
+	.destroy = vhost_destroy,
+	.rx_burst = vhost_rx_burst,
+	.tx_burst = vhost_tx_burst,
+	.is_up = vhost_is_up,
+	.show = vhost_show,
+};
+
+/*
+ * A server socket path is usable when nothing is there, or when it is a
+ * stale socket nobody listens on (left by a process that died): that one
+ * is removed. A live listener or a non-socket file is an error.
+ */
+static int
+vhost_check_path(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, ret;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	ret = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (ret == 0)
+		return -EADDRINUSE;
+	VHOST_LOG(NOTICE, "removing stale socket %s", path);
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
+static bool
+vhost_path_taken(const char *path)
+{
+	unsigned int i;
+
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (vhost_ports[i] != NULL && strcmp(vhost_ports[i]->conf.path, path) == 0)
+			return true;
+	return false;
+}
+
+struct port *
+port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
+		  struct rte_mempool *pool)
+{
+	struct port_vhost *vp;
+	unsigned int i;
+	int ret;
+
+	if (conf->queues == 0 || conf->queues > PORT_MAX_QUEUES ||
+	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (vhost_path_taken(conf->path)) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	if (!conf->client) {
+		ret = vhost_check_path(conf->path);
+		if (ret < 0) {
+			rte_errno = -ret;
+			return NULL;
+		}
+	}
+	vp = rte_zmalloc("port_vhost", sizeof(*vp), RTE_CACHE_LINE_SIZE);
+	if (vp == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	strlcpy(vp->port.name, conf->name, sizeof(vp->port.name));
+	vp->port.ops = &port_vhost_ops;
+	vp->port.nb_rxq = conf->queues;
+	vp->port.nb_txq = nb_txq;
+	vp->port.socket = SOCKET_ID_ANY;
+	vp->port.tx_full_drop = STATS_DROP_GUEST_RING_FULL;
+	vp->port.pool = pool;
+	vp->port.priv = vp;
+	vp->conf = *conf;
+	vp->vid = -1;
+	vp->since = time(NULL);
+	ret = port_register(&vp->port);
+	if (ret < 0) {
+		rte_free(vp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_spinlock_lock(&vhost_lock);
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (vhost_ports[i] == NULL) {
+			vhost_ports[i] = vp;
+			break;
+		}
+	rte_spinlock_unlock(&vhost_lock);
+	return &vp->port;
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "vdp_sched.h"
+
+RTE_LOG_REGISTER_SUFFIX(sched_logtype, sched, INFO);
+#define SCHED_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sched_logtype, "sched: " fmt "\n", ##__VA_ARGS__)
+
+/** State private to one worker lcore. */
+struct sched_worker {
+	unsigned int lcore;          /**< EAL lcore id. */
+	struct stats_lcore stats;    /**< Busy/idle cycles, bursts; written by this worker. */
+	struct fwd_lcore fwd;        /**< Engine state of this worker. */
+	struct fwd_out out;          /**< Output buffers of this worker. */
+} __rte_cache_aligned;
+
+static struct sched_worker *sched_workers;
+static uint16_t sched_nb;
+static struct rte_rcu_qsbr *sched_qsv;
+static struct sched_plan *sched_cur;     /* read by workers with acquire loads */
+static uint32_t sched_gen;
+static bool sched_quit;                  /* tells workers to leave the loop */
+
+int
+sched_init(void)
+{
+	unsigned int lcore;
+	size_t sz;
+
+	if (sched_workers != NULL)
+		return sched_nb;
+	sched_nb = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		sched_nb++;
+	if (sched_nb == 0)
+		return -ENODEV;
+	if (sched_nb > SCHED_MAX_WORKERS)
+		return -E2BIG;
+	sched_workers = rte_zmalloc("sched_workers",
+				    sizeof(*sched_workers) * sched_nb,
+				    RTE_CACHE_LINE_SIZE);
+	sz = rte_rcu_qsbr_get_memsize(sched_nb);
+	sched_qsv = rte_zmalloc("sched_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (sched_workers == NULL || sched_qsv == NULL ||
+	    rte_rcu_qsbr_init(sched_qsv, sched_nb) != 0) {
+		rte_free(sched_workers);
+		rte_free(sched_qsv);
+		sched_workers = NULL;
+		sched_qsv = NULL;
+		return -ENOMEM;
+	}
+	sched_nb = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		sched_workers[sched_nb].lcore = lcore;
+		sched_workers[sched_nb].out.txq = sched_nb;
+		rte_rcu_qsbr_thread_register(sched_qsv, sched_nb);
+		sched_nb++;
+	}
+	return sched_nb;
+}
+
+uint16_t
+sched_nb_workers(void)
+{
+	return sched_nb;
+}
+
+unsigned int
+sched_worker_lcore(uint16_t w)
+{
+	return sched_workers[w].lcore;
+}
+
+int
+sched_worker_index(unsigned int lcore)
+{
+	uint16_t w;
+
+	for (w = 0; w < sched_nb; w++)
+		if (sched_workers[w].lcore == lcore)
+			return w;
+	return -1;
+}
+
+struct rte_rcu_qsbr *
+sched_qsbr(void)
+{
+	return sched_qsv;
+}
+
+const struct stats_lcore *
+sched_worker_stats(uint16_t w)
+{
+	return &sched_workers[w].stats;
+}
+
+static int
+sched_plan_add(struct sched_plan *plan, int w, struct port *p, uint16_t q)
+{
+	if (plan->nb_rxq[w] >= SCHED_MAX_RXQ)
+		return -ENOSPC;
+	plan->rxq[w][plan->nb_rxq[w]].port = p;
+	plan->rxq[w][plan->nb_rxq[w]].q = q;
+	plan->nb_rxq[w]++;
+	return 0;
+}
+
+static const struct sched_pin *
+sched_pin_find(const struct sched_pin *pins, unsigned int nb_pins,
+	       uint16_t port, uint16_t q)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb_pins; i++)
+		if (pins[i].port == port && pins[i].q == q)
+			return &pins[i];
+	return NULL;
+}
+
+struct sched_plan *
+sched_plan_build(const struct fwd_conf *conf, const struct sched_pin *pins,
+		 unsigned int nb_pins)
+{
+	struct sched_plan *plan;
+	unsigned int i, next = 0;
+	uint16_t pid, q;
+	int w, ret = 0;
+
+	plan = rte_zmalloc("sched_plan", sizeof(*plan), RTE_CACHE_LINE_SIZE);
+	if (plan == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	plan->conf = conf;
+	for (i = 0; i < nb_pins; i++) {
+		struct port *p = port_get(pins[i].port);
+
+		if (p == NULL || pins[i].q >= p->nb_rxq ||
+		    sched_worker_index(pins[i].lcore) < 0) {
+			SCHED_LOG(ERR, "bad rx queue placement: port %u queue %u lcore %u",
+				  pins[i].port, pins[i].q, pins[i].lcore);
+			rte_free(plan);
+			rte_errno = EINVAL;
+			return NULL;
+		}
+	}
+	for (pid = 0; pid < port_count() && ret == 0; pid++) {
+		struct port *p = port_get(pid);
+
+		for (q = 0; q < p->nb_rxq && ret == 0; q++) {
+			const struct sched_pin *pin = sched_pin_find(pins, nb_pins, pid, q);
+
+			w = pin != NULL ? sched_worker_index(pin->lcore) :
+					  (int)(next++ % sched_nb);
+			ret = sched_plan_add(plan, w, p, q);
+		}
+	}
+	if (ret < 0) {
+		SCHED_LOG(ERR, "too many rx queues for one worker (max %d)", SCHED_MAX_RXQ);
+		rte_free(plan);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return plan;
+}
+
+void
+sched_synchronize(void)
+{
+	if (sched_qsv != NULL)
+		rte_rcu_qsbr_synchronize(sched_qsv, RTE_QSBR_THRID_INVALID);
+}
+
+void
+sched_plan_publish(struct sched_plan *plan)
+{
+	struct sched_plan *old = sched_cur;
+
+	plan->gen = ++sched_gen;
+	__atomic_store_n(&sched_cur, plan, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		sched_synchronize();
+		rte_free(old);
+	}
+}
+
+const struct sched_plan *
+sched_plan_current(void)
+{
+	return sched_cur;
+}
+
+/* Poll one rx queue and forward what came in; returns packets received. */
+static inline uint16_t
+sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
+	       const struct sched_rxq *rq, uint64_t now)
+{
+	struct rte_mbuf *pkts[FWD_BURST_MAX];
+	struct fwd_ctx ctx;
+	uint16_t nb;
+
+	nb = port_rx_burst(rq->port, rq->q, pkts, conf->burst);
+	if (nb == 0 && !conf->engine->poll_empty)
+		return 0;
+	ctx.conf = conf;
+	ctx.rx_port = rq->port;
+	ctx.rxq = rq->q;
+	ctx.pkts = pkts;
+	ctx.nb = nb;
+	ctx.out = &wk->out;
+	ctx.lc = &wk->fwd;
+	ctx.now = now;
+	conf->engine->fwd(&ctx);
+	if (nb != 0)
+		stats_add(&wk->stats.burst_hist[stats_burst_bucket(nb)], 1);
+	return nb;
+}
+
+/* One pass over the poll list: every queue gets at most one burst, which
+ * is the per-queue budget that keeps one busy guest from starving others. */
+static inline void
+sched_iterate(struct sched_worker *wk, uint16_t w)
+{
+	const struct sched_plan *plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
+	uint64_t start = rte_rdtsc(), end;
+	uint32_t pkts = 0;
+	uint16_t i;
+
+	for (i = 0; i < plan->nb_rxq[w]; i++)
+		pkts += sched_poll_one(wk, plan->conf, &plan->rxq[w][i], start);
+	fwd_out_flush(plan->conf, &wk->out);
+	end = rte_rdtsc();
+	if (pkts != 0) {
+		stats_add(&wk->stats.busy_cycles, end - start);
+		stats_add(&wk->stats.pkts, pkts);
+	} else {
+		stats_add(&wk->stats.idle_cycles, end - start);
+	}
+	stats_add(&wk->stats.iterations, 1);
+}
+
+static int
+sched_worker_main(void *arg)
+{
+	uint16_t w = (uint16_t)(uintptr_t)arg;
+	struct sched_worker *wk = &sched_workers[w];
+
+	SCHED_LOG(INFO, "worker %u polling on lcore %u", w, wk->lcore);
+	rte_rcu_qsbr_thread_online(sched_qsv, w);
+	while (!__atomic_load_n(&sched_quit, __ATOMIC_RELAXED)) {
+		sched_iterate(wk, w);
+		rte_rcu_qsbr_quiescent(sched_qsv, w);
+	}
+	rte_rcu_qsbr_thread_offline(sched_qsv, w);
+	return 0;
+}
+
+int
+sched_start(void)
+{
+	uint16_t w;
+	int ret;
+
+	if (sched_cur == NULL)
+		return -EINVAL;
+	__atomic_store_n(&sched_quit, false, __ATOMIC_RELAXED);
+	for (w = 0; w < sched_nb; w++) {
+		ret = rte_eal_remote_launch(sched_worker_main, (void *)(uintptr_t)w,
+					    sched_workers[w].lcore);
+		if (ret != 0) {
+			sched_stop();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void
+sched_stop(void)
+{
+	__atomic_store_n(&sched_quit, true, __ATOMIC_RELAXED);
+	rte_eal_mp_wait_lcore();
+}

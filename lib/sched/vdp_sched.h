@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_SCHED_H
+#define VDP_SCHED_H
+
+/**
+ * @file
+ * Worker lcores and their poll plan.
+ *
+ * The plan says which (port, rx queue) pairs each worker polls. It is
+ * built on the control lcore, never modified once published, and swapped
+ * in by pointer: workers load the pointer once per iteration and report a
+ * quiescent state at the end of each one, so an old plan (and anything else
+ * a worker might still touch, such as a destroyed vhost device) is released
+ * only after rte_rcu_qsbr_synchronize().
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+
+#include "fwd.h"
+#include "port.h"
+#include "stats.h"
+
+#define SCHED_MAX_WORKERS 16   /**< Worker lcores (each owns one tx queue per port). */
+#define SCHED_MAX_RXQ 64       /**< (port, rxq) pairs one worker polls. */
+
+/** One entry of a worker's poll list. */
+struct sched_rxq {
+	struct port *port;    /**< Port to poll. */
+	uint16_t q;           /**< Rx queue on that port. */
+};
+
+/** What every worker polls; immutable once published. */
+struct sched_plan {
+	uint32_t gen;                        /**< Generation, bumped on every publish. */
+	const struct fwd_conf *conf;         /**< Forwarding configuration in force. */
+	uint16_t nb_rxq[SCHED_MAX_WORKERS];  /**< Entries per worker. */
+	struct sched_rxq rxq[SCHED_MAX_WORKERS][SCHED_MAX_RXQ]; /**< Poll lists per worker. */
+};
+
+/** An explicit placement of one rx queue, from the config's [lcore N] sections. */
+struct sched_pin {
+	uint16_t port;         /**< Port id. */
+	uint16_t q;            /**< Rx queue. */
+	unsigned int lcore;    /**< EAL lcore id of the worker that polls it. */
+};
+
+/**
+ * Find the worker lcores (every EAL lcore but the main one) and set up the
+ * QSBR variable. Returns the number of workers, or a negative errno
+ * (-ENODEV when there is no worker lcore, -E2BIG past SCHED_MAX_WORKERS).
+ */
+int sched_init(void);
+
+/** Number of worker lcores found by sched_init(). */
+uint16_t sched_nb_workers(void);
+
+/** EAL lcore id of worker @p w. */
+unsigned int sched_worker_lcore(uint16_t w);
+
+/** Worker index of EAL lcore @p lcore, or -1 when it is not a worker. */
+int sched_worker_index(unsigned int lcore);
+
+/** The QSBR variable workers report to; valid after sched_init(). */
+struct rte_rcu_qsbr *sched_qsbr(void);
+
+/**
+ * Build a plan over every port's rx queues: the queues in @p pins go to
+ * the lcore they name, the rest round-robin over the workers. Returns the
+ * plan (to publish) or NULL with rte_errno set (EINVAL for a pin naming a
+ * bad port, queue or lcore; ENOSPC when a worker's list overflows).
+ */
+struct sched_plan *sched_plan_build(const struct fwd_conf *conf,
+				    const struct sched_pin *pins,
+				    unsigned int nb_pins);
+
+/**
+ * Publish @p plan. When workers run, waits until none uses the previous
+ * plan, then frees it. Control lcore only.
+ */
+void sched_plan_publish(struct sched_plan *plan);
+
+/** The plan in force (control lcore: for display). */
+const struct sched_plan *sched_plan_current(void);
+
+/** Launch the poll loop on every worker lcore. Returns 0 or negative errno. */
+int sched_start(void);
+
+/** Ask workers to leave their loop and wait for them. Safe to call twice. */
+void sched_stop(void);
+
+/** Counters of worker @p w (read with stats_lcore_read()). */
+const struct stats_lcore *sched_worker_stats(uint16_t w);
+
+/**
+ * Wait until every running worker has finished the iteration it was in.
+ * Callable from any non-worker thread; returns at once when no worker runs.
+ */
+void sched_synchronize(void);
+
+#endif /* VDP_SCHED_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_STATS_H
+#define VDP_STATS_H
+
+/**
+ * @file
+ * Per-queue and per-lcore counters.
+ *
+ * Every counter has exactly one writer (the lcore that owns the queue, or
+ * the lcore itself) and is updated with relaxed atomic load/store, so that
+ * readers on the control lcore see whole values without locking the data
+ * path. Clearing never writes the live counters: it takes a snapshot that
+ * readers subtract.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+
+/** Drop reasons, defined once: enum name, then the name shown to users. */
+#define STATS_FOREACH_DROP(X) \
+	X(GUEST_RING_FULL, "guest_ring_full") \
+	X(MBUF_ALLOC, "mbuf_alloc_failed") \
+	X(BAD_DESC, "bad_descriptor") \
+	X(TRANSLATE, "translation_failed") \
+	X(TX_FULL, "tx_full") \
+	X(NO_ROUTE, "no_route") \
+	X(LINK_DOWN, "link_down") \
+	X(RXONLY, "rxonly_sink")
+
+/** Index of each drop reason in stats_queue::drops. */
+enum stats_drop {
+#define STATS_DROP_ENUM(e, s) STATS_DROP_##e,
+	STATS_FOREACH_DROP(STATS_DROP_ENUM)
+#undef STATS_DROP_ENUM
+	STATS_DROP_MAX /**< Number of drop reasons. */
+};
+
+/** Number of buckets in the burst-size histogram (powers of two up to 64+). */
+#define STATS_BURST_BUCKETS 8
+
+/** Counters of one rx or tx queue; written by the queue's owning lcore only. */
+struct stats_queue {
+	uint64_t pkts;                  /**< Packets received or sent. */
+	uint64_t bytes;                 /**< Bytes received or sent. */
+	uint64_t bursts;                /**< Non-empty bursts. */
+	uint64_t drops[STATS_DROP_MAX]; /**< Packets dropped, by reason. */
+} __rte_cache_aligned;
+
+/** Counters of one worker lcore; written by that lcore only. */
+struct stats_lcore {
+	uint64_t busy_cycles;  /**< TSC cycles spent in iterations that moved packets. */
+	uint64_t idle_cycles;  /**< TSC cycles spent in empty iterations. */
+	uint64_t iterations;   /**< Poll loop iterations. */
+	uint64_t pkts;         /**< Packets received by this lcore. */
+	uint64_t burst_hist[STATS_BURST_BUCKETS]; /**< Rx burst sizes: 1, 2-3, 4-7, ..., 64+. */
+} __rte_cache_aligned;
+
+/** Name of a drop reason, or "unknown". */
+const char *stats_drop_name(enum stats_drop reason);
+
+/** Add @p n to a single-writer counter; call only from the owning lcore. */
+static inline void
+stats_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/** Read a counter from any thread. */
+static inline uint64_t
+stats_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/** Copy a queue's live counters into @p out (a consistent-enough snapshot). */
+void stats_queue_read(const struct stats_queue *q, struct stats_queue *out);
+
+/** out = a - b, field by field (used to subtract a clear snapshot). */
+void stats_queue_sub(struct stats_queue *out, const struct stats_queue *a,
+		     const struct stats_queue *b);
+
+/** acc += q, field by field. */
+void stats_queue_acc(struct stats_queue *acc, const struct stats_queue *q);
+
+/** Sum of all drop counters of @p q. */
+uint64_t stats_queue_drops(const struct stats_queue *q);
+
+/** Copy an lcore's live counters into @p out. */
+void stats_lcore_read(const struct stats_lcore *l, struct stats_lcore *out);
+
+/** Histogram bucket of a burst of @p n packets (n > 0). */
+static inline unsigned int
+stats_burst_bucket(uint16_t n)
+{
+	unsigned int b = 31 - __builtin_clz(n);
+
+	return b < STATS_BURST_BUCKETS ? b : STATS_BURST_BUCKETS - 1;
+}
+
+#endif /* VDP_STATS_H */
