@@ -174,7 +174,9 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 						  tok + 5);
 			strlcpy(c->name, tok + 5, sizeof(c->name));
 		} else {
-			return params_err(err, errlen, "--vhost: unknown key '%s'", tok);
+			return params_err(err, errlen,
+					  "--vhost: unknown key '%s' (client, server, queues=N, name=NAME)",
+					  tok);
 		}
 	}
 	return 0;

@@ -194,23 +194,26 @@ port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 static inline uint16_t
 port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t sent = p->ops->tx_burst(p, q, pkts, n);
 	uint64_t bytes = 0;
-	uint16_t i;
+	uint16_t i, sent;
 
-	for (i = 0; i < sent; i++)
+	/* Once taken, a packet may already be freed: count bytes first. */
+	for (i = 0; i < n; i++)
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	if (sent) {
-		stats_add(&p->txq[q].pkts, sent);
-		stats_add(&p->txq[q].bytes, bytes);
-		stats_add(&p->txq[q].bursts, 1);
-	}
+	sent = p->ops->tx_burst(p, q, pkts, n);
 	if (unlikely(sent < n)) {
 		enum stats_drop why = port_is_up(p) ? p->tx_full_drop :
 						      STATS_DROP_LINK_DOWN;
 
+		for (i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(pkts[i]);
 		stats_add(&p->txq[q].drops[why], n - sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+	if (sent) {
+		stats_add(&p->txq[q].pkts, sent);
+		stats_add(&p->txq[q].bytes, bytes);
+		stats_add(&p->txq[q].bursts, 1);
 	}
 	return sent;
 }

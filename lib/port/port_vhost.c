@@ -184,12 +184,14 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /* Workers map their tx queue onto the guest's rx vrings; rte_vhost
- * serialises enqueues on one vring with its per-vring lock. */
+ * serialises enqueues on one vring with its per-vring lock. It copies the
+ * packets into guest buffers, so the ones it took are freed here. */
 static uint16_t
 vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct port_vhost *vp = (struct port_vhost *)p;
 	uint16_t vring = 2 * (q % vp->conf.queues) + VHOST_RXQ;
+	uint16_t sent;
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
 		return 0;
@@ -198,7 +200,9 @@ vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		if (!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))
 			return 0;
 	}
-	return rte_vhost_enqueue_burst(vp->vid, vring, pkts, n);
+	sent = rte_vhost_enqueue_burst(vp->vid, vring, pkts, n);
+	rte_pktmbuf_free_bulk(pkts, sent);
+	return sent;
 }
 
 static bool

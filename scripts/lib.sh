@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The vdp authors.
+#
+# Shared by the scripts: package install, build, hugepages. Source it.
+
+VDP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VDP_BUILD=${VDP_BUILD:-$VDP_ROOT/build}
+VDP_BIN=$VDP_BUILD/app/vdp/vdp
+
+# Debian packages vdp needs to build, test and benchmark.
+VDP_PACKAGES="dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
+	python3-pyelftools python3-pytest gcc iproute2 procps"
+
+vdp_log() {
+	echo "[$(date +%H:%M:%S)] $*" >&2
+}
+
+# Install whatever is missing (needs root and Debian's package registry).
+vdp_install_deps() {
+	local missing="" p
+	for p in $VDP_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	vdp_log "installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "error: missing packages:$missing (run as root to install them)" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || return 1
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null || return 1
+}
+
+# Configure (once) and build. Extra arguments go to meson setup.
+vdp_build() {
+	if [ ! -f "$VDP_BUILD/build.ninja" ]; then
+		meson setup "$VDP_BUILD" "$VDP_ROOT" "$@" >/dev/null || return 1
+	fi
+	ninja -C "$VDP_BUILD" >/dev/null || ninja -C "$VDP_BUILD" || return 1
+}
+
+# Reserve hugepages and mount hugetlbfs. Prints the EAL memory options to
+# use: hugepages when enough are free, else --no-huge.
+vdp_hugepages() {
+	local want=${1:-1024} free
+	if [ "$(id -u)" = 0 ]; then
+		[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
+			echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null
+		mkdir -p /dev/hugepages
+		mountpoint -q /dev/hugepages ||
+			mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null
+	fi
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if [ "${free:-0}" -ge 512 ] && mountpoint -q /dev/hugepages; then
+		echo "-m 1024"
+	else
+		vdp_log "hugepages unavailable: falling back to --no-huge"
+		echo "--no-huge -m 1024"
+	fi
+}

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The vdp authors.
+"""io forwarding between two vhost-user ports, with exact counts."""
+
+import os
+import signal
+
+from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+
+
+def test_io_counted_both_directions(sockdir, procs):
+    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
+    vdp = Vdp(["--vhost", s0, "--vhost", s1])
+    procs.append(vdp)
+    vdp.wait_started()
+    p0, p1 = Peer(s0), Peer(s1)
+    procs += [p0, p1]
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
+             60, what="both links up")
+    p0.rx_only()
+    p1.rx_only()
+
+    p0.send(5)
+    assert wait_rx(p1, 160) == 160
+    assert settle(p1) == 160
+    assert p0.stats()[1] == 160
+
+    p1.send(3)
+    assert wait_rx(p0, 96) == 96
+    assert settle(p0) == 96
+    assert p1.stats() == (160, 96)
+
+    v0, v1 = vdp.port("vhost0"), vdp.port("vhost1")
+    assert (v0["rx_packets"], v0["tx_packets"]) == (160, 96)
+    assert (v1["rx_packets"], v1["tx_packets"]) == (96, 160)
+    assert v0["rx_bytes"] == 160 * 64
+    assert v0["tx_dropped"] == 0 and v1["tx_dropped"] == 0
+
+
+def test_default_topology_and_clean_exit(sockdir, procs):
+    vdp = Vdp(["--run-dir", sockdir])
+    procs.append(vdp)
+    vdp.wait_started()
+    out = vdp.output()
+    s0, s1 = os.path.join(sockdir, "vhost0.sock"), os.path.join(sockdir, "vhost1.sock")
+    assert s0 in out and s1 in out
+    assert "net_virtio_user0,path=" in out
+    assert os.path.exists(s0) and os.path.exists(s1)
+
+    p0, p1 = Peer(s0), Peer(s1)
+    procs += [p0, p1]
+    p1.rx_only()
+    wait_for(lambda: vdp.port("vhost1")["link_up"], 60, what="vhost1 up")
+    p0.send(2)
+    assert wait_rx(p1, 64) == 64
+    p0.kill()
+    p1.kill()
+
+    assert vdp.stop(signal.SIGTERM) == 0
+    out = vdp.output()
+    assert "vdp summary" in out
+    assert "port 0 (vhost0, vhost): rx 64 pkts" in out
+    assert "exited cleanly" in out
+    assert not os.path.exists(s0) and not os.path.exists(s1)
