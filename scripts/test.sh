@@ -21,12 +21,30 @@ passed=0
 failed=0
 
 vdp_log "unit tests"
-meson test -C "$VDP_BUILD" --suite unit --print-errorlogs 2>&1 | tee /tmp/vdp-unit.log
-unit_ok=$(awk '/^Ok:/ {print $2}' /tmp/vdp-unit.log)
-unit_fail=$(awk '/^(Fail|Unexpected Pass|Timeout):/ {s += $2} END {print s + 0}' /tmp/vdp-unit.log)
-passed=$((passed + ${unit_ok:-0}))
-failed=$((failed + ${unit_fail:-0}))
-[ -n "$unit_ok" ] || failed=$((failed + 1))
+meson test -C "$VDP_BUILD" --suite unit --print-errorlogs
+# Count TAP cases, not programs: each "ok"/"not ok" line is one test; a
+# program that failed without reporting a failing case counts as one.
+read -r unit_pass unit_fail < <(/usr/bin/python3 - "$VDP_BUILD/meson-logs/testlog.json" <<'PY'
+import json, re, sys
+ok = bad = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    lines = []
+for line in lines:
+    t = json.loads(line)
+    out = t.get("stdout") or ""
+    o = len(re.findall(r"^ok ", out, re.M))
+    n = len(re.findall(r"^not ok ", out, re.M))
+    if t.get("result") != "OK" and n == 0:
+        n = 1
+    ok += o
+    bad += n
+print(ok, bad if lines else 1)
+PY
+)
+passed=$((passed + unit_pass))
+failed=$((failed + unit_fail))
 
 vdp_log "integration tests"
 junit=$(mktemp /tmp/vdp-junit.XXXXXX.xml)

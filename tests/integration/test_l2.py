@@ -22,14 +22,14 @@ def test_l2_learning_three_ports(sockdir, procs):
         p.rx_only()
 
     # B -> A while nothing is learned: flooded to A and C; B's MAC learned.
-    b.cmd_out("set eth-peer 0 %s" % MAC_A)
+    b.set_peer(MAC_A)
     b.send(1)
     assert wait_rx(a, 32) == 32
     assert wait_rx(c, 32) == 32
     assert settle(c) == 32
 
     # A -> B: B is known, so only B gets it.
-    a.cmd_out("set eth-peer 0 %s" % MAC_B)
+    a.set_peer(MAC_B)
     a.send(2)
     assert wait_rx(b, 64) == 64
     assert settle(b) == 64
@@ -37,7 +37,7 @@ def test_l2_learning_three_ports(sockdir, procs):
     assert a.stats()[0] == 32
 
     # C -> A: A was learned from its packets to B.
-    c.cmd_out("set eth-peer 0 %s" % MAC_A)
+    c.set_peer(MAC_A)
     c.send(1)
     assert wait_rx(a, 64) == 64
     assert settle(a) == 64

@@ -174,6 +174,12 @@ class Peer:
         self.cmd_out("set fwd rxonly")
         self.cmd_out("start tx_first %d" % bursts)
 
+    def set_peer(self, mac):
+        """Destination MAC of the packets send() makes (testpmd's eth-peer)."""
+        self.cmd_out("stop")
+        out = self.cmd_out("set eth-peer 0 %s" % mac)
+        assert "Please stop" not in out and "Bad" not in out, out
+
     def rx_only(self):
         self.cmd_out("stop")
         self.cmd_out("set fwd rxonly")

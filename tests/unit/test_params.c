@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/* vdp's option parser and config loader; no EAL needed. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "params.h"
+#include "tap.h"
+
+static struct vdp_params P;
+static char E[PARAMS_ERR_LEN];
+static char tmpdir[] = "/tmp/vdp-params-XXXXXX";
+
+/* Parse a NULL-terminated list of options (argv[0] is added). */
+static int
+parse(const char *first, ...)
+{
+	char *argv[32] = { (char *)"vdp" };
+	const char *a;
+	va_list ap;
+	int argc = 1;
+
+	params_defaults(&P, tmpdir);
+	E[0] = '\0';
+	va_start(ap, first);
+	for (a = first; a != NULL && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	return params_parse(argc, argv, &P, E, sizeof(E));
+}
+
+static const char *
+write_config(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void
+test_defaults(void)
+{
+	TAP_EQ(parse(NULL), 0);
+	TAP_CHECK(strcmp(P.fwd, "io") == 0);
+	TAP_EQ(P.burst, VDP_DEFAULT_BURST);
+	TAP_EQ(P.txonly.pkt_len, 64);
+	TAP_EQ(P.txonly.flows, 1);
+	TAP_EQ(P.stats_period, 0);
+	TAP_CHECK(!params_has_topology(&P));
+}
+
+static void
+test_vhost_option(void)
+{
+	TAP_EQ(parse("--vhost", "/tmp/a.sock", "--vhost", "/tmp/b.sock,client,queues=4,name=vm2",
+		     NULL), 0);
+	TAP_EQ(P.nb_vhost, 2);
+	TAP_CHECK(strcmp(P.vhost[0].name, "vhost0") == 0);
+	TAP_CHECK(strcmp(P.vhost[0].path, "/tmp/a.sock") == 0);
+	TAP_CHECK(!P.vhost[0].client);
+	TAP_EQ(P.vhost[0].queues, 1);
+	TAP_CHECK(strcmp(P.vhost[1].name, "vm2") == 0);
+	TAP_CHECK(P.vhost[1].client);
+	TAP_EQ(P.vhost[1].queues, 4);
+	TAP_CHECK(params_has_topology(&P));
+}
+
+static void
+test_vhost_errors(void)
+{
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,queues=0", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "bad queues '0'") != NULL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,queues=17", NULL), -EINVAL);
+	TAP_EQ(parse("--vhost", ",client", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "missing socket path") != NULL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,name=bad name", NULL), -EINVAL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,speed=9", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "unknown key 'speed=9'") != NULL);
+}
+
+static void
+test_duplicates(void)
+{
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,name=x", "--vhost", "/tmp/b.sock,name=x", NULL),
+	       -EINVAL);
+	TAP_CHECK(strstr(E, "duplicate port name 'x'") != NULL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock", "--vhost", "/tmp/a.sock", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "duplicate socket path") != NULL);
+}
+
+static void
+test_numbers(void)
+{
+	TAP_EQ(parse("--burst", "64", "--txpkts", "1518", "--tx-flows", "100",
+		     "--stats-period", "2", "--l2-age", "10", NULL), 0);
+	TAP_EQ(P.burst, 64);
+	TAP_EQ(P.txonly.burst, 64);
+	TAP_EQ(P.txonly.pkt_len, 1518);
+	TAP_EQ(P.txonly.flows, 100);
+	TAP_EQ(P.stats_period, 2);
+	TAP_EQ(P.l2_age_s, 10);
+	TAP_EQ(parse("--burst", "65", NULL), -EINVAL);
+	TAP_EQ(parse("--burst", "0", NULL), -EINVAL);
+	TAP_EQ(parse("--burst", "3x", NULL), -EINVAL);
+	TAP_EQ(parse("--burst", "-1", NULL), -EINVAL);
+	TAP_EQ(parse("--burst", "", NULL), -EINVAL);
+	TAP_EQ(parse("--txpkts", "59", NULL), -EINVAL);
+	TAP_EQ(parse("--tx-flows", "0", NULL), -EINVAL);
+	TAP_EQ(parse("--stats-period", "99999999999999999999", NULL), -EINVAL);
+}
+
+static void
+test_bad_options(void)
+{
+	TAP_EQ(parse("--nope", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "unknown option '--nope'") != NULL);
+	TAP_EQ(parse("--fwd", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "needs a value") != NULL);
+	TAP_EQ(parse("--fwd", "bogus", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "unknown mode 'bogus'") != NULL);
+	TAP_EQ(parse("stray", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "unexpected argument 'stray'") != NULL);
+	TAP_EQ(parse("--fwd", "l2", NULL), 0);
+	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
+}
+
+static void
+test_port_pair(void)
+{
+	TAP_EQ(parse("--port-pair", "a:b", "--port-pair", "0:3", NULL), 0);
+	TAP_EQ(P.nb_xconnect, 2);
+	TAP_CHECK(strcmp(P.xconnect[0].a, "a") == 0 && strcmp(P.xconnect[0].b, "b") == 0);
+	TAP_CHECK(strcmp(P.xconnect[1].a, "0") == 0 && strcmp(P.xconnect[1].b, "3") == 0);
+	TAP_EQ(parse("--port-pair", "a", NULL), -EINVAL);
+	TAP_EQ(parse("--port-pair", ":b", NULL), -EINVAL);
+	TAP_EQ(parse("--port-pair", "a:", NULL), -EINVAL);
+	TAP_EQ(parse("--port-pair", "a:b:c", NULL), -EINVAL);
+}
+
+static void
+test_config_good(void)
+{
+	const char *f = write_config("good.ini",
+		"; a comment\n"
+		"[port vm1]\ntype = vhost\npath = vm1.sock\nqueues = 2\n"
+		"[port vm2]\ntype = vhost\npath = /tmp/abs.sock\nmode = client\n"
+		"[port tap]\ntype = ethdev\ndevargs = net_tap0,iface=t0\nrxq = 2\n"
+		"[fwd]\nmode = l2\nburst = 16\nxconnect = vm1:tap vm2:vm2\n"
+		"txpkts = 128\ntx-flows = 8\nl2-age = 5\nstats-period = 3\n"
+		"[lcore 1]\nrxq = vm1:0 tap:1\n");
+	char expect[PATH_MAX];
+
+	TAP_EQ(parse("--run-dir", tmpdir, "--config", f, NULL), 0);
+	if (E[0])
+		printf("# %s\n", E);
+	TAP_EQ(P.nb_vhost, 2);
+	TAP_EQ(P.nb_ethdev, 1);
+	snprintf(expect, sizeof(expect), "%s/vm1.sock", tmpdir);
+	TAP_CHECK(strcmp(P.vhost[0].path, expect) == 0);
+	TAP_EQ(P.vhost[0].queues, 2);
+	TAP_CHECK(strcmp(P.vhost[1].path, "/tmp/abs.sock") == 0);
+	TAP_CHECK(P.vhost[1].client);
+	TAP_CHECK(strcmp(P.ethdev[0].name, "tap") == 0);
+	TAP_CHECK(strcmp(P.ethdev[0].devargs, "net_tap0,iface=t0") == 0);
+	TAP_EQ(P.ethdev[0].rxq, 2);
+	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
+	TAP_EQ(P.burst, 16);
+	TAP_EQ(P.nb_xconnect, 2);
+	TAP_CHECK(strcmp(P.xconnect[0].b, "tap") == 0);
+	TAP_EQ(P.txonly.pkt_len, 128);
+	TAP_EQ(P.txonly.flows, 8);
+	TAP_EQ(P.l2_age_s, 5);
+	TAP_EQ(P.stats_period, 3);
+	TAP_EQ(P.nb_pins, 2);
+	TAP_CHECK(strcmp(P.pins[1].port, "tap") == 0);
+	TAP_EQ(P.pins[1].q, 1);
+	TAP_EQ(P.pins[1].lcore, 1);
+}
+
+static void
+test_config_override(void)
+{
+	const char *f = write_config("ovr.ini", "[fwd]\nmode = l2\nburst = 8\n");
+
+	TAP_EQ(parse("--config", f, "--fwd", "macswap", NULL), 0);
+	TAP_CHECK(strcmp(P.fwd, "macswap") == 0);
+	TAP_EQ(P.burst, 8);
+	TAP_EQ(parse("--fwd", "macswap", "--config", f, NULL), 0);
+	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
+}
+
+static void
+test_config_errors(void)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} cases[] = {
+		{ "[port p]\ntype = bogus\n", "unknown type 'bogus'" },
+		{ "[port p]\npath = x\n", "needs a type" },
+		{ "[port p]\ntype = vhost\n", "needs a path" },
+		{ "[port p]\ntype = vhost\npath = x\nmode = sideways\n", "not server or client" },
+		{ "[port p]\ntype = ethdev\n", "needs devargs" },
+		{ "[port p]\ntype = ethdev\ndevargs = net_null0\nrxq = 99\n", "rxq: bad value '99'" },
+		{ "[port bad name!]\ntype = vhost\npath = x\n", "bad port name" },
+		{ "[port a]\ntype = vhost\npath = a\n[port a]\ntype = vhost\npath = b\n",
+		  "duplicate port name 'a'" },
+		{ "[port a]\ntype = vhost\npath = a\n[port b]\ntype = vhost\npath = a\n",
+		  "duplicate socket path" },
+		{ "[fwd]\nmode = warp\n", "unknown mode 'warp'" },
+		{ "[fwd]\nxconnect = a-b\n", "bad entry 'a-b'" },
+		{ "[lcore x]\nrxq = a:0\n", "bad lcore id" },
+		{ "[lcore 1]\nrxq = a:99\n", "bad queue" },
+		{ "[lcore 1]\ncpu = 3\n", "unknown key 'cpu'" },
+		{ "[misc]\na = b\n", "unknown section [misc]" },
+		{ "garbage without sections\n", "invalid config file" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		const char *f = write_config("bad.ini", cases[i].text);
+
+		TAP_CHECK(parse("--config", f, NULL) < 0);
+		if (strstr(E, cases[i].msg) == NULL) {
+			printf("# case %u: '%s' does not contain '%s'\n", i, E, cases[i].msg);
+			tap_case_failed++;
+		}
+	}
+	TAP_CHECK(parse("--config", "/nonexistent/x.ini", NULL) < 0);
+	TAP_CHECK(strstr(E, "cannot read config file") != NULL);
+}
+
+static void
+test_default_config_file(void)
+{
+	char path[PATH_MAX], expect[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", VDP_SOURCE_CONFIG);
+	TAP_EQ(parse("--run-dir", tmpdir, "--config", path, NULL), 0);
+	TAP_EQ(P.nb_vhost, 2);
+	snprintf(expect, sizeof(expect), "%s/vhost0.sock", tmpdir);
+	TAP_CHECK(strcmp(P.vhost[0].path, expect) == 0);
+	TAP_CHECK(!P.vhost[0].client && !P.vhost[1].client);
+	TAP_CHECK(strcmp(P.fwd, "io") == 0);
+	TAP_EQ(P.nb_xconnect, 1);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	TAP_RUN(test_defaults);
+	TAP_RUN(test_vhost_option);
+	TAP_RUN(test_vhost_errors);
+	TAP_RUN(test_duplicates);
+	TAP_RUN(test_numbers);
+	TAP_RUN(test_bad_options);
+	TAP_RUN(test_port_pair);
+	TAP_RUN(test_config_good);
+	TAP_RUN(test_config_override);
+	TAP_RUN(test_config_errors);
+	TAP_RUN(test_default_config_file);
+	unlink(write_config("good.ini", ""));
+	unlink(write_config("ovr.ini", ""));
+	unlink(write_config("bad.ini", ""));
+	rmdir(tmpdir);
+	return tap_done();
+}
