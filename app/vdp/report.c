@@ -163,6 +163,9 @@ report_tel_port(struct rte_tel_data *d, const struct port *p)
 {
 	struct stats_queue rx, tx;
 
+	char key[32];
+	uint16_t q;
+
 	port_stats_get(p, &rx, &tx);
 	rte_tel_data_add_dict_string(d, "name", p->name);
 	rte_tel_data_add_dict_string(d, "type", p->ops->type);
@@ -171,6 +174,16 @@ report_tel_port(struct rte_tel_data *d, const struct port *p)
 	rte_tel_data_add_dict_int(d, "rx_queues", p->nb_rxq);
 	report_tel_queue(d, "rx", &rx);
 	report_tel_queue(d, "tx", &tx);
+	for (q = 0; q < p->nb_rxq; q++) {
+		port_stats_queue(p, true, q, &rx);
+		snprintf(key, sizeof(key), "rxq%u_packets", q);
+		rte_tel_data_add_dict_u64(d, key, rx.pkts);
+	}
+	for (q = 0; q < p->nb_txq; q++) {
+		port_stats_queue(p, false, q, &tx);
+		snprintf(key, sizeof(key), "txq%u_packets", q);
+		rte_tel_data_add_dict_u64(d, key, tx.pkts);
+	}
 }
 
 static int

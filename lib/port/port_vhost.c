@@ -35,6 +35,7 @@ RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
 	rte_log(RTE_LOG_##level, port_vhost_logtype, "vhost: " fmt "\n", ##__VA_ARGS__)
 
 #define VHOST_MAX_VRINGS (2 * PORT_MAX_QUEUES)
+#define VHOST_ENQ_MAX 32 /* rte_vhost's MAX_PKT_BURST: most packets one enqueue call takes */
 #define VHOST_RXQ 0 /* guest rx vring of a pair: we enqueue */
 #define VHOST_TXQ 1 /* guest tx vring of a pair: we dequeue */
 
@@ -191,7 +192,7 @@ vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct port_vhost *vp = (struct port_vhost *)p;
 	uint16_t vring = 2 * (q % vp->conf.queues) + VHOST_RXQ;
-	uint16_t sent;
+	uint16_t sent, done;
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
 		return 0;
@@ -200,7 +201,16 @@ vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		if (!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))
 			return 0;
 	}
-	sent = rte_vhost_enqueue_burst(vp->vid, vring, pkts, n);
+	/* rte_vhost takes at most VHOST_ENQ_MAX packets per call. */
+	for (sent = 0; sent < n; sent += done) {
+		uint16_t want = RTE_MIN(n - sent, VHOST_ENQ_MAX);
+
+		done = rte_vhost_enqueue_burst(vp->vid, vring, pkts + sent, want);
+		if (done < want) {
+			sent += done;
+			break;
+		}
+	}
 	rte_pktmbuf_free_bulk(pkts, sent);
 	return sent;
 }

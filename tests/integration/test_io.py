@@ -62,3 +62,23 @@ def test_default_topology_and_clean_exit(sockdir, procs):
     assert "port 0 (vhost0, vhost): rx 64 pkts" in out
     assert "exited cleanly" in out
     assert not os.path.exists(s0) and not os.path.exists(s1)
+
+
+def test_multiqueue(sockdir, procs):
+    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
+    vdp = Vdp(["--vhost", s0 + ",queues=2", "--vhost", s1 + ",queues=2"])
+    procs.append(vdp)
+    vdp.wait_started()
+    p0, p1 = Peer(s0, queues=2), Peer(s1, queues=2)
+    procs += [p0, p1]
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
+             60, what="both links up")
+    p1.rx_only()
+    # One testpmd stream per queue: 2 queues x 2 bursts x 32 packets.
+    p0.send(2)
+    assert wait_rx(p1, 128) == 128
+    assert settle(p1) == 128
+    v0 = vdp.port("vhost0")
+    assert v0["rx_queues"] == 2
+    assert v0["rxq0_packets"] == 64 and v0["rxq1_packets"] == 64
+    assert vdp.port("vhost1")["tx_packets"] == 128
