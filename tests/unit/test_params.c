@@ -256,6 +256,26 @@ test_default_config_file(void)
 	TAP_EQ(P.nb_xconnect, 1);
 }
 
+/* Every shipped config must load. */
+static void
+test_shipped_configs(void)
+{
+	static const char *const names[] = {
+		"default.ini", "example-l2.ini", "example-xconnect.ini",
+	};
+	char path[PATH_MAX];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", VDP_CONFIG_DIR, names[i]);
+		if (parse("--run-dir", tmpdir, "--config", path, NULL) != 0) {
+			printf("# %s: %s\n", names[i], E);
+			tap_case_failed++;
+		}
+		TAP_CHECK(params_has_topology(&P));
+	}
+}
+
 int
 main(void)
 {
@@ -272,6 +292,7 @@ main(void)
 	TAP_RUN(test_config_override);
 	TAP_RUN(test_config_errors);
 	TAP_RUN(test_default_config_file);
+	TAP_RUN(test_shipped_configs);
 	unlink(write_config("good.ini", ""));
 	unlink(write_config("ovr.ini", ""));
 	unlink(write_config("bad.ini", ""));
