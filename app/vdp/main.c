@@ -261,7 +261,7 @@ vdp_build_plan(const struct vdp_params *p, const struct fwd_conf *conf)
 static void
 vdp_print_topology(const struct fwd_conf *conf)
 {
-	const char *peer = NULL;
+	const char *sock = NULL;
 	uint16_t i, w;
 
 	for (i = 0; i < port_count(); i++) {
@@ -269,8 +269,8 @@ vdp_print_topology(const struct fwd_conf *conf)
 
 		printf("vdp: port %u %s (%s)\n", i, p->name, p->ops->type);
 		p->ops->show(p, stdout);
-		if (peer == NULL && strcmp(p->ops->type, "vhost") == 0)
-			peer = p->name;
+		if (sock == NULL)
+			sock = port_vhost_path(p);
 	}
 	printf("vdp: forwarding mode %s, burst %u\n", conf->engine->name, conf->burst);
 	if (strcmp(conf->engine->name, "io") == 0)
@@ -286,11 +286,11 @@ vdp_print_topology(const struct fwd_conf *conf)
 			printf(" %s:%u", plan->rxq[w][i].port->name, plan->rxq[w][i].q);
 		printf("\n");
 	}
-	if (peer != NULL)
-		printf("vdp: attach a peer to a vhost-user server socket, for example:\n"
-		       "  dpdk-testpmd --no-pci --no-huge -m 512 --single-file-segments "
-		       "--file-prefix=peer0 \\\n    --vdev 'net_virtio_user0,path=<socket>' "
-		       "-- -i\n");
+	if (sock != NULL)
+		printf("vdp: attach a peer, for example:\n"
+		       "  dpdk-testpmd -l 0-1 --no-pci --no-huge -m 512 --single-file-segments "
+		       "--file-prefix=peer0 \\\n    --vdev 'net_virtio_user0,path=%s' -- -i\n",
+		       sock);
 	fflush(stdout);
 }
 

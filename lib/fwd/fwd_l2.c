@@ -217,30 +217,34 @@ fwd_l2_lookup(struct fwd_l2_table *t, const struct rte_ether_addr *mac,
 enum l2_sweep {
 	L2_SWEEP_AGED,  /* Entries older than the aging time. */
 	L2_SWEEP_PORT,  /* Entries learned on one port. */
-	L2_SWEEP_ALL,   /* Every entry. */
+	L2_SWEEP_ALL,   /* Every entry (but those being inserted this instant). */
 };
 
 static bool
 l2_sweep_match(const struct fwd_l2_table *t, enum l2_sweep what, uint64_t e,
 	       uint64_t arg)
 {
-	if (what == L2_SWEEP_ALL)
-		return true;
-	/* 0 is a key a worker is inserting right now: neither old nor placed. */
+	/*
+	 * 0 is a key a worker is inserting right now. Leaving it alone means
+	 * no sweep ever deletes a key before its word is stamped, so a freed
+	 * slot always holds 0 when it is reused.
+	 */
 	if (e == 0)
 		return false;
+	if (what == L2_SWEEP_ALL)
+		return true;
 	return what == L2_SWEEP_AGED ? l2_expired(t, e, arg) : l2_port(e) == arg;
 }
 
 /*
- * Delete the matching entries; control lcore only. It must be an EAL or
- * registered thread (rte_thread_register()), as are the workers that
- * learn: with per-lcore slot caches the hash indexes them by
- * rte_lcore_id() to add or free a slot. The walk goes over the
- * bucket array: removing the current key empties its bucket slot without
- * moving others (no extendable buckets), so the walk stays valid. A
- * worker's concurrent cuckoo move may make it miss a key, which the next
- * sweep catches.
+ * Delete the matching entries; control lcore only, on an EAL or registered
+ * thread (rte_thread_register()), as the learning workers are: with
+ * per-lcore slot caches the hash picks the cache by rte_lcore_id().
+ *
+ * The walk goes over the bucket array. Removing the current key empties
+ * its bucket slot without moving others (no extendable buckets), so the
+ * walk stays valid; a worker's concurrent cuckoo move may make it miss a
+ * key, which the next sweep catches.
  */
 static uint32_t
 l2_sweep(struct fwd_l2_table *t, enum l2_sweep what, uint64_t arg)
@@ -256,12 +260,16 @@ l2_sweep(struct fwd_l2_table *t, enum l2_sweep what, uint64_t arg)
 
 		if (!l2_sweep_match(t, what, e, arg))
 			continue;
+		/*
+		 * Zero the word before the key goes: a zero word stops late
+		 * refreshes (see fwd_l2_learn()), and after the delete the
+		 * slot may be reclaimed and reused at any time.
+		 */
+		__atomic_store_n(&t->entry[pos], 0, __ATOMIC_RELAXED);
 		rte_ether_addr_copy(key, &mac);
 		pos = rte_hash_del_key(t->h, &mac);
 		if (pos < 0)
 			continue;
-		/* See fwd_l2_learn(): a zero word stops late refreshes. */
-		__atomic_store_n(&t->entry[pos], 0, __ATOMIC_RELAXED);
 		/*
 		 * With QSBR the hash queues the slot itself and frees it
 		 * once every worker has been quiescent; without it nobody

@@ -118,6 +118,9 @@ struct port *port_vhost_create(const struct port_vhost_conf *conf,
 struct port *port_ethdev_create(const struct port_ethdev_conf *conf,
 				uint16_t nb_txq, struct rte_mempool *pool);
 
+/** Socket path of a vhost-user port, or NULL when @p p is not one. */
+const char *port_vhost_path(const struct port *p);
+
 /** Number of ports in the table. */
 uint16_t port_count(void);
 

@@ -305,6 +305,14 @@ static const struct port_ops port_vhost_ops = {
 	.show = vhost_show,
 };
 
+const char *
+port_vhost_path(const struct port *p)
+{
+	if (p->ops != &port_vhost_ops)
+		return NULL;
+	return ((const struct port_vhost *)p)->conf.path;
+}
+
 /*
  * A server socket path is usable when nothing is there, or when it is a
  * stale socket nobody listens on (left by a process that died): that one

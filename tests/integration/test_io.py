@@ -44,7 +44,7 @@ def test_default_topology_and_clean_exit(sockdir, procs):
     out = vdp.output()
     s0, s1 = os.path.join(sockdir, "vhost0.sock"), os.path.join(sockdir, "vhost1.sock")
     assert s0 in out and s1 in out
-    assert "net_virtio_user0,path=" in out
+    assert "net_virtio_user0,path=%s" % s0 in out
     assert os.path.exists(s0) and os.path.exists(s1)
 
     p0, p1 = Peer(s0), Peer(s1)

@@ -125,6 +125,7 @@ class Peer:
                                      close_fds=True, start_new_session=True)
         os.close(slave)
         self.buf = ""
+        self.transcript = ""  # everything the peer printed
         self.expect(r"testpmd> ", 90)
 
     def read(self, timeout):
@@ -136,6 +137,7 @@ class Peer:
         except OSError:
             return ""
         self.buf += data
+        self.transcript += data
         return data
 
     def expect(self, pattern, timeout=60):

@@ -78,8 +78,8 @@ teardown(void)
 
 /* Receive one frame @p src -> @p dst on port @p p at time @p now and switch it. */
 static struct rte_mbuf *
-send(uint16_t p, const struct rte_ether_addr *dst,
-     const struct rte_ether_addr *src, uint64_t now)
+rx_one(uint16_t p, const struct rte_ether_addr *dst,
+       const struct rte_ether_addr *src, uint64_t now)
 {
 	struct rte_mbuf *m = test_pkt(pool, dst, src, 64);
 
@@ -271,6 +271,46 @@ test_l2_full(void)
 	fwd_l2_free(t);
 }
 
+/*
+ * Many more hosts come and go than the hash has key slots (its capacity
+ * plus the per-lcore caches), so every deletion must give its slot back:
+ * at once without QSBR, after a grace period with it.
+ */
+static void
+churn(struct fwd_l2_table *t, struct rte_rcu_qsbr *v)
+{
+	const uint32_t rounds = 400, per_round = 32;
+	struct rte_ether_addr a;
+	uint32_t r, i, failed = 0;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < per_round; i++) {
+			test_mac(&a, r * per_round + i);
+			failed += fwd_l2_learn(t, &a, 1, t0) != 0;
+		}
+		if (r % 2)
+			fwd_l2_flush(t);
+		else
+			fwd_l2_age(t, t0 + 2 * age_tsc);
+		if (v != NULL)
+			rte_rcu_qsbr_quiescent(v, 0);
+	}
+	TAP_CHECK(rounds * per_round > (uint32_t)RTE_MAX_LCORE * 64);
+	TAP_EQ(failed, 0);
+	TAP_EQ(fwd_l2_count(t), 0);
+}
+
+static void
+test_l2_churn(void)
+{
+	struct fwd_l2_table *t = table(64);
+
+	if (t == NULL)
+		return;
+	churn(t, NULL);
+	fwd_l2_free(t);
+}
+
 /* Deletion with a QSBR variable: slots go through the defer queue. */
 static void
 test_l2_qsbr(void)
@@ -313,6 +353,7 @@ test_l2_qsbr(void)
 	}
 	fwd_l2_flush(t);
 	TAP_EQ(fwd_l2_count(t), 0);
+	churn(t, v);
 	/* Workers stop (go offline) before the table is freed. */
 	rte_rcu_qsbr_thread_offline(v, 0);
 	fwd_l2_free(t);
@@ -432,7 +473,7 @@ test_l2_unicast(void)
 	setup(3);
 	test_mac(&a, 0xa);
 	test_mac(&b, 0xb);
-	m = send(0, &b, &a, t0);
+	m = rx_one(0, &b, &a, t0);
 	TAP_EQ(tp[0]->tx_n, 0);
 	TAP_EQ(tp[1]->tx_n, 1);
 	TAP_EQ(tp[2]->tx_n, 1);
@@ -441,12 +482,12 @@ test_l2_unicast(void)
 	test_port_reset(tp[1]);
 	test_port_reset(tp[2]);
 
-	m = send(1, &a, &b, t0);
+	m = rx_one(1, &a, &b, t0);
 	TAP_EQ(tp[0]->tx_n, 1);
 	TAP_CHECK(tp[0]->tx_n == 1 && tp[0]->tx[0] == m);
 	TAP_EQ(rte_mbuf_refcnt_read(m), 1);
 	TAP_EQ(tp[2]->tx_n, 0);
-	m = send(0, &b, &a, t0);
+	m = rx_one(0, &b, &a, t0);
 	TAP_EQ(tp[1]->tx_n, 1);
 	TAP_CHECK(tp[1]->tx_n == 1 && tp[1]->tx[0] == m);
 	TAP_EQ(tp[2]->tx_n, 0);
@@ -466,7 +507,7 @@ test_l2_flood_refcnt(void)
 	setup(4);
 	test_mac(&a, 0xa);
 	memset(&bcast, 0xff, sizeof(bcast));
-	m = send(0, &bcast, &a, t0);
+	m = rx_one(0, &bcast, &a, t0);
 	for (i = 1; i < 4; i++) {
 		TAP_EQ(tp[i]->tx_n, 1);
 		TAP_CHECK(tp[i]->tx_n == 1 && tp[i]->tx[0] == m);
@@ -482,7 +523,7 @@ test_l2_flood_refcnt(void)
 	TAP_EQ(rte_mempool_in_use_count(pool), 0);
 
 	/* A multicast destination floods too, even from a known host. */
-	m = send(2, &mcast, &a, t0);
+	m = rx_one(2, &mcast, &a, t0);
 	TAP_EQ(tp[0]->tx_n + tp[1]->tx_n + tp[3]->tx_n, 3);
 	TAP_EQ(tp[2]->tx_n, 0);
 	TAP_EQ(rte_mbuf_refcnt_read(m), 3);
@@ -526,10 +567,10 @@ test_l2_same_port(void)
 	setup(3);
 	test_mac(&a, 0xa);
 	test_mac(&b, 0xb);
-	send(0, &a, &b, t0);
+	rx_one(0, &a, &b, t0);
 	test_port_reset(tp[1]);
 	test_port_reset(tp[2]);
-	send(0, &b, &a, t0);
+	rx_one(0, &b, &a, t0);
 	TAP_EQ(tp[0]->tx_n + tp[1]->tx_n + tp[2]->tx_n, 0);
 	TAP_EQ(test_port_stats(&tp[0]->port, true).drops[STATS_DROP_NO_ROUTE], 1);
 	TAP_EQ(rte_mempool_in_use_count(pool), 0);
@@ -545,7 +586,7 @@ test_l2_single_port(void)
 	setup(1);
 	test_mac(&a, 0xa);
 	test_mac(&b, 0xb);
-	send(0, &b, &a, t0);
+	rx_one(0, &b, &a, t0);
 	TAP_EQ(tp[0]->tx_n, 0);
 	TAP_EQ(test_port_stats(&tp[0]->port, true).drops[STATS_DROP_NO_ROUTE], 1);
 	TAP_EQ(rte_mempool_in_use_count(pool), 0);
@@ -578,8 +619,8 @@ test_l2_bad_source(void)
 	setup(2);
 	test_mac(&a, 0xa);
 	memset(&zero, 0, sizeof(zero));
-	send(0, &a, &mcast, t0);
-	send(0, &a, &zero, t0);
+	rx_one(0, &a, &mcast, t0);
+	rx_one(0, &a, &zero, t0);
 	TAP_EQ(fwd_l2_count(conf.l2), 0);
 	TAP_EQ(tp[1]->tx_n, 2);
 	teardown();
@@ -596,19 +637,19 @@ test_l2_engine_age_move(void)
 	test_mac(&a, 0xa);
 	test_mac(&b, 0xb);
 	test_mac(&c, 0xc);
-	send(0, &b, &a, t0);
+	rx_one(0, &b, &a, t0);
 	test_port_reset(tp[1]);
 	test_port_reset(tp[2]);
-	send(1, &a, &b, later);
+	rx_one(1, &a, &b, later);
 	TAP_EQ(tp[0]->tx_n, 1);
 	TAP_EQ(tp[2]->tx_n, 1);
 	test_port_reset(tp[0]);
 	test_port_reset(tp[2]);
 	/* a shows up on port 2: c on port 1 reaches it there only. */
-	send(2, &c, &a, later);
+	rx_one(2, &c, &a, later);
 	test_port_reset(tp[0]);
 	test_port_reset(tp[1]);
-	send(1, &a, &c, later);
+	rx_one(1, &a, &c, later);
 	TAP_EQ(tp[2]->tx_n, 1);
 	TAP_EQ(tp[0]->tx_n, 0);
 	teardown();
@@ -640,6 +681,7 @@ main(void)
 	TAP_RUN(test_l2_flush);
 	TAP_RUN(test_l2_forget_port);
 	TAP_RUN(test_l2_full);
+	TAP_RUN(test_l2_churn);
 	TAP_RUN(test_l2_qsbr);
 	TAP_RUN(test_l2_concurrent);
 	TAP_RUN(test_l2_begin_end);
