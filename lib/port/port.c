@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_string_fns.h>
 
 #include "port.h"
 
@@ -48,6 +51,38 @@ port_find(const char *name)
 		if (strcmp(port_table[i]->name, name) == 0)
 			return port_table[i];
 	return NULL;
+}
+
+struct port *
+port_alloc(size_t size, const char *name, const struct port_ops *ops,
+	   uint16_t nb_rxq, uint16_t nb_txq, struct rte_mempool *pool,
+	   enum stats_drop tx_full_drop)
+{
+	struct port *p;
+
+	if (nb_rxq == 0 || nb_rxq > PORT_MAX_QUEUES ||
+	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (port_find(name) != NULL) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	p = rte_zmalloc("port", size, RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	strlcpy(p->name, name, sizeof(p->name));
+	p->ops = ops;
+	p->nb_rxq = nb_rxq;
+	p->nb_txq = nb_txq;
+	p->socket = SOCKET_ID_ANY;
+	p->tx_full_drop = tx_full_drop;
+	p->pool = pool;
+	p->priv = p;
+	return p;
 }
 
 int

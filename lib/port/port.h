@@ -131,6 +131,16 @@ struct port *port_get(uint16_t id);
 struct port *port_find(const char *name);
 
 /**
+ * Allocate @p size bytes (a type's state, whose first member is struct
+ * port) zeroed, and fill the generic part. Checks the queue counts
+ * (1..PORT_MAX_QUEUES) and that the name is free. Returns the port, or
+ * NULL with rte_errno set (EINVAL, EEXIST, ENOMEM). For port types only.
+ */
+struct port *port_alloc(size_t size, const char *name, const struct port_ops *ops,
+			uint16_t nb_rxq, uint16_t nb_txq, struct rte_mempool *pool,
+			enum stats_drop tx_full_drop);
+
+/**
  * Insert @p p into the table and give it an id. Fails with -EEXIST when the
  * name is taken and -ENOSPC when the table is full. For port types only.
  */

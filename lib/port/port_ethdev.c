@@ -203,27 +203,10 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 	struct port_ethdev *ep;
 	int ret;
 
-	if (conf->rxq == 0 || conf->rxq > PORT_MAX_QUEUES ||
-	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
-		rte_errno = EINVAL;
+	ep = (struct port_ethdev *)port_alloc(sizeof(*ep), conf->name, &port_ethdev_ops,
+					      conf->rxq, nb_txq, pool, STATS_DROP_TX_FULL);
+	if (ep == NULL)
 		return NULL;
-	}
-	if (port_find(conf->name) != NULL) {
-		rte_errno = EEXIST;
-		return NULL;
-	}
-	ep = rte_zmalloc("port_ethdev", sizeof(*ep), RTE_CACHE_LINE_SIZE);
-	if (ep == NULL) {
-		rte_errno = ENOMEM;
-		return NULL;
-	}
-	strlcpy(ep->port.name, conf->name, sizeof(ep->port.name));
-	ep->port.ops = &port_ethdev_ops;
-	ep->port.nb_rxq = conf->rxq;
-	ep->port.nb_txq = nb_txq;
-	ep->port.tx_full_drop = STATS_DROP_TX_FULL;
-	ep->port.pool = pool;
-	ep->port.priv = ep;
 	ep->conf = *conf;
 	ret = ethdev_lookup(conf->devargs, &ep->dev_id);
 	if (ret < 0) {

@@ -108,6 +108,10 @@ vhost_new_device(int vid)
 	rte_spinlock_unlock(&vhost_lock);
 	VHOST_LOG(INFO, "%s: device %d up, %u vrings, features 0x%" PRIx64,
 		  vp->port.name, vid, nr, vp->features);
+	if (nr > 2 * vp->conf.queues)
+		VHOST_LOG(WARNING, "%s: the guest has %u queue pairs, vdp polls %u (queues=%u): "
+			  "what it sends on the others is never received",
+			  vp->port.name, nr / 2, vp->conf.queues, vp->conf.queues);
 	return 0;
 }
 
@@ -360,11 +364,6 @@ port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
 	unsigned int i;
 	int ret;
 
-	if (conf->queues == 0 || conf->queues > PORT_MAX_QUEUES ||
-	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
-		rte_errno = EINVAL;
-		return NULL;
-	}
 	if (vhost_path_taken(conf->path)) {
 		rte_errno = EEXIST;
 		return NULL;
@@ -376,19 +375,11 @@ port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
 			return NULL;
 		}
 	}
-	vp = rte_zmalloc("port_vhost", sizeof(*vp), RTE_CACHE_LINE_SIZE);
-	if (vp == NULL) {
-		rte_errno = ENOMEM;
+	vp = (struct port_vhost *)port_alloc(sizeof(*vp), conf->name, &port_vhost_ops,
+					     conf->queues, nb_txq, pool,
+					     STATS_DROP_GUEST_RING_FULL);
+	if (vp == NULL)
 		return NULL;
-	}
-	strlcpy(vp->port.name, conf->name, sizeof(vp->port.name));
-	vp->port.ops = &port_vhost_ops;
-	vp->port.nb_rxq = conf->queues;
-	vp->port.nb_txq = nb_txq;
-	vp->port.socket = SOCKET_ID_ANY;
-	vp->port.tx_full_drop = STATS_DROP_GUEST_RING_FULL;
-	vp->port.pool = pool;
-	vp->port.priv = vp;
 	vp->conf = *conf;
 	vp->vid = -1;
 	vp->since = time(NULL);
