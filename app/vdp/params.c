@@ -281,9 +281,11 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 
 	switch (opt) {
 	case OPT_CONFIG:
+		if (p->config[0] != '\0')
+			return params_err(err, errlen, "--config given twice");
 		if (strlcpy(p->config, arg, sizeof(p->config)) >= sizeof(p->config))
 			return params_err(err, errlen, "--config: path too long");
-		return params_load_config(arg, p, err, errlen);
+		return 0;
 	case OPT_VHOST:
 		ret = params_parse_vhost(arg, p->nb_vhost, &vc, err, errlen);
 		return ret < 0 ? ret : params_add_vhost(p, &vc, err, errlen);
@@ -315,29 +317,46 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 	return params_number(opt, arg, p, err, errlen);
 }
 
+/*
+ * Two passes: the first takes --config and --run-dir and loads the file
+ * (relative socket paths need the run directory, wherever it is given);
+ * the second applies every other option, so the command line overrides
+ * the file whatever the order.
+ */
 int
 params_parse(int argc, char **argv, struct vdp_params *p, char *err,
 	     size_t errlen)
 {
-	int opt, ret;
+	int opt, ret, pass;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", params_opts, NULL)) != -1) {
-		if (opt == 'h')
-			opt = OPT_HELP;
-		if (opt == '?')
-			return params_err(err, errlen, "unknown option '%s' (see --help)",
-					  argv[optind - 1]);
-		if (opt == ':')
-			return params_err(err, errlen, "option '%s' needs a value",
-					  argv[optind - 1]);
-		ret = params_one(opt, optarg, p, err, errlen);
-		if (ret < 0)
-			return ret;
+	for (pass = 0; pass < 2; pass++) {
+		optind = 1;
+		opterr = 0;
+		while ((opt = getopt_long(argc, argv, ":h", params_opts, NULL)) != -1) {
+			bool early = opt == OPT_CONFIG || opt == OPT_RUN_DIR;
+
+			if (opt == 'h')
+				opt = OPT_HELP;
+			if (opt == '?')
+				return params_err(err, errlen, "unknown option '%s' (see --help)",
+						  argv[optind - 1]);
+			if (opt == ':')
+				return params_err(err, errlen, "option '%s' needs a value",
+						  argv[optind - 1]);
+			if (early != (pass == 0))
+				continue;
+			ret = params_one(opt, optarg, p, err, errlen);
+			if (ret < 0)
+				return ret;
+		}
+		if (optind < argc)
+			return params_err(err, errlen, "unexpected argument '%s' (see --help)",
+					  argv[optind]);
+		if (pass == 0 && p->config[0] != '\0') {
+			ret = params_load_config(p->config, p, err, errlen);
+			if (ret < 0)
+				return ret;
+		}
 	}
-	if (optind < argc)
-		return params_err(err, errlen, "unexpected argument '%s' (see --help)",
-				  argv[optind]);
 	return 0;
 }

@@ -66,7 +66,8 @@ void params_defaults(struct vdp_params *p, const char *run_dir);
 
 /**
  * Parse vdp's options: @p argv[0] is the program name, as getopt wants.
- * --config is loaded in place, so options after it override the file.
+ * The --config file is loaded first (with --run-dir already applied), then
+ * the other options, which override it whatever their order.
  * Returns 0, or -EINVAL with one line (no newline) in @p err.
  */
 int params_parse(int argc, char **argv, struct vdp_params *p, char *err,

@@ -161,7 +161,7 @@ test_config_good(void)
 		"[lcore 1]\nrxq = vm1:0 tap:1\n");
 	char expect[PATH_MAX];
 
-	TAP_EQ(parse("--run-dir", tmpdir, "--config", f, NULL), 0);
+	TAP_EQ(parse("--config", f, "--run-dir", tmpdir, NULL), 0);
 	if (E[0])
 		printf("# %s\n", E);
 	TAP_EQ(P.nb_vhost, 2);
@@ -197,7 +197,10 @@ test_config_override(void)
 	TAP_CHECK(strcmp(P.fwd, "macswap") == 0);
 	TAP_EQ(P.burst, 8);
 	TAP_EQ(parse("--fwd", "macswap", "--config", f, NULL), 0);
-	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
+	TAP_CHECK(strcmp(P.fwd, "macswap") == 0);
+	TAP_EQ(P.burst, 8);
+	TAP_EQ(parse("--config", f, "--config", f, NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "given twice") != NULL);
 }
 
 static void
