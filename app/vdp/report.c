@@ -51,6 +51,27 @@ report_lcores(FILE *f, struct report_prev *prev)
 	}
 }
 
+/* Rx burst-size histogram of each worker: how full the bursts were. */
+static void
+report_bursts(FILE *f)
+{
+	static const char *const names[STATS_BURST_BUCKETS] = {
+		"1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127", "128+",
+	};
+	struct stats_lcore s;
+	unsigned int b;
+	uint16_t w;
+
+	for (w = 0; w < sched_nb_workers(); w++) {
+		stats_lcore_read(sched_worker_stats(w), &s);
+		fprintf(f, "  lcore %u rx bursts:", sched_worker_lcore(w));
+		for (b = 0; b < STATS_BURST_BUCKETS; b++)
+			if (s.burst_hist[b] != 0)
+				fprintf(f, " %s:%" PRIu64, names[b], s.burst_hist[b]);
+		fprintf(f, "\n");
+	}
+}
+
 void
 report_prime(struct report_prev *prev)
 {
@@ -134,6 +155,7 @@ report_summary(FILE *f, struct rte_mempool *pool)
 		report_drops(f, "tx", &tx);
 	}
 	report_lcores(f, NULL);
+	report_bursts(f);
 	fprintf(f, "  mbufs in use: %u of %u\n", rte_mempool_in_use_count(pool), pool->size);
 	fflush(f);
 }

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -256,7 +257,8 @@ sched_worker_main(void *arg)
 	uint16_t w = (uint16_t)(uintptr_t)arg;
 	struct sched_worker *wk = &sched_workers[w];
 
-	SCHED_LOG(INFO, "worker %u polling on lcore %u", w, wk->lcore);
+	/* EAL pinned this thread to the lcore's CPU set (-l / --lcores). */
+	SCHED_LOG(INFO, "worker %u polling on lcore %u, cpu %d", w, wk->lcore, sched_getcpu());
 	rte_rcu_qsbr_thread_online(sched_qsv, w);
 	while (!__atomic_load_n(&sched_quit, __ATOMIC_RELAXED)) {
 		sched_iterate(wk, w);

@@ -40,7 +40,7 @@ enum stats_drop {
 	STATS_DROP_MAX /**< Number of drop reasons. */
 };
 
-/** Number of buckets in the burst-size histogram (powers of two up to 64+). */
+/** Buckets of the burst-size histogram: 1, 2-3, 4-7, ..., 64-127, 128+. */
 #define STATS_BURST_BUCKETS 8
 
 /** Counters of one rx or tx queue; written by the queue's owning lcore only. */
@@ -57,7 +57,7 @@ struct stats_lcore {
 	uint64_t idle_cycles;  /**< TSC cycles spent in empty iterations. */
 	uint64_t iterations;   /**< Poll loop iterations. */
 	uint64_t pkts;         /**< Packets received by this lcore. */
-	uint64_t burst_hist[STATS_BURST_BUCKETS]; /**< Rx burst sizes: 1, 2-3, 4-7, ..., 64+. */
+	uint64_t burst_hist[STATS_BURST_BUCKETS]; /**< Rx bursts by size bucket (stats_burst_bucket()). */
 } __rte_cache_aligned;
 
 /** Name of a drop reason, or "unknown". */
