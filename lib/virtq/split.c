@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * Split virtqueues: dequeue (guest tx -> mbufs) and enqueue (mbufs ->
+ * guest rx), one burst at a time. Used entries collect in a shadow array
+ * and reach the used ring once per burst, followed by at most one call.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "virtq_priv.h"
+
+RTE_LOG_REGISTER_SUFFIX(virtq_logtype, virtq, NOTICE);
+
+static const char *const virtq_error_names[] = {
+#define VIRTQ_ERR_NAME(e, s) [VIRTQ_ERR_##e] = s,
+	VIRTQ_FOREACH_ERROR(VIRTQ_ERR_NAME)
+#undef VIRTQ_ERR_NAME
+};
+
+const char *
+virtq_error_name(enum virtq_error e)
+{
+	return (unsigned int)e < VIRTQ_ERR_MAX ? virtq_error_names[e] : "unknown";
+}
+
+void
+virtq_error(struct virtq *vq, enum virtq_error e)
+{
+	vq->stats.errors[e]++;
+	VIRTQ_LOG_RL(WARNING, "ring %p: %s (avail %u used %u)", (void *)vq->desc,
+		     virtq_error_name(e), vq->last_avail, vq->last_used);
+}
+
+int
+virtq_init(struct virtq *vq, const struct virtq_params *p)
+{
+	if (p->desc == NULL || p->avail == NULL || p->used == NULL ||
+	    p->mem == NULL || p->size == 0 || p->size > VIRTQ_MAX_SIZE ||
+	    (p->size & (p->size - 1)) != 0)
+		return -EINVAL;
+	if (vq->shadow == NULL || vq->size < p->size) {
+		rte_free(vq->shadow);
+		vq->shadow = rte_malloc("virtq_shadow", sizeof(*vq->shadow) * p->size,
+					RTE_CACHE_LINE_SIZE);
+		if (vq->shadow == NULL)
+			return -ENOMEM;
+	}
+	vq->desc = p->desc;
+	vq->avail = p->avail;
+	vq->used = p->used;
+	vq->size = p->size;
+	vq->mask = p->size - 1;
+	vq->last_avail = p->last_avail;
+	vq->last_used = p->last_used;
+	vq->signalled_valid = false;
+	vq->features = p->features;
+	vq->event_idx = !!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
+	vq->indirect = !!(p->features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
+	vq->mrg_rxbuf = !!(p->features & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+	vq->hdr_len = (vq->mrg_rxbuf || (p->features & (1ULL << VIRTIO_F_VERSION_1))) ?
+		sizeof(struct virtio_net_hdr_mrg_rxbuf) : sizeof(struct virtio_net_hdr);
+	vq->broken = false;
+	vq->mem = p->mem;
+	vq->hint = 0;
+	vq->callfd = p->callfd;
+	vq->log = p->log;
+	vq->log_ctx = p->log_ctx;
+	vq->nb_shadow = 0;
+	virtq_kick_suppress(vq);
+	return 0;
+}
+
+void
+virtq_fini(struct virtq *vq)
+{
+	rte_free(vq->shadow);
+	vq->shadow = NULL;
+	vq->size = 0;
+}
+
+void
+virtq_set_log(struct virtq *vq, const struct virtq_log_ops *log, void *ctx)
+{
+	vq->log = log;
+	vq->log_ctx = ctx;
+}
+
+void
+virtq_used_flush(struct virtq *vq)
+{
+	uint16_t n = vq->nb_shadow, idx = vq->last_used, i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		vq->used->ring[(uint16_t)(idx + i) & vq->mask] = vq->shadow[i];
+	if (unlikely(vq->log != NULL)) {
+		for (i = 0; i < n; i++)
+			vq->log->used(vq->log_ctx, offsetof(struct vring_used, ring) +
+				      (((uint16_t)(idx + i) & vq->mask) *
+				       sizeof(struct vring_used_elem)),
+				      sizeof(struct vring_used_elem));
+	}
+	/* Entries first, then the index that publishes them. */
+	__atomic_store_n(&vq->used->idx, (uint16_t)(idx + n), __ATOMIC_RELEASE);
+	if (unlikely(vq->log != NULL))
+		vq->log->used(vq->log_ctx, offsetof(struct vring_used, idx),
+			      sizeof(vq->used->idx));
+	vq->last_used = idx + n;
+	vq->nb_shadow = 0;
+}
+
+/* Avail entries waiting, or -1 when the guest's index is impossible. */
+static __rte_always_inline int
+split_pending(struct virtq *vq)
+{
+	uint16_t avail_idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	uint16_t pending = avail_idx - vq->last_avail;
+
+	if (unlikely(pending > vq->size)) {
+		vq->broken = true;
+		virtq_error(vq, VIRTQ_ERR_AVAIL_JUMP);
+		return -1;
+	}
+	return pending;
+}
+
+static __rte_always_inline uint16_t
+split_avail_head(const struct virtq *vq)
+{
+	return *(const volatile uint16_t *)&vq->avail->ring[vq->last_avail & vq->mask];
+}
+
+/* Copy @p len bytes of the chain from byte @p off into @p dst. */
+static void
+split_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	uint8_t *d = dst;
+	uint16_t i;
+
+	for (i = 0; i < c->nvec && len != 0; i++) {
+		uint32_t l = c->vec[i].len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = RTE_MIN(l - off, len);
+		memcpy(d, c->vec[i].addr + off, n);
+		d += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/* Copy the packet part of a tx chain (after the header) into mbufs. */
+static int
+split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m,
+		   struct rte_mempool *mp)
+{
+	struct rte_mbuf *cur = m;
+	uint16_t i;
+
+	for (i = 0; i < c->nvec; i++) {
+		const uint8_t *src = c->vec[i].addr;
+		uint32_t l = c->vec[i].len;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		src += off;
+		l -= off;
+		off = 0;
+		while (l != 0) {
+			uint16_t room = rte_pktmbuf_tailroom(cur), n;
+
+			if (room == 0) {
+				struct rte_mbuf *seg = rte_pktmbuf_alloc(mp);
+
+				if (unlikely(seg == NULL))
+					return -VIRTQ_ERR_MBUF_ALLOC;
+				cur->next = seg;
+				cur = seg;
+				m->nb_segs++;
+				room = rte_pktmbuf_tailroom(cur);
+			}
+			n = RTE_MIN((uint32_t)room, l);
+			memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, n);
+			cur->data_len += n;
+			m->pkt_len += n;
+			src += n;
+			l -= n;
+		}
+	}
+	return 0;
+}
+
+/* Turn one walked tx chain into @p m; 0 or -virtq_error. */
+static int
+split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
+		    struct rte_mbuf *m, struct rte_mempool *mp)
+{
+	struct virtio_net_hdr hdr;
+	int ret;
+
+	if (unlikely(c->len <= vq->hdr_len ||
+		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
+		return -VIRTQ_ERR_BAD_LEN;
+	split_chain_read(c, 0, &hdr, sizeof(hdr));
+	ret = split_copy_to_mbuf(c, vq->hdr_len, m, mp);
+	if (unlikely(ret < 0))
+		return ret;
+	if (unlikely(virtq_hdr_to_mbuf(&hdr, m) < 0))
+		return -VIRTQ_ERR_BAD_HDR;
+	return 0;
+}
+
+uint16_t
+virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
+		    struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
+	uint16_t old_used = vq->last_used, count = 0, todo, i;
+	struct virtq_chain c;
+	int pending, ret;
+
+	if (unlikely(vq->broken))
+		return 0;
+	pending = split_pending(vq);
+	if (pending <= 0)
+		return 0;
+	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
+	/* All or nothing, so a chain is never taken without an mbuf for it. */
+	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
+		vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
+		return 0;
+	}
+	for (i = 0; i < todo; i++) {
+		uint16_t head = split_avail_head(vq);
+
+		ret = virtq_chain_walk(vq, head, false, &c);
+		if (likely(ret == 0))
+			ret = split_chain_to_mbuf(vq, &c, bufs[count], mp);
+		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
+			/* Leave the chain for the next burst. */
+			vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
+			rte_pktmbuf_free(bufs[count]->next);
+			rte_pktmbuf_reset(bufs[count]);
+			break;
+		}
+		virtq_shadow_add(vq, head, 0);
+		vq->last_avail++;
+		if (unlikely(ret < 0)) {
+			virtq_error(vq, -ret);
+			rte_pktmbuf_free(bufs[count]->next);
+			rte_pktmbuf_reset(bufs[count]);
+			continue;
+		}
+		vq->stats.bytes += bufs[count]->pkt_len;
+		pkts[count] = bufs[count];
+		count++;
+	}
+	if (count < todo)
+		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
+	vq->stats.pkts += count;
+	virtq_used_flush(vq);
+	virtq_kick_suppress(vq);
+	virtq_notify(vq, old_used);
+	return count;
+}
+
+/* Where an enqueue copy stands in the mbuf it reads. */
+struct split_src {
+	const struct rte_mbuf *seg;   /* Current segment. */
+	uint32_t off;                 /* Offset in it. */
+	uint32_t left;                /* Packet bytes still to copy. */
+};
+
+/* Write @p len bytes into the chain from byte @p off; logs the writes. */
+static void
+split_chain_write(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
+		  const void *src, uint32_t len)
+{
+	const uint8_t *s = src;
+	uint16_t i;
+
+	for (i = 0; i < c->nvec && len != 0; i++) {
+		uint32_t l = c->vec[i].len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = RTE_MIN(l - off, len);
+		memcpy(c->vec[i].addr + off, s, n);
+		if (unlikely(vq->log != NULL))
+			vq->log->write(vq->log_ctx, c->vec[i].gpa + off, n);
+		s += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/* Fill the chain from byte @p off with packet bytes; returns bytes written. */
+static uint32_t
+split_fill(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
+	   struct split_src *src)
+{
+	uint32_t written = 0;
+
+	while (src->left != 0 && off < c->len) {
+		uint32_t seg_left = src->seg->data_len - src->off;
+		uint32_t n = RTE_MIN(RTE_MIN(seg_left, src->left), c->len - off);
+
+		if (seg_left == 0) {
+			src->seg = src->seg->next;
+			src->off = 0;
+			continue;
+		}
+		split_chain_write(vq, c, off,
+				  rte_pktmbuf_mtod_offset(src->seg, const uint8_t *, src->off), n);
+		src->off += n;
+		src->left -= n;
+		off += n;
+		written += n;
+	}
+	return written;
+}
+
+/*
+ * Walk the rx chain at last_avail without taking it: 0, -RING_FULL when
+ * the budget of avail entries is spent, or the chain's error (c->head
+ * still names it).
+ */
+static int
+split_peek_rx_chain(struct virtq *vq, struct virtq_chain *c, uint16_t *budget)
+{
+	int ret;
+
+	if (*budget == 0)
+		return -VIRTQ_ERR_RING_FULL;
+	(*budget)--;
+	ret = virtq_chain_walk(vq, split_avail_head(vq), true, c);
+	if (ret == 0 && unlikely(c->len < vq->hdr_len))
+		ret = -VIRTQ_ERR_BAD_LEN;
+	return ret;
+}
+
+/* Give a bad chain back to the guest with length 0. */
+static void
+split_return_bad(struct virtq *vq, const struct virtq_chain *c, int err)
+{
+	virtq_error(vq, -err);
+	virtq_shadow_add(vq, c->head, 0);
+	vq->last_avail++;
+}
+
+/* One packet into one chain (no mergeable rx buffers). */
+static int
+split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+{
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct split_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
+	struct virtq_chain c;
+	int ret;
+
+	while ((ret = split_peek_rx_chain(vq, &c, budget)) < 0) {
+		if (ret == -VIRTQ_ERR_RING_FULL)
+			return ret;
+		split_return_bad(vq, &c, ret);
+	}
+	if (c.len < vq->hdr_len + src.left) {
+		/* Not taken: a smaller packet may still use it. */
+		(*budget)++;
+		return -VIRTQ_ERR_PKT_TOO_BIG;
+	}
+	virtq_hdr_from_mbuf(m, &hdr.hdr);
+	hdr.num_buffers = 1;
+	split_chain_write(vq, &c, 0, &hdr, vq->hdr_len);
+	split_fill(vq, &c, vq->hdr_len, &src);
+	virtq_shadow_add(vq, c.head, vq->hdr_len + rte_pktmbuf_pkt_len(m));
+	vq->last_avail++;
+	return 0;
+}
+
+/*
+ * One packet over as many chains as it needs (mergeable rx buffers); the
+ * guest reads num_buffers consecutive used entries, so nothing else may
+ * come between them. A bad chain in the middle: the chains taken so far go
+ * back with length 0 along with the bad one, and the packet starts over.
+ * Out of chains: everything this packet took is given back untouched.
+ */
+static int
+split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+{
+	uint16_t save_avail = vq->last_avail, save_shadow = vq->nb_shadow;
+	uint16_t save_budget = *budget, nbufs = 0, i;
+	struct split_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct virtq_chain c, first;
+	uint32_t w;
+	int ret;
+
+	first.nvec = 0;
+	do {
+		ret = split_peek_rx_chain(vq, &c, budget);
+		if (ret == -VIRTQ_ERR_RING_FULL) {
+			vq->last_avail = save_avail;
+			vq->nb_shadow = save_shadow;
+			*budget = save_budget;
+			return ret;
+		}
+		if (unlikely(ret < 0)) {
+			for (i = save_shadow; i < vq->nb_shadow; i++)
+				vq->shadow[i].len = 0;
+			split_return_bad(vq, &c, ret);
+			save_avail = vq->last_avail;
+			save_shadow = vq->nb_shadow;
+			save_budget = *budget;
+			src = (struct split_src){ m, 0, rte_pktmbuf_pkt_len(m) };
+			nbufs = 0;
+			continue;
+		}
+		if (nbufs == 0)
+			first = c;
+		w = split_fill(vq, &c, nbufs == 0 ? vq->hdr_len : 0, &src);
+		virtq_shadow_add(vq, c.head, w + (nbufs == 0 ? vq->hdr_len : 0));
+		vq->last_avail++;
+		nbufs++;
+	} while (nbufs == 0 || src.left != 0);
+	virtq_hdr_from_mbuf(m, &hdr.hdr);
+	hdr.num_buffers = nbufs;
+	split_chain_write(vq, &first, 0, &hdr, vq->hdr_len);
+	return 0;
+}
+
+/* Put placed packets first, in order, and the others after them. */
+static void
+split_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed,
+	      uint16_t nb_placed)
+{
+	struct rte_mbuf *rest[VIRTQ_MAX_BURST];
+	uint16_t i, a = 0, b = 0;
+
+	for (i = 0; i < n; i++) {
+		if (placed[i])
+			pkts[a++] = pkts[i];
+		else
+			rest[b++] = pkts[i];
+	}
+	RTE_ASSERT(a == nb_placed);
+	memcpy(&pkts[nb_placed], rest, b * sizeof(rest[0]));
+}
+
+uint16_t
+virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t old_used = vq->last_used, placed = 0, budget, i;
+	uint8_t ok[VIRTQ_MAX_BURST];
+	bool holes = false;
+	int pending, ret = 0;
+
+	if (unlikely(vq->broken))
+		return 0;
+	pending = split_pending(vq);
+	if (pending < 0)
+		return 0;
+	budget = pending;
+	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
+	for (i = 0; i < n; i++) {
+		ret = vq->mrg_rxbuf ? split_enqueue_mrg(vq, pkts[i], &budget) :
+				      split_enqueue_one(vq, pkts[i], &budget);
+		ok[i] = ret == 0;
+		if (likely(ret == 0)) {
+			placed++;
+			vq->stats.bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			continue;
+		}
+		if (ret == -VIRTQ_ERR_RING_FULL)
+			break;
+		virtq_error(vq, -ret);
+		holes = true;
+	}
+	if (i < n) {
+		vq->stats.errors[VIRTQ_ERR_RING_FULL] += n - i;
+		memset(&ok[i], 0, n - i);
+	}
+	if (unlikely(holes))
+		split_compact(pkts, n, ok, placed);
+	vq->stats.pkts += placed;
+	virtq_used_flush(vq);
+	virtq_kick_suppress(vq);
+	virtq_notify(vq, old_used);
+	return placed;
+}

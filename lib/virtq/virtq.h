@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_VIRTQ_H
+#define VDP_VIRTQ_H
+
+/**
+ * @file
+ * vdp's virtqueue engine: split virtqueues processed in bursts, with every
+ * guest-controlled value bounded before use. It knows nothing of ports,
+ * lcores or vhost-user: the caller hands it ring addresses, a guest memory
+ * table and the negotiated features (from rte_vhost, or from a test that
+ * builds guest memory itself).
+ *
+ * Threading: one virtq is used by one thread at a time (the worker that
+ * owns it); nothing here takes a lock.
+ *
+ * The guest is untrusted. Descriptor indices, chain lengths, buffer
+ * addresses and lengths, indirect tables and the avail index are all
+ * checked. A bad chain is returned to the guest with length 0 and counted;
+ * an avail index more than a ring size ahead (which cannot be repaired)
+ * marks the queue broken until it is re-initialised.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#define VIRTQ_MAX_REGIONS 8     /**< Guest memory regions (vhost-user allows 8). */
+#define VIRTQ_MAX_VEC 64        /**< Host-contiguous pieces in one chain. */
+#define VIRTQ_MAX_BURST 64      /**< Packets per dequeue/enqueue call. */
+#define VIRTQ_MAX_SIZE 32768    /**< Largest ring (virtio 1.x limit). */
+#define VIRTQ_MAX_PKT_LEN (64 * 1024 + 18) /**< Largest packet taken from a guest. */
+
+/** One region of guest memory, as the vhost-user memory table gives it. */
+struct virtq_region {
+	uint64_t gpa;   /**< Guest physical start. */
+	uint64_t size;  /**< Bytes. */
+	uint64_t hva;   /**< Host virtual address of gpa. */
+};
+
+/** Guest memory: what guest physical addresses map to. */
+struct virtq_mem {
+	uint32_t nregions;                          /**< Valid entries in r[]. */
+	struct virtq_region r[VIRTQ_MAX_REGIONS];   /**< The regions. */
+};
+
+/** Errors counted per queue, defined once: enum name, user-visible name. */
+#define VIRTQ_FOREACH_ERROR(X) \
+	X(BAD_HEAD, "bad_head") \
+	X(BAD_INDEX, "bad_next_index") \
+	X(LOOP, "chain_too_long") \
+	X(BAD_ADDR, "bad_address") \
+	X(BAD_LEN, "bad_length") \
+	X(NESTED_INDIRECT, "nested_indirect") \
+	X(BAD_INDIRECT, "bad_indirect_table") \
+	X(WRONG_DIR, "wrong_direction") \
+	X(TOO_MANY_BUFS, "too_many_buffers") \
+	X(AVAIL_JUMP, "avail_index_jump") \
+	X(MBUF_ALLOC, "mbuf_alloc_failed") \
+	X(RING_FULL, "guest_ring_full") \
+	X(PKT_TOO_BIG, "packet_too_big") \
+	X(BAD_HDR, "bad_net_header") \
+	X(BROKEN, "queue_broken")
+
+/** Index of each error in virtq_stats::errors. */
+enum virtq_error {
+#define VIRTQ_ERR_ENUM(e, s) VIRTQ_ERR_##e,
+	VIRTQ_FOREACH_ERROR(VIRTQ_ERR_ENUM)
+#undef VIRTQ_ERR_ENUM
+	VIRTQ_ERR_MAX /**< Number of error kinds. */
+};
+
+/** Counters of one queue; written only by the thread that uses it. */
+struct virtq_stats {
+	uint64_t pkts;                   /**< Packets dequeued or enqueued. */
+	uint64_t bytes;                  /**< Their bytes, without the virtio-net header. */
+	uint64_t calls;                  /**< Guest interrupts made (call eventfd writes). */
+	uint64_t calls_avoided;          /**< Bursts that completed buffers without a call. */
+	uint64_t errors[VIRTQ_ERR_MAX];  /**< Chains or packets refused, by cause. */
+};
+
+/**
+ * Dirty-page logging for live migration, called for every guest buffer
+ * and used-ring entry the engine writes while logging is on.
+ */
+struct virtq_log_ops {
+	/** Guest memory [gpa, gpa + len) was written. */
+	void (*write)(void *ctx, uint64_t gpa, uint64_t len);
+	/** The used ring was written at byte @p offset for @p len bytes. */
+	void (*used)(void *ctx, uint64_t offset, uint64_t len);
+};
+
+/** Everything virtq_init() needs. */
+struct virtq_params {
+	struct vring_desc *desc;     /**< Descriptor table (host address). */
+	struct vring_avail *avail;   /**< Avail ring (host address). */
+	struct vring_used *used;     /**< Used ring (host address). */
+	uint16_t size;               /**< Ring size: a power of two, 1..VIRTQ_MAX_SIZE. */
+	uint16_t last_avail;         /**< Next avail entry to take (vring base). */
+	uint16_t last_used;          /**< Next used entry to fill. */
+	uint64_t features;           /**< Negotiated virtio features. */
+	const struct virtq_mem *mem; /**< Guest memory; must outlive the queue's use. */
+	int callfd;                  /**< Call eventfd, or -1: never interrupt. */
+	const struct virtq_log_ops *log; /**< Dirty logging ops, or NULL. */
+	void *log_ctx;               /**< Passed to the log ops. */
+};
+
+/** One host-contiguous piece of a descriptor chain. */
+struct virtq_buf {
+	uint8_t *addr;   /**< Host address. */
+	uint64_t gpa;    /**< Guest physical address (for dirty logging). */
+	uint32_t len;    /**< Bytes. */
+};
+
+/** A walked descriptor chain. */
+struct virtq_chain {
+	uint16_t head;                       /**< Head index (the used-ring id). */
+	uint16_t nvec;                       /**< Valid entries in vec[]. */
+	uint32_t len;                        /**< Total bytes in vec[]. */
+	struct virtq_buf vec[VIRTQ_MAX_VEC]; /**< The pieces, in order. */
+};
+
+/** A split virtqueue as the device side sees it. */
+struct virtq {
+	struct vring_desc *desc;      /**< Descriptor table. */
+	struct vring_avail *avail;    /**< Avail ring (guest writes). */
+	struct vring_used *used;      /**< Used ring (we write). */
+	uint16_t size;                /**< Ring size (power of two). */
+	uint16_t mask;                /**< size - 1. */
+	uint16_t last_avail;          /**< Next avail entry to take. */
+	uint16_t last_used;           /**< Next used entry to fill. */
+	uint16_t signalled_used;      /**< last_used when the guest was last called. */
+	bool signalled_valid;         /**< signalled_used means something. */
+	bool event_idx;               /**< VIRTIO_RING_F_EVENT_IDX negotiated. */
+	bool indirect;                /**< VIRTIO_RING_F_INDIRECT_DESC negotiated. */
+	bool mrg_rxbuf;               /**< VIRTIO_NET_F_MRG_RXBUF negotiated. */
+	bool broken;                  /**< Unrecoverable guest error: queue stopped. */
+	uint16_t hdr_len;             /**< virtio-net header bytes: 10 or 12. */
+	uint64_t features;            /**< Negotiated features. */
+	const struct virtq_mem *mem;  /**< Guest memory. */
+	uint32_t hint;                /**< Region of the last translation. */
+	int callfd;                   /**< Call eventfd or -1. */
+	const struct virtq_log_ops *log; /**< Dirty logging, or NULL when off. */
+	void *log_ctx;                /**< Context of the log ops. */
+	uint16_t nb_shadow;           /**< Used entries waiting in shadow[]. */
+	struct vring_used_elem *shadow; /**< Used entries of this burst (size entries). */
+	struct virtq_stats stats;     /**< Counters. */
+};
+
+/**
+ * Set up @p vq over the rings in @p p, suppress guest kicks, and allocate
+ * the shadow used array. Returns 0, or -EINVAL (bad size, NULL ring) or
+ * -ENOMEM. Call virtq_fini() to release.
+ */
+int virtq_init(struct virtq *vq, const struct virtq_params *p);
+
+/** Release what virtq_init() allocated; safe on a zeroed or finished queue. */
+void virtq_fini(struct virtq *vq);
+
+/**
+ * Turn dirty logging on (@p log non-NULL) or off. Takes effect from the
+ * next burst.
+ */
+void virtq_set_log(struct virtq *vq, const struct virtq_log_ops *log, void *ctx);
+
+/**
+ * Translate guest range [gpa, gpa + len). Returns the host address of
+ * @p gpa and sets @p contig to the bytes contiguous from there (at most
+ * @p len; less when the range crosses a region end), or returns NULL when
+ * @p gpa is in no region. @p hint is the region to try first, updated.
+ */
+void *virtq_mem_translate(const struct virtq_mem *m, uint32_t *hint,
+			  uint64_t gpa, uint64_t len, uint64_t *contig);
+
+/**
+ * Walk the chain at @p head into @p c. @p writable selects the direction:
+ * true for rx (every buffer must be device-writable), false for tx (every
+ * buffer must be device-readable). Returns 0 or the negative of the
+ * virtq_error that made the chain bad.
+ */
+int virtq_chain_walk(struct virtq *vq, uint16_t head, bool writable,
+		     struct virtq_chain *c);
+
+/**
+ * Dequeue up to @p n packets the guest transmitted into mbufs from @p mp.
+ * Packets larger than one mbuf become multi-segment mbufs; the
+ * virtio-net header's checksum and GSO fields become mbuf offload flags.
+ * Bad chains are returned with length 0 and counted. Calls the guest at
+ * most once, if it asked. Returns the number of packets.
+ */
+uint16_t virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
+			     struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Copy up to @p n packets into the guest's receive buffers, writing the
+ * virtio-net header from the mbuf offload flags (and num_buffers with
+ * mergeable rx buffers). Returns how many were placed; the caller still
+ * owns (and frees) every mbuf; on return pkts[0..ret) are the placed ones,
+ * in their original order, and the rest follow. Packets not placed are
+ * counted: ring full, or too big for a buffer without mergeable rx
+ * buffers. Calls the guest at most once, if it asked.
+ */
+uint16_t virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts,
+			     uint16_t n);
+
+/** Name of an error, for counters and logs. */
+const char *virtq_error_name(enum virtq_error e);
+
+#endif /* VDP_VIRTQ_H */
