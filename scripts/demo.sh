@@ -19,7 +19,13 @@ esac
 
 vdp_install_deps || exit 1
 vdp_build || exit 1
-MEM=$(vdp_hugepages 1024)
+# --in-memory: no hugepage files are left behind (with hugepages, the
+# generator still shares its memory with vdp through memfd).
+MEM=$(vdp_hugepages 2)
+case "$MEM" in
+*--no-huge*) ;;
+*) MEM="$MEM --in-memory" ;;
+esac
 
 RUN_DIR=$(mktemp -d /tmp/vdp-demo.XXXXXX)
 VDP_LOG=$RUN_DIR/vdp.log
@@ -37,6 +43,7 @@ cleanup() {
 		sed -n '/vdp summary/,$p' "$VDP_LOG"
 	fi
 	rm -rf "$RUN_DIR" /var/run/dpdk/vdp-demo /var/run/dpdk/vdp-demo-gen
+	rm -f /dev/hugepages/vdp-demo*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -71,4 +78,8 @@ tail -n 0 -f "$VDP_LOG" --pid "$VDP_PID" 2>/dev/null |
 TAIL_PID=$!
 sleep "$SECONDS_TO_RUN"
 kill "$TAIL_PID" 2>/dev/null
-kill -0 "$GEN_PID" 2>/dev/null || { vdp_log "generator failed:"; tail -20 "$GEN_LOG"; }
+if ! kill -0 "$GEN_PID" 2>/dev/null; then
+	vdp_log "the generator stopped early:"
+	tail -20 "$GEN_LOG"
+	exit 1
+fi

@@ -42,10 +42,12 @@ vdp_build() {
 	ninja -C "$VDP_BUILD" >/dev/null || ninja -C "$VDP_BUILD" || return 1
 }
 
-# Reserve hugepages and mount hugetlbfs. Prints the EAL memory options to
-# use: hugepages when enough are free, else --no-huge.
+# Reserve hugepages and mount hugetlbfs. Prints the EAL memory options for
+# one of PROCS processes (default 2) that each want 512 MB: hugepages when
+# enough are free for all of them, else --no-huge.
 vdp_hugepages() {
-	local want=${1:-1024} free
+	local procs=${1:-2} want=1024 need free
+	need=$((procs * 256))
 	if [ "$(id -u)" = 0 ]; then
 		[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
 			echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null
@@ -54,10 +56,10 @@ vdp_hugepages() {
 			mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null
 	fi
 	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-	if [ "${free:-0}" -ge 512 ] && mountpoint -q /dev/hugepages; then
-		echo "-m 1024"
+	if [ "${free:-0}" -ge "$need" ] && mountpoint -q /dev/hugepages; then
+		echo "-m 512"
 	else
-		vdp_log "hugepages unavailable: falling back to --no-huge"
-		echo "--no-huge -m 1024"
+		vdp_log "not enough free hugepages (${free:-0} of $need): using --no-huge"
+		echo "--no-huge -m 512"
 	fi
 }

@@ -6,7 +6,8 @@
  * The INI topology file, read with rte_cfgfile:
  *
  *   [port NAME]  type = vhost | ethdev
- *                vhost:  path, mode = server | client, queues
+ *                vhost:  path, mode = server | client, queues,
+ *                        engine = virtq | rte
  *                ethdev: devargs, rxq, rx_desc, tx_desc
  *   [fwd]        mode, burst, xconnect = A:B [C:D ...], txpkts, tx-flows,
  *                l2-age, stats-period
@@ -71,6 +72,13 @@ config_vhost(const struct config_section *s, const char *pname,
 						  "%s: [%s] mode: '%s' is not server or client",
 						  s->file, s->name, val);
 			c.client = strcmp(val, "client") == 0;
+		} else if (strcmp(k, "engine") == 0) {
+			if (strcmp(val, "virtq") != 0 && strcmp(val, "rte") != 0)
+				return params_err(err, errlen,
+						  "%s: [%s] engine: '%s' is not virtq or rte",
+						  s->file, s->name, val);
+			c.engine = strcmp(val, "rte") == 0 ? PORT_VHOST_ENGINE_RTE :
+							     PORT_VHOST_ENGINE_VIRTQ;
 		} else if (strcmp(k, "queues") == 0) {
 			ret = config_num(s, k, val, 1, PORT_MAX_QUEUES, &v, err, errlen);
 			if (ret < 0)

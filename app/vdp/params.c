@@ -56,7 +56,7 @@ params_usage(const char *prog)
 	       "\n"
 	       "Topology (without any, config/default.ini is loaded):\n"
 	       "  --config FILE          INI topology: [port NAME], [fwd], [lcore N]\n"
-	       "  --vhost PATH[,client][,queues=N][,name=NAME]\n"
+	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,name=NAME]\n"
 	       "                         a vhost-user port (server unless client); repeatable\n"
 	       "  (ethdevs given to EAL with --vdev or -a become ports too, named by device)\n"
 	       "Forwarding:\n"
@@ -168,6 +168,13 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 						  "--vhost: bad queues '%s' (1..%d)",
 						  tok + 7, PORT_MAX_QUEUES);
 			c->queues = v;
+		} else if (strcmp(tok, "engine=virtq") == 0) {
+			c->engine = PORT_VHOST_ENGINE_VIRTQ;
+		} else if (strcmp(tok, "engine=rte") == 0) {
+			c->engine = PORT_VHOST_ENGINE_RTE;
+		} else if (strncmp(tok, "engine=", 7) == 0) {
+			return params_err(err, errlen, "--vhost: unknown engine '%s' (virtq or rte)",
+					  tok + 7);
 		} else if (strncmp(tok, "name=", 5) == 0) {
 			if (!params_name_ok(tok + 5))
 				return params_err(err, errlen, "--vhost: bad port name '%s'",
@@ -175,7 +182,7 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 			strlcpy(c->name, tok + 5, sizeof(c->name));
 		} else {
 			return params_err(err, errlen,
-					  "--vhost: unknown key '%s' (client, server, queues=N, name=NAME)",
+					  "--vhost: unknown key '%s' (client, server, queues=N, engine=E, name=NAME)",
 					  tok);
 		}
 	}

@@ -84,12 +84,19 @@ struct port {
 	void *priv;                      /**< Type-private state. */
 };
 
+/** How a vhost-user port moves packets through the guest's rings. */
+enum port_vhost_engine {
+	PORT_VHOST_ENGINE_VIRTQ, /**< vdp's own virtqueue engine (lib/virtq). */
+	PORT_VHOST_ENGINE_RTE,   /**< rte_vhost_dequeue_burst/enqueue_burst. */
+};
+
 /** Parameters of a vhost-user port. */
 struct port_vhost_conf {
 	char name[PORT_NAME_LEN];  /**< Port name. */
 	char path[108];            /**< Unix socket path (sun_path limit). */
 	bool client;               /**< Connect to the peer (and reconnect) instead of listening. */
 	uint16_t queues;           /**< Queue pairs polled (1..PORT_MAX_QUEUES). */
+	enum port_vhost_engine engine; /**< Ring engine. */
 };
 
 /** Parameters of an ethdev port. */

@@ -28,20 +28,16 @@
 #include <rte_spinlock.h>
 #include <rte_vhost.h>
 
-#include "port.h"
+#include "port_vhost_priv.h"
 
 RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
-#define VHOST_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, port_vhost_logtype, "vhost: " fmt "\n", ##__VA_ARGS__)
 
-#define VHOST_MAX_VRINGS (2 * PORT_MAX_QUEUES)
 #define VHOST_ENQ_MAX 32 /* rte_vhost's MAX_PKT_BURST: most packets one enqueue call takes */
-#define VHOST_RXQ 0 /* guest rx vring of a pair: we enqueue */
-#define VHOST_TXQ 1 /* guest tx vring of a pair: we dequeue */
 
 /*
- * Offloads are not mapped to mbuf flags by this port yet, so they are not
- * offered: every packet crosses the port fully checksummed and segmented.
+ * Offloads are not offered yet: ethdev ports cannot complete a guest's
+ * partial checksum or segment its TSO frames when the NIC lacks the
+ * offload, so every packet crosses vdp fully checksummed and segmented.
  */
 #define VHOST_DISABLED_FEATURES \
 	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
@@ -49,20 +45,6 @@ RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
 	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
 	 (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
-
-/** State of one vhost-user port. */
-struct port_vhost {
-	struct port port;             /**< Generic part; must stay first. */
-	struct port_vhost_conf conf;  /**< Socket path, mode, queue pairs. */
-	bool registered;              /**< The path is registered with rte_vhost. */
-	int vid;                      /**< rte_vhost device id while running, else -1. */
-	bool running;                 /**< A device is attached and its rings usable. */
-	bool vring_on[VHOST_MAX_VRINGS]; /**< Vring enabled by the guest. */
-	uint64_t features;            /**< Negotiated virtio features. */
-	uint64_t connects;            /**< Devices that became ready. */
-	uint64_t disconnects;         /**< Devices destroyed. */
-	time_t since;                 /**< Wall time of the last state change. */
-};
 
 /* Registered vhost ports, to map a callback's socket path to its port. */
 static struct port_vhost *vhost_ports[VDP_MAX_PORTS];
@@ -81,6 +63,17 @@ vhost_by_vid(int vid)
 		    strcmp(vhost_ports[i]->conf.path, path) == 0)
 			return vhost_ports[i];
 	return NULL;
+}
+
+struct port_vhost *
+port_vhost_by_vid(int vid)
+{
+	struct port_vhost *vp;
+
+	rte_spinlock_lock(&vhost_lock);
+	vp = vhost_by_vid(vid);
+	rte_spinlock_unlock(&vhost_lock);
+	return vp;
 }
 
 static int
@@ -102,6 +95,16 @@ vhost_new_device(int vid)
 	for (i = 0; i < nr; i++)
 		rte_vhost_enable_guest_notification(vid, i, 0);
 	vp->vid = vid;
+	vp->use_virtq = false;
+	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ) {
+		int ret = port_vhost_virtq_attach(vp, vid);
+
+		if (ret == 0)
+			vp->use_virtq = true;
+		else
+			VHOST_LOG(WARNING, "%s: virtq engine cannot serve device %d (%s): "
+				  "using the rte engine", vp->port.name, vid, strerror(-ret));
+	}
 	vp->connects++;
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
@@ -133,6 +136,10 @@ vhost_destroy_device(int vid)
 	rte_spinlock_unlock(&vhost_lock);
 	/* rte_vhost frees the rings when this returns: wait out the workers. */
 	port_quiesce();
+	if (vp->use_virtq)
+		port_vhost_virtq_detach(vp);
+	vp->use_virtq = false;
+	vp->paused = false;
 	vp->vid = -1;
 	vp->disconnects++;
 	vp->since = time(NULL);
@@ -185,6 +192,8 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE)))
 		return 0;
+	if (likely(vp->use_virtq))
+		return port_vhost_virtq_rx(vp, q, pkts, n);
 	return rte_vhost_dequeue_burst(vp->vid, vring, p->pool, pkts, n);
 }
 
@@ -200,6 +209,8 @@ vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
 		return 0;
+	if (likely(vp->use_virtq))
+		return port_vhost_virtq_tx(vp, q, pkts, n);
 	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))) {
 		vring = VHOST_RXQ;
 		if (!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))
@@ -232,6 +243,7 @@ vhost_start(struct port *p)
 {
 	struct port_vhost *vp = (struct port_vhost *)p;
 	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	uint64_t disabled = VHOST_DISABLED_FEATURES;
 
 	if (vp->conf.client)
 		flags |= RTE_VHOST_USER_CLIENT;
@@ -240,7 +252,9 @@ vhost_start(struct port *p)
 		return -EIO;
 	}
 	vp->registered = true;
-	if (rte_vhost_driver_disable_features(vp->conf.path, VHOST_DISABLED_FEATURES) != 0 ||
+	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ)
+		disabled |= VHOST_VIRTQ_DISABLED_FEATURES;
+	if (rte_vhost_driver_disable_features(vp->conf.path, disabled) != 0 ||
 	    rte_vhost_driver_callback_register(vp->conf.path, &vhost_device_ops) != 0 ||
 	    rte_vhost_driver_start(vp->conf.path) != 0) {
 		VHOST_LOG(ERR, "%s: cannot start vhost-user on %s", p->name, vp->conf.path);
@@ -282,6 +296,12 @@ vhost_destroy(struct port *p)
 	rte_free(vp);
 }
 
+static const char *
+vhost_engine_name(enum port_vhost_engine e)
+{
+	return e == PORT_VHOST_ENGINE_RTE ? "rte" : "virtq";
+}
+
 static int
 vhost_show(const struct port *p, FILE *f)
 {
@@ -294,7 +314,21 @@ vhost_show(const struct port *p, FILE *f)
 		up ? "connected" : "waiting for peer", vp->connects, vp->disconnects);
 	if (up)
 		fprintf(f, "  features: 0x%" PRIx64 "\n", vp->features);
-	fprintf(f, "  engine: rte\n");
+	fprintf(f, "  engine: %s%s\n", vhost_engine_name(vp->conf.engine),
+		up && vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ && !vp->use_virtq ?
+		" (this device: rte)" : "");
+	if (up && vp->use_virtq) {
+		struct virtq_stats st;
+		unsigned int i;
+
+		port_vhost_virtq_stats(vp, &st);
+		fprintf(f, "  calls %" PRIu64 ", calls avoided %" PRIu64 "\n",
+			st.calls, st.calls_avoided);
+		for (i = 0; i < VIRTQ_ERR_MAX; i++)
+			if (st.errors[i] != 0)
+				fprintf(f, "  %s: %" PRIu64 "\n", virtq_error_name(i),
+					st.errors[i]);
+	}
 	return 0;
 }
 

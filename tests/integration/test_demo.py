@@ -27,3 +27,4 @@ def test_demo_runs_and_cleans_up():
     assert ps.stdout.strip() == ""
     assert set(glob.glob("/tmp/vdp-demo.*")) == before
     assert not os.path.exists("/var/run/dpdk/vdp-demo")
+    assert not glob.glob("/dev/hugepages/vdp-demo*")

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_PORT_VHOST_PRIV_H
+#define VDP_PORT_VHOST_PRIV_H
+
+/**
+ * @file
+ * State shared by the vhost-user port (port_vhost.c: socket lifecycle and
+ * the rte engine) and its virtq engine (port_vhost_virtq.c).
+ */
+
+#include <stdbool.h>
+#include <time.h>
+
+#include <rte_log.h>
+#include <rte_spinlock.h>
+
+#include "port.h"
+#include "virtq.h"
+
+extern int port_vhost_logtype;
+#define VHOST_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_vhost_logtype, "vhost: " fmt "\n", ##__VA_ARGS__)
+
+#define VHOST_MAX_VRINGS (2 * PORT_MAX_QUEUES)
+#define VHOST_RXQ 0 /* guest rx vring of a pair: we enqueue */
+#define VHOST_TXQ 1 /* guest tx vring of a pair: we dequeue */
+
+/** One vring under the virtq engine. */
+struct port_vhost_vring {
+	struct virtq vq;          /**< Engine state: used by one worker, or while paused. */
+	struct port_vhost *vp;    /**< Owning port (dirty-log context). */
+	uint16_t idx;             /**< Vring index in the device. */
+	bool ready;               /**< vq is set up for the current device. */
+	rte_spinlock_t lock;      /**< Serialises workers that share one guest rx vring. */
+};
+
+/** State of one vhost-user port. */
+struct port_vhost {
+	struct port port;             /**< Generic part; must stay first. */
+	struct port_vhost_conf conf;  /**< Socket path, mode, queue pairs, engine. */
+	bool registered;              /**< The path is registered with rte_vhost. */
+	int vid;                      /**< rte_vhost device id while running, else -1. */
+	bool running;                 /**< A device is attached and its rings usable. */
+	bool use_virtq;               /**< The running device is served by the virtq engine. */
+	bool paused;                  /**< Stopped by a vhost-user message that changes rings. */
+	bool vring_on[VHOST_MAX_VRINGS]; /**< Vring enabled by the guest. */
+	uint64_t features;            /**< Negotiated virtio features. */
+	uint64_t connects;            /**< Devices that became ready. */
+	uint64_t disconnects;         /**< Devices destroyed. */
+	time_t since;                 /**< Wall time of the last state change. */
+	struct virtq_mem mem;         /**< Guest memory (virtq engine). */
+	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
+};
+
+/** Features the virtq engine cannot serve; never offered with it. */
+#define VHOST_VIRTQ_DISABLED_FEATURES \
+	((1ULL << VIRTIO_F_RING_PACKED) | (1ULL << VIRTIO_F_IN_ORDER))
+
+/** The port whose socket device @p vid came from, or NULL. */
+struct port_vhost *port_vhost_by_vid(int vid);
+
+/**
+ * Set up the virtq engine on device @p vid: memory table, vrings and their
+ * indices, and the message hooks that pause it. Returns 0, or a negative
+ * errno when the device must fall back to the rte engine.
+ */
+int port_vhost_virtq_attach(struct port_vhost *vp, int vid);
+
+/**
+ * Hand the ring indices back to rte_vhost and release the engine's state.
+ * Workers must already be out (a grace period after running was cleared).
+ */
+void port_vhost_virtq_detach(struct port_vhost *vp);
+
+/** Dequeue from guest tx vring of queue pair @p q (worker). */
+uint16_t port_vhost_virtq_rx(struct port_vhost *vp, uint16_t q,
+			     struct rte_mbuf **pkts, uint16_t n);
+
+/** Enqueue to the guest rx vring that tx queue @p q maps to (worker). */
+uint16_t port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q,
+			     struct rte_mbuf **pkts, uint16_t n);
+
+/** Sum of the engine's counters over the device's vrings. */
+void port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out);
+
+#endif /* VDP_PORT_VHOST_PRIV_H */

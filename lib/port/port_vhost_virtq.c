@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * The virtq engine on a vhost-user port: rte_vhost keeps the protocol, the
+ * memory table and the ring addresses; lib/virtq processes the rings.
+ *
+ * rte_vhost does not tell a raw-ring application when the guest changes
+ * its memory table or a ring under it, so a message hook does: before any
+ * message that can change what the engine uses, the device is paused
+ * (running cleared, then a grace period so no worker is in a ring) and
+ * after it the engine is set up again from rte_vhost's view.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_vhost.h>
+
+#include "port_vhost_priv.h"
+
+/* vhost-user requests (vhost-user protocol numbering) that may change the
+ * memory, a ring, its indices, its call fd, the features or the log. */
+enum {
+	VHOST_REQ_SET_FEATURES = 2,
+	VHOST_REQ_SET_MEM_TABLE = 5,
+	VHOST_REQ_SET_LOG_BASE = 6,
+	VHOST_REQ_SET_VRING_NUM = 8,
+	VHOST_REQ_SET_VRING_ADDR = 9,
+	VHOST_REQ_SET_VRING_BASE = 10,
+	VHOST_REQ_SET_VRING_KICK = 12,
+	VHOST_REQ_SET_VRING_CALL = 13,
+	VHOST_REQ_SET_VRING_ENABLE = 18,
+	VHOST_REQ_ADD_MEM_REG = 37,
+	VHOST_REQ_REM_MEM_REG = 38,
+};
+
+static void
+virtq_log_write(void *ctx, uint64_t gpa, uint64_t len)
+{
+	const struct port_vhost_vring *vr = ctx;
+
+	rte_vhost_log_write(vr->vp->vid, gpa, len);
+}
+
+static void
+virtq_log_used(void *ctx, uint64_t offset, uint64_t len)
+{
+	const struct port_vhost_vring *vr = ctx;
+
+	rte_vhost_log_used_vring(vr->vp->vid, vr->idx, offset, len);
+}
+
+static const struct virtq_log_ops port_vhost_log_ops = {
+	.write = virtq_log_write,
+	.used = virtq_log_used,
+};
+
+static int
+virtq_load_mem(struct port_vhost *vp, int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	uint32_t i;
+
+	if (rte_vhost_get_mem_table(vid, &mem) != 0 || mem == NULL)
+		return -EIO;
+	if (mem->nregions > VIRTQ_MAX_REGIONS) {
+		free(mem);
+		return -E2BIG;
+	}
+	vp->mem.nregions = mem->nregions;
+	for (i = 0; i < mem->nregions; i++) {
+		vp->mem.r[i].gpa = mem->regions[i].guest_phys_addr;
+		vp->mem.r[i].size = mem->regions[i].size;
+		vp->mem.r[i].hva = mem->regions[i].host_user_addr;
+	}
+	free(mem);
+	return 0;
+}
+
+/* Set up every vring the port uses from rte_vhost's current view. */
+static int
+virtq_load_vrings(struct port_vhost *vp, int vid)
+{
+	bool log = !!(vp->features & (1ULL << VHOST_F_LOG_ALL));
+	uint16_t nr = RTE_MIN(rte_vhost_get_vring_num(vid), 2 * vp->conf.queues);
+	struct rte_vhost_vring ring;
+	struct virtq_params vqp;
+	uint16_t i;
+	int ret;
+
+	for (i = 0; i < VHOST_MAX_VRINGS; i++)
+		vp->vr[i].ready = false;
+	for (i = 0; i < nr; i++) {
+		struct port_vhost_vring *vr = &vp->vr[i];
+
+		vr->vp = vp;
+		vr->idx = i;
+		if (rte_vhost_get_vhost_vring(vid, i, &ring) != 0 || ring.desc == NULL ||
+		    ring.avail == NULL || ring.used == NULL)
+			continue;
+		memset(&vqp, 0, sizeof(vqp));
+		vqp.desc = ring.desc;
+		vqp.avail = ring.avail;
+		vqp.used = ring.used;
+		vqp.size = ring.size;
+		vqp.features = vp->features;
+		vqp.mem = &vp->mem;
+		vqp.callfd = ring.callfd;
+		vqp.log = log ? &port_vhost_log_ops : NULL;
+		vqp.log_ctx = vr;
+		if (rte_vhost_get_vring_base(vid, i, &vqp.last_avail, &vqp.last_used) != 0)
+			return -EIO;
+		ret = virtq_init(&vr->vq, &vqp);
+		if (ret < 0)
+			return ret;
+		vr->ready = true;
+	}
+	return 0;
+}
+
+/* Give rte_vhost the indices the engine reached, so that GET_VRING_BASE
+ * and a later restart see them. */
+static void
+virtq_save_bases(struct port_vhost *vp)
+{
+	uint16_t i;
+
+	for (i = 0; i < VHOST_MAX_VRINGS; i++)
+		if (vp->vr[i].ready)
+			rte_vhost_set_vring_base(vp->vid, i, vp->vr[i].vq.last_avail,
+						 vp->vr[i].vq.last_used);
+}
+
+static bool
+virtq_req_pauses(uint32_t req)
+{
+	switch (req) {
+	case VHOST_REQ_SET_FEATURES:
+	case VHOST_REQ_SET_MEM_TABLE:
+	case VHOST_REQ_SET_LOG_BASE:
+	case VHOST_REQ_SET_VRING_NUM:
+	case VHOST_REQ_SET_VRING_ADDR:
+	case VHOST_REQ_SET_VRING_BASE:
+	case VHOST_REQ_SET_VRING_KICK:
+	case VHOST_REQ_SET_VRING_CALL:
+	case VHOST_REQ_SET_VRING_ENABLE:
+	case VHOST_REQ_ADD_MEM_REG:
+	case VHOST_REQ_REM_MEM_REG:
+		return true;
+	}
+	return false;
+}
+
+/* Before rte_vhost handles a message: stop the workers' use of the rings. */
+static enum rte_vhost_msg_result
+virtq_pre_msg(int vid, void *msg)
+{
+	struct port_vhost *vp;
+	uint32_t req;
+
+	/* The request number opens every vhost-user message. */
+	memcpy(&req, msg, sizeof(req));
+	if (!virtq_req_pauses(req))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vp = port_vhost_by_vid(vid);
+	if (vp == NULL || !vp->use_virtq ||
+	    !__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
+	port_quiesce();
+	virtq_save_bases(vp);
+	vp->paused = true;
+	VHOST_LOG(DEBUG, "%s: paused for message %u", vp->port.name, req);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* After it: set the engine up again from what rte_vhost now holds. */
+static enum rte_vhost_msg_result
+virtq_post_msg(int vid, void *msg __rte_unused)
+{
+	struct port_vhost *vp = port_vhost_by_vid(vid);
+	int ret;
+
+	if (vp == NULL || !vp->paused || vp->vid != vid)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vp->paused = false;
+	rte_vhost_get_negotiated_features(vid, &vp->features);
+	ret = virtq_load_mem(vp, vid);
+	if (ret == 0)
+		ret = virtq_load_vrings(vp, vid);
+	if (ret < 0) {
+		VHOST_LOG(ERR, "%s: cannot resume after a ring change (%s): port stays down",
+			  vp->port.name, strerror(-ret));
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
+	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops virtq_msg_ops = {
+	.pre_msg_handle = virtq_pre_msg,
+	.post_msg_handle = virtq_post_msg,
+};
+
+int
+port_vhost_virtq_attach(struct port_vhost *vp, int vid)
+{
+	int ret;
+
+	if (vp->features & ((1ULL << VIRTIO_F_RING_PACKED) |
+			    (1ULL << VIRTIO_F_IOMMU_PLATFORM)))
+		return -ENOTSUP;
+	ret = virtq_load_mem(vp, vid);
+	if (ret == 0)
+		ret = virtq_load_vrings(vp, vid);
+	if (ret == 0 && rte_vhost_extern_callback_register(vid, &virtq_msg_ops, NULL) != 0)
+		ret = -EIO;
+	if (ret < 0)
+		port_vhost_virtq_detach(vp);
+	return ret;
+}
+
+void
+port_vhost_virtq_detach(struct port_vhost *vp)
+{
+	uint16_t i;
+
+	virtq_save_bases(vp);
+	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
+		vp->vr[i].ready = false;
+		virtq_fini(&vp->vr[i].vq);
+	}
+}
+
+uint16_t
+port_vhost_virtq_rx(struct port_vhost *vp, uint16_t q, struct rte_mbuf **pkts,
+		    uint16_t n)
+{
+	struct port_vhost_vring *vr = &vp->vr[2 * q + VHOST_TXQ];
+
+	if (unlikely(!vr->ready))
+		return 0;
+	return virtq_dequeue_burst(&vr->vq, vp->port.pool, pkts, n);
+}
+
+uint16_t
+port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q, struct rte_mbuf **pkts,
+		    uint16_t n)
+{
+	uint16_t vring = 2 * (q % vp->conf.queues) + VHOST_RXQ;
+	struct port_vhost_vring *vr = &vp->vr[vring];
+	uint16_t sent = 0, done;
+
+	if (unlikely(!vr->ready || !__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE))) {
+		vr = &vp->vr[VHOST_RXQ];
+		if (!vr->ready)
+			return 0;
+	}
+	/* Workers beyond the guest's queue count share its vrings. */
+	rte_spinlock_lock(&vr->lock);
+	while (sent < n) {
+		done = virtq_enqueue_burst(&vr->vq, pkts + sent,
+					   RTE_MIN(n - sent, VIRTQ_MAX_BURST));
+		sent += done;
+		if (done < RTE_MIN(n - sent + done, VIRTQ_MAX_BURST))
+			break;
+	}
+	rte_spinlock_unlock(&vr->lock);
+	/* The engine copied them into guest buffers. */
+	rte_pktmbuf_free_bulk(pkts, sent);
+	return sent;
+}
+
+void
+port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out)
+{
+	unsigned int i, e;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
+		const struct virtq_stats *s = &vp->vr[i].vq.stats;
+
+		out->pkts += s->pkts;
+		out->bytes += s->bytes;
+		out->calls += s->calls;
+		out->calls_avoided += s->calls_avoided;
+		for (e = 0; e < VIRTQ_ERR_MAX; e++)
+			out->errors[e] += s->errors[e];
+	}
+}
