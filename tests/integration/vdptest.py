@@ -108,7 +108,7 @@ class Peer:
     """dpdk-testpmd with one net_virtio_user port, driven through a pty."""
 
     def __init__(self, path, mac=None, server=False, queues=1, lcores="0@1,1@0",
-                 extra=None):
+                 extra=None, vdevs=None):
         self.prefix = unique("peer")
         vdev = "net_virtio_user0,path=%s,queues=%d,queue_size=1024" % (path, queues)
         if mac:
@@ -117,7 +117,10 @@ class Peer:
             vdev += ",server=1"
         self.cmd = [TESTPMD, "--no-huge", "-m", "256", "--single-file-segments",
                     "--no-pci", "--lcores", lcores, "--file-prefix", self.prefix,
-                    "--log-level", "*:notice", "--vdev", vdev, "--",
+                    "--log-level", "*:notice", "--vdev", vdev]
+        for v in vdevs or []:
+            self.cmd += ["--vdev", v]
+        self.cmd += ["--",
                     "-i", "--no-mlockall", "--total-num-mbufs=4096",
                     "--rxq=%d" % queues, "--txq=%d" % queues] + (extra or [])
         self.master, slave = pty.openpty()
