@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 
 #include "virtq_priv.h"
 
@@ -152,7 +153,7 @@ split_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t 
 			continue;
 		}
 		n = RTE_MIN(l - off, len);
-		memcpy(d, c->vec[i].addr + off, n);
+		rte_memcpy(d, c->vec[i].addr + off, n);
 		d += n;
 		len -= n;
 		off = 0;
@@ -192,7 +193,7 @@ split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m
 				room = rte_pktmbuf_tailroom(cur);
 			}
 			n = RTE_MIN((uint32_t)room, l);
-			memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, n);
+			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, n);
 			cur->data_len += n;
 			m->pkt_len += n;
 			src += n;
@@ -299,7 +300,7 @@ split_chain_write(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 			continue;
 		}
 		n = RTE_MIN(l - off, len);
-		memcpy(c->vec[i].addr + off, s, n);
+		rte_memcpy(c->vec[i].addr + off, s, n);
 		if (unlikely(vq->log != NULL))
 			vq->log->write(vq->log_ctx, c->vec[i].gpa + off, n);
 		s += n;
