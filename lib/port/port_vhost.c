@@ -319,11 +319,13 @@ vhost_show(const struct port *p, FILE *f)
 		" (this device: rte)" : "");
 	if (up && vp->use_virtq) {
 		struct virtq_stats st;
+		uint64_t kicks;
 		unsigned int i;
 
-		port_vhost_virtq_stats(vp, &st);
-		fprintf(f, "  calls %" PRIu64 ", calls avoided %" PRIu64 "\n",
-			st.calls, st.calls_avoided);
+		port_vhost_virtq_stats((struct port_vhost *)vp, &st, &kicks);
+		fprintf(f, "  kicks %" PRIu64 ", kicks avoided %" PRIu64
+			", calls %" PRIu64 ", calls avoided %" PRIu64 "\n",
+			kicks, st.kicks_avoided, st.calls, st.calls_avoided);
 		for (i = 0; i < VIRTQ_ERR_MAX; i++)
 			if (st.errors[i] != 0)
 				fprintf(f, "  %s: %" PRIu64 "\n", virtq_error_name(i),

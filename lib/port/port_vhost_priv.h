@@ -34,6 +34,8 @@ struct port_vhost_vring {
 	struct port_vhost *vp;    /**< Owning port (dirty-log context). */
 	uint16_t idx;             /**< Vring index in the device. */
 	bool ready;               /**< vq is set up for the current device. */
+	int kickfd;               /**< Guest kick eventfd, read only to count kicks. */
+	uint64_t kicks;           /**< Kicks the guest made anyway (control thread). */
 	rte_spinlock_t lock;      /**< Serialises workers that share one guest rx vring. */
 };
 
@@ -83,7 +85,12 @@ uint16_t port_vhost_virtq_rx(struct port_vhost *vp, uint16_t q,
 uint16_t port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q,
 			     struct rte_mbuf **pkts, uint16_t n);
 
-/** Sum of the engine's counters over the device's vrings. */
-void port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out);
+/**
+ * Sum of the engine's counters over the device's vrings into @p out, and
+ * the kicks the guest made (drained from the kick eventfds) into @p kicks.
+ * Control thread only.
+ */
+void port_vhost_virtq_stats(struct port_vhost *vp, struct virtq_stats *out,
+			    uint64_t *kicks);
 
 #endif /* VDP_PORT_VHOST_PRIV_H */

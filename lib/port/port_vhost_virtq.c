@@ -14,8 +14,10 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_vhost.h>
 
@@ -116,6 +118,7 @@ virtq_load_vrings(struct port_vhost *vp, int vid)
 		ret = virtq_init(&vr->vq, &vqp);
 		if (ret < 0)
 			return ret;
+		vr->kickfd = ring.kickfd;
 		vr->ready = true;
 	}
 	return 0;
@@ -274,19 +277,38 @@ port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q, struct rte_mbuf **pkts,
 	return sent;
 }
 
+/* Drain a kick eventfd without blocking; returns the kicks it held. */
+static uint64_t
+virtq_drain_kicks(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	eventfd_t n = 0;
+
+	if (fd < 0 || poll(&pfd, 1, 0) != 1 || eventfd_read(fd, &n) != 0)
+		return 0;
+	return n;
+}
+
 void
-port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out)
+port_vhost_virtq_stats(struct port_vhost *vp, struct virtq_stats *out,
+		       uint64_t *kicks)
 {
 	unsigned int i, e;
 
 	memset(out, 0, sizeof(*out));
+	*kicks = 0;
 	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
-		const struct virtq_stats *s = &vp->vr[i].vq.stats;
+		struct port_vhost_vring *vr = &vp->vr[i];
+		const struct virtq_stats *s = &vr->vq.stats;
 
+		if (vr->ready)
+			vr->kicks += virtq_drain_kicks(vr->kickfd);
+		*kicks += vr->kicks;
 		out->pkts += s->pkts;
 		out->bytes += s->bytes;
 		out->calls += s->calls;
 		out->calls_avoided += s->calls_avoided;
+		out->kicks_avoided += s->kicks_avoided;
 		for (e = 0; e < VIRTQ_ERR_MAX; e++)
 			out->errors[e] += s->errors[e];
 	}

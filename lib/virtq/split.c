@@ -237,6 +237,7 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	pending = split_pending(vq);
 	if (pending <= 0)
 		return 0;
+	vq->stats.kicks_avoided++;
 	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
 	/* All or nothing, so a chain is never taken without an mbuf for it. */
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
@@ -473,6 +474,8 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	pending = split_pending(vq);
 	if (pending < 0)
 		return 0;
+	if (pending > 0)
+		vq->stats.kicks_avoided++;
 	budget = pending;
 	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
 	for (i = 0; i < n; i++) {

@@ -83,6 +83,7 @@ struct virtq_stats {
 	uint64_t bytes;                  /**< Their bytes, without the virtio-net header. */
 	uint64_t calls;                  /**< Guest interrupts made (call eventfd writes). */
 	uint64_t calls_avoided;          /**< Bursts that completed buffers without a call. */
+	uint64_t kicks_avoided;          /**< Bursts that found new buffers with kicks off. */
 	uint64_t errors[VIRTQ_ERR_MAX];  /**< Chains or packets refused, by cause. */
 };
 
