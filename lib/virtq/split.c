@@ -19,6 +19,7 @@
 RTE_LOG_REGISTER_SUFFIX(virtq_logtype, virtq, NOTICE);
 
 static const char *const virtq_error_names[] = {
+	[VIRTQ_ERR_NONE] = "none",
 #define VIRTQ_ERR_NAME(e, s) [VIRTQ_ERR_##e] = s,
 	VIRTQ_FOREACH_ERROR(VIRTQ_ERR_NAME)
 #undef VIRTQ_ERR_NAME

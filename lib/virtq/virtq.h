@@ -69,8 +69,12 @@ struct virtq_mem {
 	X(BAD_HDR, "bad_net_header") \
 	X(BROKEN, "queue_broken")
 
-/** Index of each error in virtq_stats::errors. */
+/**
+ * Index of each error in virtq_stats::errors. Functions return errors
+ * negated, so 0 is kept for "no error".
+ */
 enum virtq_error {
+	VIRTQ_ERR_NONE = 0, /**< Not an error; its counter stays 0. */
 #define VIRTQ_ERR_ENUM(e, s) VIRTQ_ERR_##e,
 	VIRTQ_FOREACH_ERROR(VIRTQ_ERR_ENUM)
 #undef VIRTQ_ERR_ENUM
@@ -137,7 +141,7 @@ struct virtq {
 	uint16_t mask;                /**< size - 1. */
 	uint16_t last_avail;          /**< Next avail entry to take. */
 	uint16_t last_used;           /**< Next used entry to fill. */
-	uint16_t signalled_used;      /**< last_used when the guest was last called. */
+	uint16_t signalled_used;      /**< last_used at the last call decision (event idx). */
 	bool signalled_valid;         /**< signalled_used means something. */
 	bool event_idx;               /**< VIRTIO_RING_F_EVENT_IDX negotiated. */
 	bool indirect;                /**< VIRTIO_RING_F_INDIRECT_DESC negotiated. */
@@ -157,8 +161,9 @@ struct virtq {
 
 /**
  * Set up @p vq over the rings in @p p, suppress guest kicks, and allocate
- * the shadow used array. Returns 0, or -EINVAL (bad size, NULL ring) or
- * -ENOMEM. Call virtq_fini() to release.
+ * the shadow used array. @p vq must be zeroed, finished with virtq_fini(),
+ * or already initialised (its shadow array is reused). Returns 0, or
+ * -EINVAL (bad size, NULL ring) or -ENOMEM. Call virtq_fini() to release.
  */
 int virtq_init(struct virtq *vq, const struct virtq_params *p);
 
@@ -200,7 +205,8 @@ uint16_t virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 			     struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Copy up to @p n packets into the guest's receive buffers, writing the
+ * Copy up to @p n packets (at most VIRTQ_MAX_BURST are considered; the
+ * rest are left to the caller, uncounted) into the guest's receive buffers, writing the
  * virtio-net header from the mbuf offload flags (and num_buffers with
  * mergeable rx buffers). Returns how many were placed; the caller still
  * owns (and frees) every mbuf; on return pkts[0..ret) are the placed ones,
