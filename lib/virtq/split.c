@@ -215,10 +215,21 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 	if (unlikely(c->len <= vq->hdr_len ||
 		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
 		return -VIRTQ_ERR_BAD_LEN;
-	split_chain_read(c, 0, &hdr, sizeof(hdr));
-	ret = split_copy_to_mbuf(c, vq->hdr_len, m, mp);
-	if (unlikely(ret < 0))
-		return ret;
+	/* Header and packet in one piece that fits one mbuf: the common case
+	 * (virtio 1.0 drivers push the header in front of the data). */
+	if (likely(c->nvec == 1 && c->len - vq->hdr_len <= rte_pktmbuf_tailroom(m))) {
+		uint32_t len = c->len - vq->hdr_len;
+
+		memcpy(&hdr, c->vec[0].addr, sizeof(hdr));
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), c->vec[0].addr + vq->hdr_len, len);
+		m->data_len = len;
+		m->pkt_len = len;
+	} else {
+		split_chain_read(c, 0, &hdr, sizeof(hdr));
+		ret = split_copy_to_mbuf(c, vq->hdr_len, m, mp);
+		if (unlikely(ret < 0))
+			return ret;
+	}
 	if (unlikely(virtq_hdr_to_mbuf(&hdr, m) < 0))
 		return -VIRTQ_ERR_BAD_HDR;
 	return 0;
@@ -248,7 +259,7 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	for (i = 0; i < todo; i++) {
 		uint16_t head = split_avail_head(vq);
 
-		ret = virtq_chain_walk(vq, head, false, &c);
+		ret = virtq_walk(vq, head, false, &c);
 		if (likely(ret == 0))
 			ret = split_chain_to_mbuf(vq, &c, bufs[count], mp);
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
@@ -350,7 +361,7 @@ split_peek_rx_chain(struct virtq *vq, struct virtq_chain *c, uint16_t *budget)
 	if (*budget == 0)
 		return -VIRTQ_ERR_RING_FULL;
 	(*budget)--;
-	ret = virtq_chain_walk(vq, split_avail_head(vq), true, c);
+	ret = virtq_walk(vq, split_avail_head(vq), true, c);
 	if (ret == 0 && unlikely(c->len < vq->hdr_len))
 		ret = -VIRTQ_ERR_BAD_LEN;
 	return ret;
