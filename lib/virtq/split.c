@@ -419,6 +419,8 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	struct split_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	struct virtq_chain c, first;
+	struct virtq_buf hdr_piece = { NULL, 0, 0 };
+	bool hdr_one_piece = false;
 	uint32_t w;
 	int ret;
 
@@ -442,8 +444,15 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 			nbufs = 0;
 			continue;
 		}
-		if (nbufs == 0)
-			first = c;
+		/* Keep where the header goes: one piece (the common case) or,
+		 * when the header is split, the whole first chain. */
+		if (nbufs == 0) {
+			hdr_one_piece = c.vec[0].len >= vq->hdr_len;
+			if (hdr_one_piece)
+				hdr_piece = c.vec[0];
+			else
+				first = c;
+		}
 		w = split_fill(vq, &c, nbufs == 0 ? vq->hdr_len : 0, &src);
 		virtq_shadow_add(vq, c.head, w + (nbufs == 0 ? vq->hdr_len : 0));
 		vq->last_avail++;
@@ -451,7 +460,13 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	} while (nbufs == 0 || src.left != 0);
 	virtq_hdr_from_mbuf(m, &hdr.hdr);
 	hdr.num_buffers = nbufs;
-	split_chain_write(vq, &first, 0, &hdr, vq->hdr_len);
+	if (likely(hdr_one_piece)) {
+		memcpy(hdr_piece.addr, &hdr, vq->hdr_len);
+		if (unlikely(vq->log != NULL))
+			vq->log->write(vq->log_ctx, hdr_piece.gpa, vq->hdr_len);
+	} else {
+		split_chain_write(vq, &first, 0, &hdr, vq->hdr_len);
+	}
 	return 0;
 }
 
