@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_string_fns.h>
@@ -170,4 +173,27 @@ port_stats_clear(struct port *p)
 		stats_queue_read(&p->rxq[q], &p->rxq_base[q]);
 		stats_queue_read(&p->txq[q], &p->txq_base[q]);
 	}
+}
+
+void
+port_csum_complete(struct rte_mbuf *m)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint16_t off = m->l2_len + m->l3_len;
+	uint16_t field = off + (l4 == RTE_MBUF_F_TX_UDP_CKSUM ?
+		offsetof(struct rte_udp_hdr, dgram_cksum) : offsetof(struct rte_tcp_hdr, cksum));
+	uint16_t *sum;
+
+	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (m->l3_len < sizeof(struct rte_ipv4_hdr) ||
+	    (uint32_t)field + sizeof(*sum) > rte_pktmbuf_data_len(m))
+		return;
+	sum = rte_pktmbuf_mtod_offset(m, uint16_t *, field);
+	*sum = 0;
+	if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+		*sum = rte_ipv4_udptcp_cksum_mbuf(m, rte_pktmbuf_mtod_offset(m,
+				const struct rte_ipv4_hdr *, m->l2_len), off);
+	else
+		*sum = rte_ipv6_udptcp_cksum_mbuf(m, rte_pktmbuf_mtod_offset(m,
+				const struct rte_ipv6_hdr *, m->l2_len), off);
 }

@@ -76,6 +76,7 @@ struct port {
 	uint16_t nb_txq;                 /**< Tx queues available. */
 	int socket;                      /**< NUMA socket of the device. */
 	enum stats_drop tx_full_drop;    /**< Reason counted when tx_burst takes fewer. */
+	bool tx_csum;                    /**< Takes partial L4 checksums (TX_*_CKSUM) as they are. */
 	struct rte_mempool *pool;        /**< Mbufs for packets received here. */
 	struct stats_queue rxq[PORT_MAX_QUEUES]; /**< Live rx counters per queue. */
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
@@ -180,6 +181,14 @@ void port_set_quiesce(void (*fn)(void));
 /** Wait out workers as set by port_set_quiesce(); no-op when unset. */
 void port_quiesce(void);
 
+/**
+ * Complete in software the TCP/UDP checksum that @p m's TX offload flags
+ * ask for (the L4 field holds the pseudo-header sum, as virtio's partial
+ * checksums do) and clear the request. Needs the headers in the first
+ * segment; a packet whose lengths do not fit is left as it is.
+ */
+void port_csum_complete(struct rte_mbuf *m);
+
 /** True when the port's link is up. */
 static inline bool
 port_is_up(const struct port *p)
@@ -218,8 +227,12 @@ port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t i, sent;
 
 	/* Once taken, a packet may already be freed: count bytes first. */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		if (unlikely((pkts[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK) &&
+			     !__atomic_load_n(&p->tx_csum, __ATOMIC_RELAXED)))
+			port_csum_complete(pkts[i]);
+	}
 	sent = p->ops->tx_burst(p, q, pkts, n);
 	if (unlikely(sent < n)) {
 		enum stats_drop why = port_is_up(p) ? p->tx_full_drop :

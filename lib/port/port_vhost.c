@@ -35,16 +35,18 @@ RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
 #define VHOST_ENQ_MAX 32 /* rte_vhost's MAX_PKT_BURST: most packets one enqueue call takes */
 
 /*
- * Offloads are not offered yet: ethdev ports cannot complete a guest's
- * partial checksum or segment its TSO frames when the NIC lacks the
- * offload, so every packet crosses vdp fully checksummed and segmented.
+ * Segmentation offloads are not offered: no port can segment a TSO frame
+ * in software yet. Checksum offloads are offered by the virtq engine only,
+ * which maps them to mbuf flags; port_tx_burst() completes a partial
+ * checksum in software for a destination that cannot take it.
  */
 #define VHOST_DISABLED_FEATURES \
 	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
 	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
 	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO) | \
-	 (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+#define VHOST_RTE_DISABLED_FEATURES \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
 
 /* Registered vhost ports, to map a callback's socket path to its port. */
 static struct port_vhost *vhost_ports[VDP_MAX_PORTS];
@@ -105,6 +107,10 @@ vhost_new_device(int vid)
 			VHOST_LOG(WARNING, "%s: virtq engine cannot serve device %d (%s): "
 				  "using the rte engine", vp->port.name, vid, strerror(-ret));
 	}
+	/* Partial checksums go to the guest as they are only when it
+	 * negotiated GUEST_CSUM; otherwise the tx path completes them. */
+	__atomic_store_n(&vp->port.tx_csum, vp->use_virtq &&
+			 (vp->features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)), __ATOMIC_RELAXED);
 	vp->connects++;
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
@@ -131,6 +137,7 @@ vhost_destroy_device(int vid)
 		return;
 	}
 	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&vp->port.tx_csum, false, __ATOMIC_RELAXED);
 	for (i = 0; i < VHOST_MAX_VRINGS; i++)
 		__atomic_store_n(&vp->vring_on[i], false, __ATOMIC_RELAXED);
 	rte_spinlock_unlock(&vhost_lock);
@@ -254,6 +261,8 @@ vhost_start(struct port *p)
 	vp->registered = true;
 	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ)
 		disabled |= VHOST_VIRTQ_DISABLED_FEATURES;
+	else
+		disabled |= VHOST_RTE_DISABLED_FEATURES;
 	if (rte_vhost_driver_disable_features(vp->conf.path, disabled) != 0 ||
 	    rte_vhost_driver_callback_register(vp->conf.path, &vhost_device_ops) != 0 ||
 	    rte_vhost_driver_start(vp->conf.path) != 0) {

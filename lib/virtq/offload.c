@@ -84,11 +84,15 @@ virtq_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
 }
 
 void
-virtq_hdr_from_mbuf(const struct rte_mbuf *m, struct virtio_net_hdr *hdr)
+virtq_hdr_from_mbuf(const struct virtq *vq, const struct rte_mbuf *m,
+		    struct virtio_net_hdr *hdr)
 {
+	bool csum = !!(vq->features & (1ULL << VIRTIO_NET_F_GUEST_CSUM));
 	uint64_t fl = m->ol_flags;
 
 	memset(hdr, 0, sizeof(*hdr));
+	if (!csum)
+		return;
 	if (fl & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) {
 		hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		hdr->csum_start = m->l2_len + m->l3_len;
@@ -100,8 +104,12 @@ virtq_hdr_from_mbuf(const struct rte_mbuf *m, struct virtio_net_hdr *hdr)
 		hdr->flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	}
 	if (fl & RTE_MBUF_F_TX_TCP_SEG) {
-		hdr->gso_type = (fl & RTE_MBUF_F_TX_IPV6) ? VIRTIO_NET_HDR_GSO_TCPV6 :
-							    VIRTIO_NET_HDR_GSO_TCPV4;
+		bool v6 = !!(fl & RTE_MBUF_F_TX_IPV6);
+
+		if (!(vq->features & (1ULL << (v6 ? VIRTIO_NET_F_GUEST_TSO6 :
+						   VIRTIO_NET_F_GUEST_TSO4))))
+			return;
+		hdr->gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
 		hdr->gso_size = m->tso_segsz;
 		hdr->hdr_len = m->l2_len + m->l3_len + m->l4_len;
 	}

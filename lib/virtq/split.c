@@ -395,7 +395,7 @@ split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 		(*budget)++;
 		return -VIRTQ_ERR_PKT_TOO_BIG;
 	}
-	virtq_hdr_from_mbuf(m, &hdr.hdr);
+	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = 1;
 	split_chain_write(vq, &c, 0, &hdr, vq->hdr_len);
 	split_fill(vq, &c, vq->hdr_len, &src);
@@ -458,7 +458,7 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 		vq->last_avail++;
 		nbufs++;
 	} while (nbufs == 0 || src.left != 0);
-	virtq_hdr_from_mbuf(m, &hdr.hdr);
+	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = nbufs;
 	if (likely(hdr_one_piece)) {
 		memcpy(hdr_piece.addr, &hdr, vq->hdr_len);

@@ -201,7 +201,12 @@ void virtq_notify(struct virtq *vq, uint16_t old_used);
 /** Set mbuf offload flags from a guest tx header; 0, or -1 for a bad header. */
 int virtq_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m);
 
-/** Fill a guest rx header from mbuf offload flags. */
-void virtq_hdr_from_mbuf(const struct rte_mbuf *m, struct virtio_net_hdr *hdr);
+/**
+ * Fill a guest rx header from mbuf offload flags, using only what the
+ * guest negotiated (GUEST_CSUM, GUEST_TSO4/6); the caller completes in
+ * software what the guest cannot take.
+ */
+void virtq_hdr_from_mbuf(const struct virtq *vq, const struct rte_mbuf *m,
+			 struct virtio_net_hdr *hdr);
 
 #endif /* VDP_VIRTQ_PRIV_H */
