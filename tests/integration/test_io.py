@@ -5,6 +5,8 @@
 import os
 import signal
 
+import pytest
+
 from vdptest import Peer, Vdp, settle, wait_for, wait_rx
 
 
@@ -82,3 +84,27 @@ def test_multiqueue(sockdir, procs):
     assert v0["rx_queues"] == 2
     assert v0["rxq0_packets"] == 64 and v0["rxq1_packets"] == 64
     assert vdp.port("vhost1")["tx_packets"] == 128
+
+
+@pytest.mark.parametrize("engine", ["virtq", "rte"])
+def test_jumbo_frames(sockdir, procs, engine):
+    # 9000-byte frames span several mbufs in vdp and several mergeable rx
+    # buffers in the receiving guest.
+    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
+    vdp = Vdp(["--vhost", s0 + ",engine=" + engine, "--vhost", s1 + ",engine=" + engine])
+    procs.append(vdp)
+    vdp.wait_started()
+    big = ["--mbuf-size=9600", "--max-pkt-len=9100"]
+    p0, p1 = Peer(s0, extra=big), Peer(s1, extra=big)
+    procs += [p0, p1]
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
+             60, what="both links up")
+    p1.rx_only()
+    p0.cmd_out("stop")
+    p0.cmd_out("set txpkts 9000")
+    p0.send(2)
+    assert wait_rx(p1, 64) == 64
+    assert settle(p1) == 64
+    out = p1.cmd_out("show port stats 0")
+    assert "RX-bytes:  %d" % (64 * 9000) in out
+    assert vdp.port("vhost1")["tx_bytes"] == 64 * 9000
