@@ -3,8 +3,10 @@
 # Copyright (c) 2026 The vdp authors.
 #
 # Install what is missing, build with -Werror, and run every test suite:
-# the unit tests (meson test --suite unit) and the integration tests
-# (pytest, vdp against dpdk-testpmd virtio-user peers, --no-huge).
+# the unit tests (meson test --suite unit), the integration tests
+# (pytest, vdp against dpdk-testpmd virtio-user peers, --no-huge) and a
+# bounded libFuzzer run over lib/virtq (scripts/fuzz.sh, FUZZ_SECONDS,
+# default 120; 0 replays the corpus only), which counts as one test.
 # Ends with one line "N passed, N failed". Extra arguments go to pytest
 # (for example -k l2).
 set -u
@@ -67,6 +69,13 @@ PY
 rm -f "$junit"
 passed=$((passed + it_pass))
 failed=$((failed + it_fail))
+
+vdp_log "fuzz (${FUZZ_SECONDS:-120}s)"
+if "$VDP_ROOT/scripts/fuzz.sh" "${FUZZ_SECONDS:-120}"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

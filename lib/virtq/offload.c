@@ -10,6 +10,8 @@
  * mbuf cannot express (not TCP or UDP) are completed in software.
  */
 
+#include <string.h>
+
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_net.h>
@@ -36,14 +38,16 @@ offload_sw_csum(struct rte_mbuf *m, uint16_t start, uint16_t offset)
 	csum = ~csum;
 	if (csum == 0)
 		csum = 0xffff;
-	*rte_pktmbuf_mtod_offset(m, uint16_t *, at) = csum;
+	/* The guest picks the offset: it may be odd. */
+	memcpy(rte_pktmbuf_mtod_offset(m, void *, at), &csum, sizeof(csum));
 	return 0;
 }
 
 int
 virtq_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
 {
-	struct rte_net_hdr_lens lens;
+	/* rte_net_get_ptype() leaves it untouched on what it cannot parse. */
+	struct rte_net_hdr_lens lens = { 0 };
 	uint32_t ptype, l4;
 
 	if (hdr->flags == 0 && hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE)

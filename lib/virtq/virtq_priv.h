@@ -116,7 +116,9 @@ chain_indirect(struct virtq *vq, const struct vring_desc *d,
 	p = virtq_translate(vq->mem, &vq->hint, d->addr, d->len, &contig);
 	if (unlikely(p == NULL))
 		return -VIRTQ_ERR_BAD_ADDR;
-	if (unlikely(contig != d->len))
+	/* Descriptors are read with 8-byte loads: a table must be aligned
+	 * for them (drivers allocate tables with at least that alignment). */
+	if (unlikely(contig != d->len || ((uintptr_t)p & 7) != 0))
 		return -VIRTQ_ERR_BAD_INDIRECT;
 	*table = p;
 	*table_size = d->len / sizeof(struct vring_desc);
