@@ -57,9 +57,13 @@ struct port_vhost {
 	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
 };
 
-/** Features the virtq engine cannot serve; never offered with it. */
-#define VHOST_VIRTQ_DISABLED_FEATURES \
-	((1ULL << VIRTIO_F_RING_PACKED) | (1ULL << VIRTIO_F_IN_ORDER))
+/**
+ * Features the virtq engine cannot serve; never offered with it.
+ * VIRTIO_F_IN_ORDER is served: the engine always returns buffers in the
+ * order the guest made them available (bad chains and rolled-back
+ * mergeable chains included), one used entry each.
+ */
+#define VHOST_VIRTQ_DISABLED_FEATURES (1ULL << VIRTIO_F_RING_PACKED)
 
 /** The port whose socket device @p vid came from, or NULL. */
 struct port_vhost *port_vhost_by_vid(int vid);
