@@ -153,6 +153,7 @@ report_summary(FILE *f, struct rte_mempool *pool)
 		}
 		report_drops(f, "rx", &rx);
 		report_drops(f, "tx", &tx);
+		p->ops->show(p, f);
 	}
 	report_lcores(f, NULL);
 	report_bursts(f);

@@ -470,6 +470,47 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	return 0;
 }
 
+/*
+ * The common case, for either rx mode: a one-segment packet into a chain
+ * of one descriptor that holds header and packet in one host piece.
+ * Returns 0 when placed, 1 when the general path must look at it (nothing
+ * has changed then).
+ */
+static __rte_always_inline int
+split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+{
+	uint32_t need = vq->hdr_len + rte_pktmbuf_pkt_len(m);
+	struct virtio_net_hdr_mrg_rxbuf hdr;
+	struct vring_desc d;
+	uint64_t contig;
+	uint16_t head;
+	uint8_t *p;
+
+	if (unlikely(*budget == 0 || m->nb_segs != 1))
+		return 1;
+	head = split_avail_head(vq);
+	if (unlikely(head >= vq->size))
+		return 1;
+	d = chain_desc_read(vq->desc, head);
+	if ((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE)) !=
+	    VRING_DESC_F_WRITE || d.len < need)
+		return 1;
+	/* The whole buffer must be guest memory, as the chain walk demands. */
+	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
+	if (unlikely(p == NULL || contig != d.len))
+		return 1;
+	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
+	hdr.num_buffers = 1;
+	memcpy(p, &hdr, vq->hdr_len);
+	rte_memcpy(p + vq->hdr_len, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_pkt_len(m));
+	if (unlikely(vq->log != NULL))
+		vq->log->write(vq->log_ctx, d.addr, need);
+	virtq_shadow_add(vq, head, need);
+	vq->last_avail++;
+	(*budget)--;
+	return 0;
+}
+
 /* Put placed packets first, in order, and the others after them. */
 static void
 split_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed,
@@ -506,8 +547,11 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	budget = pending;
 	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
 	for (i = 0; i < n; i++) {
-		ret = vq->mrg_rxbuf ? split_enqueue_mrg(vq, pkts[i], &budget) :
-				      split_enqueue_one(vq, pkts[i], &budget);
+		if (likely(split_enqueue_fast(vq, pkts[i], &budget) == 0))
+			ret = 0;
+		else
+			ret = vq->mrg_rxbuf ? split_enqueue_mrg(vq, pkts[i], &budget) :
+					      split_enqueue_one(vq, pkts[i], &budget);
 		ok[i] = ret == 0;
 		if (likely(ret == 0)) {
 			placed++;
