@@ -14,6 +14,15 @@
       Adds one run to the per-run CSV: the window's rates and cycles, plus
       testpmd's --record-core-cycles line from its exit output.
 
+  bench_parse.py quiet --max-other P [--seconds N] [--timeout S]
+      Waits until the CPUs have been busy less than P% of one CPU for N
+      seconds in a row (nothing of bench.sh's runs then).
+
+  bench_parse.py clean --runs CSV --round N --scenario S --size B --attempt N
+                       --max-other P
+      Exit 0 when both runs of that pair attempt worked and other processes
+      took at most P% of a CPU during their windows.
+
   bench_parse.py summary --runs CSV --out CSV [--markdown FILE]
       Pairs the runs of each round, prints the table and writes the summary.
 """
@@ -233,6 +242,27 @@ def med(vals):
     return statistics.median(vals) if vals else None
 
 
+def cmd_quiet(args):
+    """Wait until the CPUs have been nearly idle for a few seconds in a row
+    (nothing of ours runs between pairs); exit 1 on timeout."""
+    deadline = time.monotonic() + args.timeout
+    hz = os.sysconf("SC_CLK_TCK")
+    calm = 0
+    waited = False
+    while time.monotonic() < deadline:
+        b0, t0 = busy_ticks(), time.monotonic()
+        time.sleep(1.0)
+        pct = 100.0 * (busy_ticks() - b0) / hz / (time.monotonic() - t0)
+        calm = calm + 1 if pct <= args.max_other else 0
+        if calm >= args.seconds:
+            return 0
+        if not waited and calm == 0:
+            print("[%s] waiting for other processes to leave the CPUs (%.0f%% of a CPU busy)"
+                  % (time.strftime("%H:%M:%S"), pct), file=sys.stderr)
+            waited = True
+    return 1
+
+
 def cmd_clean(args):
     """Exit 0 when both runs of this pair attempt worked on a quiet machine."""
     with open(args.runs, newline="") as f:
@@ -372,6 +402,10 @@ def main():
     for a in ("--meas", "--dut-log", "--round", "--scenario", "--size", "--dut",
               "--order", "--attempt", "--runs"):
         r.add_argument(a, required=True)
+    q = sub.add_parser("quiet")
+    q.add_argument("--max-other", type=float, required=True)
+    q.add_argument("--seconds", type=int, default=3)
+    q.add_argument("--timeout", type=float, default=300)
     c = sub.add_parser("clean")
     for a in ("--runs", "--round", "--scenario", "--size", "--attempt"):
         c.add_argument(a, required=True)
@@ -381,7 +415,7 @@ def main():
     s.add_argument("--out", required=True)
     s.add_argument("--markdown", metavar="FILE", help="also write the table as markdown")
     args = ap.parse_args()
-    return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean,
+    return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean, "quiet": cmd_quiet,
             "summary": cmd_summary}[args.cmd](args)
 
 
