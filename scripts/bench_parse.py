@@ -277,7 +277,7 @@ def cmd_clean(args):
 
 SUMMARY_FIELDS = ["scenario", "size", "rounds", "vdp_mpps", "testpmd_mpps",
                   "vdp_gbps", "testpmd_gbps", "ratio_median", "ratio_min",
-                  "ratio_max", "vdp_busy_cyc_pkt", "testpmd_busy_cyc_pkt",
+                  "ratio_max", "vdp_busy_cyc_pkt", "testpmd_busy_cyc_pkt", "cyc_ratio_median",
                   "vdp_busy_pct", "testpmd_busy_pct", "vdp_run_busy_cyc_pkt",
                   "vdp_lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct_max", "attempts"]
 
@@ -318,6 +318,10 @@ def cmd_summary(args):
                 by[r["dut"]][r["round"]] = r
         ratios = [num(by["vdp"][k]["mpps"]) / num(by["testpmd"][k]["mpps"])
                   for k in by["vdp"] if k in by["testpmd"]]
+        cyc_ratios = [num(by["vdp"][k]["busy_cyc_pkt"]) / num(by["testpmd"][k]["busy_cyc_pkt"])
+                      for k in by["vdp"] if k in by["testpmd"]
+                      and num(by["vdp"][k]["busy_cyc_pkt"])
+                      and num(by["testpmd"][k]["busy_cyc_pkt"])]
 
         def col(dut, field):
             return med(num(r[field]) for r in by[dut].values())
@@ -339,6 +343,7 @@ def cmd_summary(args):
             "ratio_max": max(ratios) if ratios else None,
             "vdp_busy_cyc_pkt": col("vdp", "busy_cyc_pkt"),
             "testpmd_busy_cyc_pkt": col("testpmd", "busy_cyc_pkt"),
+            "cyc_ratio_median": med(cyc_ratios),
             "vdp_busy_pct": busy_pct("vdp"), "testpmd_busy_pct": busy_pct("testpmd"),
             "vdp_run_busy_cyc_pkt": col("vdp", "run_busy_cyc_pkt"),
             "vdp_lcore_cyc_pkt": col("vdp", "lcore_cyc_pkt"),
@@ -357,7 +362,7 @@ def cmd_summary(args):
                          for k, v in r.items()})
 
     hdr = ("scenario", "size", "vdp_Mpps", "testpmd_Mpps", "vdp_Gbps", "testpmd_Gbps",
-           "ratio(median, min..max)", "vdp_cyc/pkt", "testpmd_cyc/pkt", "vdp_busy%",
+           "ratio(median, min..max)", "vdp_cyc/pkt", "testpmd_cyc/pkt", "cyc_ratio", "vdp_busy%",
            "testpmd_busy%", "other_cpu%")
     lines = [hdr]
     for r in rows:
@@ -368,7 +373,8 @@ def cmd_summary(args):
         lines.append((r["scenario"], str(r["size"]), fmt(r["vdp_mpps"], 2),
                       fmt(r["testpmd_mpps"], 2), fmt(r["vdp_gbps"], 2),
                       fmt(r["testpmd_gbps"], 2), ratio, fmt(r["vdp_busy_cyc_pkt"], 1),
-                      fmt(r["testpmd_busy_cyc_pkt"], 1), fmt(r["vdp_busy_pct"], 0),
+                      fmt(r["testpmd_busy_cyc_pkt"], 1), fmt(r["cyc_ratio_median"], 3),
+                      fmt(r["vdp_busy_pct"], 0),
                       fmt(r["testpmd_busy_pct"], 0), fmt(r["other_cpu_pct_max"], 0)))
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
     for l in lines:
