@@ -12,6 +12,7 @@
 
 #include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_prefetch.h>
 
 #include "virtq.h"
 
@@ -26,6 +27,26 @@ extern int virtq_logtype;
 		rte_log(RTE_LOG_##level, virtq_logtype, "virtq: " fmt "\n", ##__VA_ARGS__); \
 	} \
 } while (0)
+
+/** Whether the CPU has PREFETCHW (x86 only; set at start-up). */
+extern bool virtq_cpu_prefetchw;
+
+/**
+ * Fetch the line at @p p for writing: PREFETCHW takes it exclusive, so the
+ * store that follows does not wait for another core to let go of it.
+ * Where the CPU lacks the instruction, a plain prefetch.
+ */
+static __rte_always_inline void
+virtq_prefetch_w(const void *p)
+{
+#ifdef RTE_ARCH_X86
+	if (likely(virtq_cpu_prefetchw)) {
+		asm volatile("prefetchw %0" : : "m" (*(const volatile char *)p));
+		return;
+	}
+#endif
+	rte_prefetch0(p);
+}
 
 /** virtq_mem_translate(), inlined for the data path. */
 static __rte_always_inline void *
