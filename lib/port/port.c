@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
@@ -14,6 +17,10 @@
 #include <rte_string_fns.h>
 
 #include "port.h"
+
+RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
+#define PORT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, port_logtype, "port: " fmt "\n", ##__VA_ARGS__)
 
 /* The table is written only by the control lcore, before workers start. */
 static struct port *port_table[VDP_MAX_PORTS];
@@ -175,18 +182,34 @@ port_stats_clear(struct port *p)
 	}
 }
 
-void
+/*
+ * Complete in software the TCP/UDP checksum that @p m's TX offload flags
+ * ask for (the L4 field holds the pseudo-header sum, as virtio's partial
+ * checksums do; it is recomputed whole), and the IPv4 header checksum when
+ * asked, and clear the requests. Needs the headers in the first segment; a
+ * packet whose lengths do not fit is left as it is.
+ */
+static void
 port_csum_complete(struct rte_mbuf *m)
 {
 	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	uint16_t off = m->l2_len + m->l3_len;
 	uint16_t field = off + (l4 == RTE_MBUF_F_TX_UDP_CKSUM ?
 		offsetof(struct rte_udp_hdr, dgram_cksum) : offsetof(struct rte_tcp_hdr, cksum));
+	bool ip = !!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+	struct rte_ipv4_hdr *ip4;
 	uint16_t *sum;
 
-	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM);
 	if (m->l3_len < sizeof(struct rte_ipv4_hdr) ||
 	    (uint32_t)field + sizeof(*sum) > rte_pktmbuf_data_len(m))
+		return;
+	if (ip && (m->ol_flags & RTE_MBUF_F_TX_IPV4)) {
+		ip4 = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+		ip4->hdr_checksum = 0;
+		ip4->hdr_checksum = rte_ipv4_cksum(ip4);
+	}
+	if (l4 == 0)
 		return;
 	sum = rte_pktmbuf_mtod_offset(m, uint16_t *, field);
 	*sum = 0;
@@ -196,4 +219,135 @@ port_csum_complete(struct rte_mbuf *m)
 	else
 		*sum = rte_ipv6_udptcp_cksum_mbuf(m, rte_pktmbuf_mtod_offset(m,
 				const struct rte_ipv6_hdr *, m->l2_len), off);
+}
+
+/* Frames gathered before each hand-off to the port on the offload path. */
+#define PORT_TX_BATCH 64
+/* The most frames one packet may become: 64 KiB at GSO's smallest segment. */
+#define PORT_GSO_MAX_SEGS 512
+
+/* Frames on their way to one (port, queue), with what was sent so far. */
+struct port_tx_batch {
+	struct rte_mbuf *pkts[PORT_TX_BATCH]; /* Frames gathered. */
+	uint16_t n;                           /* How many. */
+	uint64_t bytes;                       /* Their bytes. */
+	uint16_t sent;                        /* Frames the port took so far. */
+};
+
+static void
+port_tx_batch_flush(struct port *p, uint16_t q, struct port_tx_batch *b)
+{
+	if (b->n == 0)
+		return;
+	b->sent += port_tx_account(p, q, b->pkts, b->n,
+				   p->ops->tx_burst(p, q, b->pkts, b->n), b->bytes);
+	b->n = 0;
+	b->bytes = 0;
+}
+
+static void
+port_tx_batch_add(struct port *p, uint16_t q, struct port_tx_batch *b,
+		  struct rte_mbuf *m)
+{
+	if (b->n == PORT_TX_BATCH)
+		port_tx_batch_flush(p, q, b);
+	b->pkts[b->n++] = m;
+	b->bytes += rte_pktmbuf_pkt_len(m);
+}
+
+static bool
+port_takes_tso(const struct port *p, const struct rte_mbuf *m)
+{
+	uint8_t need = (m->ol_flags & RTE_MBUF_F_TX_IPV6) ? PORT_TSO6 : PORT_TSO4;
+
+	return !!(__atomic_load_n(&p->tx_tso, __ATOMIC_RELAXED) & need);
+}
+
+/*
+ * Segment a TCP/IPv4 packet into frames of at most its headers plus
+ * tso_segsz bytes, with their checksums complete; the packet itself is
+ * released. TCP/IPv6 is not supported (rte_gso cannot do it).
+ * Returns the number of frames, or a negative errno (the packet is then
+ * still the caller's).
+ */
+static int
+port_segment(struct rte_mbuf *m, struct rte_mbuf **segs)
+{
+	uint32_t size = (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
+	struct rte_gso_ctx ctx = {
+		.direct_pool = m->pool,
+		.indirect_pool = m->pool,
+		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		.gso_size = (uint16_t)size,
+	};
+	int ret, i;
+
+	if (m->tso_segsz == 0 || m->l4_len < sizeof(struct rte_tcp_hdr) ||
+	    size <= RTE_GSO_SEG_SIZE_MIN || size > UINT16_MAX)
+		return -EINVAL;
+	if (rte_pktmbuf_pkt_len(m) <= size) {
+		/* Already no longer than one segment. */
+		m->ol_flags &= ~RTE_MBUF_F_TX_TCP_SEG;
+		segs[0] = m;
+		ret = 1;
+	} else {
+		/* rte_gso segments TCP over IPv4 only; it passes others as
+		 * they are (0), which would send one oversized frame. */
+		ret = rte_gso_segment(m, &ctx, segs, PORT_GSO_MAX_SEGS);
+		if (ret <= 0)
+			return ret == 0 ? -ENOTSUP : ret;
+		/* The segments hold references to it. */
+		rte_pktmbuf_free(m);
+	}
+	for (i = 0; i < ret; i++)
+		port_csum_complete(segs[i]);
+	return ret;
+}
+
+static void
+port_offload_drop(struct port *p, uint16_t q, struct rte_mbuf *m, int err)
+{
+	static uint64_t next_log;
+	uint64_t now = rte_get_timer_cycles();
+
+	stats_add(&p->txq[q].drops[err == -ENOMEM ? STATS_DROP_MBUF_ALLOC :
+				    STATS_DROP_BAD_OFFLOAD], 1);
+	if (now >= __atomic_load_n(&next_log, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&next_log, now + rte_get_timer_hz(), __ATOMIC_RELAXED);
+		PORT_LOG(WARNING, "%s: cannot segment a %u-byte packet (segment size %u, "
+			 "headers %u+%u+%u): %s", p->name, rte_pktmbuf_pkt_len(m),
+			 m->tso_segsz, m->l2_len, m->l3_len, m->l4_len, strerror(-err));
+	}
+	rte_pktmbuf_free(m);
+}
+
+uint16_t
+port_tx_burst_offload(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *segs[PORT_GSO_MAX_SEGS];
+	struct port_tx_batch b = { .n = 0, .bytes = 0, .sent = 0 };
+	bool csum = __atomic_load_n(&p->tx_csum, __ATOMIC_RELAXED);
+	uint16_t i;
+	int ret, s;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if ((m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) && !port_takes_tso(p, m)) {
+			ret = port_segment(m, segs);
+			if (ret < 0) {
+				port_offload_drop(p, q, m, ret);
+				continue;
+			}
+			for (s = 0; s < ret; s++)
+				port_tx_batch_add(p, q, &b, segs[s]);
+			continue;
+		}
+		if ((m->ol_flags & RTE_MBUF_F_TX_L4_MASK) && !csum &&
+		    !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))
+			port_csum_complete(m);
+		port_tx_batch_add(p, q, &b, m);
+	}
+	port_tx_batch_flush(p, q, &b);
+	return b.sent;
 }

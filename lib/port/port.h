@@ -67,6 +67,9 @@ struct port_ops {
 	int (*show)(const struct port *p, FILE *f);
 };
 
+#define PORT_TSO4 0x1 /**< port.tx_tso: takes TCP/IPv4 segmentation requests. */
+#define PORT_TSO6 0x2 /**< port.tx_tso: takes TCP/IPv6 segmentation requests. */
+
 /** One port. Created by port_vhost_create() or port_ethdev_create(). */
 struct port {
 	char name[PORT_NAME_LEN];        /**< Unique user-visible name. */
@@ -77,6 +80,9 @@ struct port {
 	int socket;                      /**< NUMA socket of the device. */
 	enum stats_drop tx_full_drop;    /**< Reason counted when tx_burst takes fewer. */
 	bool tx_csum;                    /**< Takes partial L4 checksums (TX_*_CKSUM) as they are. */
+	uint8_t tx_tso;                  /**< TCP segmentation requests it takes as they are:
+					  *   PORT_TSO4 and/or PORT_TSO6; others are segmented
+					  *   in software before tx_burst. */
 	struct rte_mempool *pool;        /**< Mbufs for packets received here. */
 	struct stats_queue rxq[PORT_MAX_QUEUES]; /**< Live rx counters per queue. */
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
@@ -181,14 +187,6 @@ void port_set_quiesce(void (*fn)(void));
 /** Wait out workers as set by port_set_quiesce(); no-op when unset. */
 void port_quiesce(void);
 
-/**
- * Complete in software the TCP/UDP checksum that @p m's TX offload flags
- * ask for (the L4 field holds the pseudo-header sum, as virtio's partial
- * checksums do) and clear the request. Needs the headers in the first
- * segment; a packet whose lengths do not fit is left as it is.
- */
-void port_csum_complete(struct rte_mbuf *m);
-
 /** True when the port's link is up. */
 static inline bool
 port_is_up(const struct port *p)
@@ -214,26 +212,13 @@ port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return nb;
 }
 
-/**
- * Transmit a burst on (p, q). Every packet is consumed: the ones the port
- * does not take are freed and counted as drops, as link_down when the port
- * is down and as the port's tx_full_drop reason otherwise. Returns the
- * number sent.
- */
+/** Count a tx burst; free and count as dropped what the port did not take. */
 static inline uint16_t
-port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+port_tx_account(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		uint16_t sent, uint64_t bytes)
 {
-	uint64_t bytes = 0;
-	uint16_t i, sent;
+	uint16_t i;
 
-	/* Once taken, a packet may already be freed: count bytes first. */
-	for (i = 0; i < n; i++) {
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-		if (unlikely((pkts[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK) &&
-			     !__atomic_load_n(&p->tx_csum, __ATOMIC_RELAXED)))
-			port_csum_complete(pkts[i]);
-	}
-	sent = p->ops->tx_burst(p, q, pkts, n);
 	if (unlikely(sent < n)) {
 		enum stats_drop why = port_is_up(p) ? p->tx_full_drop :
 						      STATS_DROP_LINK_DOWN;
@@ -249,6 +234,37 @@ port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 		stats_add(&p->txq[q].bursts, 1);
 	}
 	return sent;
+}
+
+/**
+ * port_tx_burst() for a burst holding offload requests (checksum or
+ * segmentation): what @p p cannot take is done in software first. A packet
+ * that cannot be segmented is dropped and counted. Returns the number of
+ * frames sent (each segment of a segmented packet counts).
+ */
+uint16_t port_tx_burst_offload(struct port *p, uint16_t q, struct rte_mbuf **pkts,
+			       uint16_t n);
+
+/**
+ * Transmit a burst on (p, q). Every packet is consumed: the ones the port
+ * does not take are freed and counted as drops, as link_down when the port
+ * is down and as the port's tx_full_drop reason otherwise. Checksum and
+ * segmentation requests the port cannot take are done in software. Returns
+ * the number of frames sent.
+ */
+static inline uint16_t
+port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	/* Once taken, a packet may already be freed: count bytes first. */
+	for (i = 0; i < n; i++) {
+		if (unlikely(pkts[i]->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+			return port_tx_burst_offload(p, q, pkts, n);
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	}
+	return port_tx_account(p, q, pkts, n, p->ops->tx_burst(p, q, pkts, n), bytes);
 }
 
 #endif /* VDP_PORT_H */

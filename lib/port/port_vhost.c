@@ -35,18 +35,35 @@ RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
 #define VHOST_ENQ_MAX 32 /* rte_vhost's MAX_PKT_BURST: most packets one enqueue call takes */
 
 /*
- * Segmentation offloads are not offered: no port can segment a TSO frame
- * in software yet. Checksum offloads are offered by the virtq engine only,
- * which maps them to mbuf flags; port_tx_burst() completes a partial
- * checksum in software for a destination that cannot take it.
+ * Offloads are offered by the virtq engine only, which maps them to and
+ * from mbuf flags: checksums (CSUM, GUEST_CSUM) and TCP segmentation over
+ * IPv4 (HOST_TSO4, GUEST_TSO4). port_tx_burst() completes in software what
+ * a destination cannot take: it segments a TSO packet and completes a
+ * partial checksum. TSO over IPv6 is not offered, since the software
+ * segmentation (rte_gso) cannot do it; ECN and UFO never are.
  */
 #define VHOST_DISABLED_FEATURES \
-	((1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+	((1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
 	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) | \
-	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) | \
 	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
 #define VHOST_RTE_DISABLED_FEATURES \
-	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM))
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) | \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO4))
+
+void
+port_vhost_tx_offloads(struct port_vhost *vp, bool on)
+{
+	uint64_t f = on && vp->use_virtq ? vp->features : 0;
+	uint8_t tso = 0;
+
+	if (f & (1ULL << VIRTIO_NET_F_GUEST_TSO4))
+		tso |= PORT_TSO4;
+	if (f & (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+		tso |= PORT_TSO6;
+	__atomic_store_n(&vp->port.tx_csum, !!(f & (1ULL << VIRTIO_NET_F_GUEST_CSUM)),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&vp->port.tx_tso, tso, __ATOMIC_RELAXED);
+}
 
 /* Registered vhost ports, to map a callback's socket path to its port. */
 static struct port_vhost *vhost_ports[VDP_MAX_PORTS];
@@ -107,10 +124,7 @@ vhost_new_device(int vid)
 			VHOST_LOG(WARNING, "%s: virtq engine cannot serve device %d (%s): "
 				  "using the rte engine", vp->port.name, vid, strerror(-ret));
 	}
-	/* Partial checksums go to the guest as they are only when it
-	 * negotiated GUEST_CSUM; otherwise the tx path completes them. */
-	__atomic_store_n(&vp->port.tx_csum, vp->use_virtq &&
-			 (vp->features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)), __ATOMIC_RELAXED);
+	port_vhost_tx_offloads(vp, true);
 	vp->connects++;
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
@@ -137,7 +151,7 @@ vhost_destroy_device(int vid)
 		return;
 	}
 	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
-	__atomic_store_n(&vp->port.tx_csum, false, __ATOMIC_RELAXED);
+	port_vhost_tx_offloads(vp, false);
 	for (i = 0; i < VHOST_MAX_VRINGS; i++)
 		__atomic_store_n(&vp->vring_on[i], false, __ATOMIC_RELAXED);
 	rte_spinlock_unlock(&vhost_lock);

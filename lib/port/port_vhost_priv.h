@@ -65,6 +65,14 @@ struct port_vhost {
  */
 #define VHOST_VIRTQ_DISABLED_FEATURES (1ULL << VIRTIO_F_RING_PACKED)
 
+/**
+ * Publish what the port's tx path may hand the guest as it is: partial
+ * checksums (GUEST_CSUM) and TCP segmentation (GUEST_TSO4/6), as
+ * negotiated, with the virtq engine; nothing when @p on is false or the
+ * rte engine serves the device.
+ */
+void port_vhost_tx_offloads(struct port_vhost *vp, bool on);
+
 /** The port whose socket device @p vid came from, or NULL. */
 struct port_vhost *port_vhost_by_vid(int vid);
 

@@ -199,8 +199,7 @@ virtq_post_msg(int vid, void *msg __rte_unused)
 			  vp->port.name, strerror(-ret));
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	}
-	__atomic_store_n(&vp->port.tx_csum,
-			 !!(vp->features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)), __ATOMIC_RELAXED);
+	port_vhost_tx_offloads(vp, true);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }

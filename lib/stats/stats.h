@@ -30,7 +30,8 @@
 	X(TX_FULL, "tx_full") \
 	X(NO_ROUTE, "no_route") \
 	X(LINK_DOWN, "link_down") \
-	X(RXONLY, "rxonly_sink")
+	X(RXONLY, "rxonly_sink") \
+	X(BAD_OFFLOAD, "bad_offload")
 
 /** Index of each drop reason in stats_queue::drops. */
 enum stats_drop {

@@ -167,6 +167,8 @@ test_port_reset(struct test_port *tp)
 	tp->tx_cap = TEST_PORT_PKTS;
 	tp->tx_calls = 0;
 	tp->up = true;
+	tp->port.tx_csum = false;
+	tp->port.tx_tso = 0;
 	port_stats_clear(&tp->port);
 }
 

@@ -55,7 +55,7 @@ struct test_port *test_port_create(const char *name);
 
 /**
  * Return @p tp to its created state: free queued and recorded mbufs, link
- * up, tx room TEST_PORT_PKTS, and clear its counters.
+ * up, tx room TEST_PORT_PKTS, no tx offloads taken, and clear its counters.
  */
 void test_port_reset(struct test_port *tp);
 
