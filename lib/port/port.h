@@ -255,12 +255,14 @@ uint16_t port_tx_burst_offload(struct port *p, uint16_t q, struct rte_mbuf **pkt
 static inline uint16_t
 port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, slow = RTE_MBUF_F_TX_TCP_SEG;
 	uint16_t i;
 
+	if (!__atomic_load_n(&p->tx_csum, __ATOMIC_RELAXED))
+		slow |= RTE_MBUF_F_TX_L4_MASK;
 	/* Once taken, a packet may already be freed: count bytes first. */
 	for (i = 0; i < n; i++) {
-		if (unlikely(pkts[i]->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)))
+		if (unlikely(pkts[i]->ol_flags & slow))
 			return port_tx_burst_offload(p, q, pkts, n);
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 	}
