@@ -281,6 +281,49 @@ split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m
 	return 0;
 }
 
+/* Map a guest tx header to @p m's flags: 0, or -VIRTQ_ERR_BAD_HDR. Most
+ * headers ask for nothing. */
+static __rte_always_inline int
+split_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
+{
+	if (likely((hdr->flags | hdr->gso_type) == 0))
+		return 0;
+	return virtq_hdr_to_mbuf(hdr, m) < 0 ? -VIRTQ_ERR_BAD_HDR : 0;
+}
+
+/*
+ * The common case: a chain of one descriptor, header and packet in one
+ * host piece that fits @p m. Returns 0 when @p m holds the packet, 1 when
+ * the general path must look at the chain (nothing has changed then), or
+ * -VIRTQ_ERR_BAD_HDR.
+ */
+static __rte_always_inline int
+split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m)
+{
+	struct virtio_net_hdr hdr;
+	struct vring_desc d;
+	uint64_t contig;
+	uint32_t len;
+	uint8_t *p;
+
+	if (unlikely(head >= vq->size))
+		return 1;
+	d = chain_desc_read(vq->desc, head);
+	if (unlikely((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT |
+				 VRING_DESC_F_WRITE)) != 0 || d.len <= vq->hdr_len ||
+		     d.len - vq->hdr_len > rte_pktmbuf_tailroom(m)))
+		return 1;
+	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
+	if (unlikely(p == NULL || contig != d.len))
+		return 1;
+	len = d.len - vq->hdr_len;
+	memcpy(&hdr, p, sizeof(hdr));
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), p + vq->hdr_len, len);
+	m->data_len = len;
+	m->pkt_len = len;
+	return split_hdr_to_mbuf(&hdr, m);
+}
+
 /* Turn one walked tx chain into @p m; 0 or -virtq_error. */
 static int
 split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
@@ -307,9 +350,7 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 		if (unlikely(ret < 0))
 			return ret;
 	}
-	if (unlikely(virtq_hdr_to_mbuf(&hdr, m) < 0))
-		return -VIRTQ_ERR_BAD_HDR;
-	return 0;
+	return split_hdr_to_mbuf(&hdr, m);
 }
 
 uint16_t
@@ -340,9 +381,12 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		if (i + SPLIT_PREFETCH_AHEAD < todo)
 			split_prefetch_buf(vq, SPLIT_PREFETCH_AHEAD, false);
 
-		ret = virtq_walk(vq, head, false, &c);
-		if (likely(ret == 0))
-			ret = split_chain_to_mbuf(vq, &c, bufs[count], mp);
+		ret = split_dequeue_fast(vq, head, bufs[count]);
+		if (unlikely(ret > 0)) {
+			ret = virtq_walk(vq, head, false, &c);
+			if (likely(ret == 0))
+				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp);
+		}
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
 			/* Leave the chain for the next burst. */
 			vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
@@ -551,6 +595,18 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	return 0;
 }
 
+/* Fill a guest rx header from @p m's flags; most packets carry none. */
+static __rte_always_inline void
+split_hdr_from_mbuf(const struct virtq *vq, const struct rte_mbuf *m,
+		    struct virtio_net_hdr *hdr)
+{
+	if (likely((m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |
+				   RTE_MBUF_F_RX_L4_CKSUM_GOOD)) == 0))
+		memset(hdr, 0, sizeof(*hdr));
+	else
+		virtq_hdr_from_mbuf(vq, m, hdr);
+}
+
 /*
  * The common case, for either rx mode: a one-segment packet into a chain
  * of one descriptor that holds header and packet in one host piece.
@@ -580,9 +636,12 @@ split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
 	if (unlikely(p == NULL || contig != d.len))
 		return 1;
-	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
+	split_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = 1;
-	memcpy(p, &hdr, vq->hdr_len);
+	if (likely(vq->hdr_len == sizeof(hdr)))
+		memcpy(p, &hdr, sizeof(hdr));
+	else
+		memcpy(p, &hdr, sizeof(hdr.hdr));
 	rte_memcpy(p + vq->hdr_len, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_pkt_len(m));
 	if (unlikely(vq->log != NULL))
 		vq->log->write(vq->log_ctx, d.addr, need);
