@@ -159,37 +159,36 @@ split_avail_head(const struct virtq *vq)
  * entries, descriptors, buffers and used entries. Loaded one packet at a
  * time, each miss waits for the one before it (the buffer's address is in
  * the descriptor, whose index is in the avail entry); fetched ahead, the
- * misses of several packets overlap. Everything read here is a hint: it is
- * neither trusted nor kept, and the chain walk reads it again.
+ * misses of several packets overlap. Descriptors and buffers read here are
+ * hints: neither trusted nor kept, the chain walk reads them again.
  */
 
 /* How many avail slots ahead of the packet being copied its buffer is fetched. */
 #define SPLIT_PREFETCH_AHEAD 4
 
-/* Fetch the descriptors of the next @p n avail slots, and the used entries
+/* Read the heads of the next @p n avail slots into @p heads (once: the
+ * dequeue uses this copy) and fetch their descriptors and the used entries
  * the burst will write. */
 static __rte_always_inline void
-split_prefetch_burst(const struct virtq *vq, uint16_t n)
+split_prefetch_burst(const struct virtq *vq, uint16_t *heads, uint16_t n)
 {
 	const unsigned int per_line = RTE_CACHE_LINE_SIZE / sizeof(struct vring_used_elem);
-	uint16_t i, head;
+	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		head = *(const volatile uint16_t *)
+		heads[i] = *(const volatile uint16_t *)
 			&vq->avail->ring[(uint16_t)(vq->last_avail + i) & vq->mask];
-		rte_prefetch0(&vq->desc[head & vq->mask]);
+		rte_prefetch0(&vq->desc[heads[i] & vq->mask]);
 	}
 	for (i = 0; i < n; i += per_line)
 		virtq_prefetch_w(&vq->used->ring[(uint16_t)(vq->last_used + i) & vq->mask]);
 }
 
-/* Fetch the first two lines of the first buffer in avail slot
- * last_avail + @p ahead: for reading (tx) or writing (rx). */
+/* Fetch the first two lines of the first buffer of the chain at @p head:
+ * for reading (tx) or writing (rx). */
 static __rte_always_inline void
-split_prefetch_buf(struct virtq *vq, uint16_t ahead, bool write)
+split_prefetch_buf(struct virtq *vq, uint16_t head, bool write)
 {
-	uint16_t head = *(const volatile uint16_t *)
-		&vq->avail->ring[(uint16_t)(vq->last_avail + ahead) & vq->mask];
 	uint64_t gpa = ((const volatile struct vring_desc *)&vq->desc[head & vq->mask])->addr;
 	uint64_t contig;
 	const uint8_t *p = virtq_translate(vq->mem, &vq->hint, gpa, 1, &contig);
@@ -205,15 +204,16 @@ split_prefetch_buf(struct virtq *vq, uint16_t ahead, bool write)
 	}
 }
 
-/* Prefetch for a burst of @p n chains from last_avail on. */
+/* Prefetch for a burst of @p n chains from last_avail on; @p heads gets
+ * their heads. */
 static __rte_always_inline void
-split_prefetch_start(struct virtq *vq, uint16_t n, bool write)
+split_prefetch_start(struct virtq *vq, uint16_t *heads, uint16_t n, bool write)
 {
 	uint16_t i;
 
-	split_prefetch_burst(vq, n);
+	split_prefetch_burst(vq, heads, n);
 	for (i = 0; i < RTE_MIN(n, (uint16_t)SPLIT_PREFETCH_AHEAD); i++)
-		split_prefetch_buf(vq, i, write);
+		split_prefetch_buf(vq, heads[i], write);
 }
 
 /* Copy @p len bytes of the chain from byte @p off into @p dst. */
@@ -358,6 +358,7 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		    struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
+	uint16_t heads[VIRTQ_MAX_BURST];
 	uint16_t old_used = vq->last_used, count = 0, todo, i;
 	struct virtq_chain c;
 	int pending, ret;
@@ -374,12 +375,12 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
 		return 0;
 	}
-	split_prefetch_start(vq, todo, false);
+	split_prefetch_start(vq, heads, todo, false);
 	for (i = 0; i < todo; i++) {
-		uint16_t head = split_avail_head(vq);
+		uint16_t head = heads[i];
 
 		if (i + SPLIT_PREFETCH_AHEAD < todo)
-			split_prefetch_buf(vq, SPLIT_PREFETCH_AHEAD, false);
+			split_prefetch_buf(vq, heads[i + SPLIT_PREFETCH_AHEAD], false);
 
 		ret = split_dequeue_fast(vq, head, bufs[count]);
 		if (unlikely(ret > 0)) {
@@ -672,7 +673,8 @@ split_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed,
 uint16_t
 virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t old_used = vq->last_used, placed = 0, budget, i;
+	uint16_t old_used = vq->last_used, start = vq->last_avail, placed = 0;
+	uint16_t heads[VIRTQ_MAX_BURST], nheads, budget, i;
 	uint8_t ok[VIRTQ_MAX_BURST];
 	bool holes = false;
 	int pending, ret = 0;
@@ -686,10 +688,13 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 		vq->stats.kicks_avoided++;
 	budget = pending;
 	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
-	split_prefetch_start(vq, RTE_MIN(n, budget), true);
+	nheads = RTE_MIN(n, budget);
+	split_prefetch_start(vq, heads, nheads, true);
 	for (i = 0; i < n; i++) {
-		if (SPLIT_PREFETCH_AHEAD < budget)
-			split_prefetch_buf(vq, SPLIT_PREFETCH_AHEAD, true);
+		uint16_t ahead = (uint16_t)(vq->last_avail - start) + SPLIT_PREFETCH_AHEAD;
+
+		if (ahead < nheads)
+			split_prefetch_buf(vq, heads[ahead], true);
 		if (likely(split_enqueue_fast(vq, pkts[i], &budget) == 0))
 			ret = 0;
 		else
