@@ -28,6 +28,8 @@ case "$MEM" in
 esac
 
 RUN_DIR=$(mktemp -d /tmp/vdp-demo.XXXXXX)
+# EAL file prefixes of this run only, so that demos can run side by side.
+PREFIX=vdp-demo-$$
 VDP_LOG=$RUN_DIR/vdp.log
 GEN_LOG=$RUN_DIR/generator.log
 VDP_PID=
@@ -42,8 +44,8 @@ cleanup() {
 		echo
 		sed -n '/vdp summary/,$p' "$VDP_LOG"
 	fi
-	rm -rf "$RUN_DIR" /var/run/dpdk/vdp-demo /var/run/dpdk/vdp-demo-gen
-	rm -f /dev/hugepages/vdp-demo*
+	rm -rf "$RUN_DIR" "/var/run/dpdk/$PREFIX" "/var/run/dpdk/$PREFIX-gen"
+	rm -f /dev/hugepages/"$PREFIX"*
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -51,7 +53,7 @@ trap 'exit 130' INT TERM
 # vdp: control on CPU 0, its worker polls on CPU 1. The generator's
 # forwarding lcore runs on CPU 0.
 # shellcheck disable=SC2086
-"$VDP_BIN" $MEM --no-pci --lcores '0@0,1@1' --file-prefix vdp-demo \
+"$VDP_BIN" $MEM --no-pci --lcores '0@0,1@1' --file-prefix "$PREFIX" \
 	--log-level 'lib.vhost.*:warning' -- --run-dir "$RUN_DIR" \
 	--stats-period 2 > "$VDP_LOG" 2>&1 &
 VDP_PID=$!
@@ -65,7 +67,7 @@ grep -E "^vdp: (port|  )|^  socket|forwarding mode|lcore .* polls" "$VDP_LOG"
 vdp_log "generator: dpdk-testpmd flowgen on $RUN_DIR/vhost0.sock and vhost1.sock"
 # shellcheck disable=SC2086
 dpdk-testpmd $MEM --single-file-segments --no-pci --lcores '0@0,1@0' \
-	--file-prefix vdp-demo-gen --log-level '*:warning' \
+	--file-prefix "$PREFIX-gen" --log-level '*:warning' \
 	--vdev "net_virtio_user0,path=$RUN_DIR/vhost0.sock,queue_size=1024" \
 	--vdev "net_virtio_user1,path=$RUN_DIR/vhost1.sock,queue_size=1024" \
 	-- --no-mlockall --forward-mode=flowgen --auto-start --stats-period 5 \

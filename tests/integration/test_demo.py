@@ -11,20 +11,28 @@ from vdptest import ROOT
 
 
 def test_demo_runs_and_cleans_up():
-    before = set(glob.glob("/tmp/vdp-demo.*"))
     env = dict(os.environ, VDP_BUILD=os.environ.get("VDP_BUILD", os.path.join(ROOT, "build")))
-    res = subprocess.run(["bash", os.path.join(ROOT, "scripts", "demo.sh"), "6"],
-                         capture_output=True, text=True, timeout=600, env=env)
-    out = res.stdout + res.stderr
-    assert res.returncode == 0, out[-3000:]
+    proc = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "demo.sh"), "6"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
+    try:
+        out, _ = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+    prefix = "vdp-demo-%d" % proc.pid
+    assert proc.returncode == 0, out[-3000:]
     assert "Rx-pps" in out
     m = re.search(r"port 0 \(vhost0, vhost\): rx (\d+) pkts .* tx (\d+) pkts", out)
     assert m, out[-3000:]
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0
     assert "exited cleanly" in out
-    # Nothing left behind: processes, run directory, EAL runtime dirs.
-    ps = subprocess.run(["pgrep", "-f", "vdp-demo"], capture_output=True, text=True)
+    # Nothing of this run left behind: processes (its EAL file prefixes
+    # carry the script's pid), run directory, EAL runtime dirs.
+    ps = subprocess.run(["pgrep", "-f", "file-prefix %s" % prefix],
+                        capture_output=True, text=True)
     assert ps.stdout.strip() == ""
-    assert set(glob.glob("/tmp/vdp-demo.*")) == before
-    assert not os.path.exists("/var/run/dpdk/vdp-demo")
-    assert not glob.glob("/dev/hugepages/vdp-demo*")
+    run_dir = re.search(r"flowgen on (/tmp/vdp-demo\.\w+)/vhost0\.sock", out)
+    assert run_dir, out[-3000:]
+    assert not os.path.exists(run_dir.group(1))
+    assert not glob.glob("/var/run/dpdk/%s*" % prefix)
+    assert not glob.glob("/dev/hugepages/%s*" % prefix)
