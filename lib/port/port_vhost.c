@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -95,6 +96,48 @@ port_vhost_by_vid(int vid)
 	return vp;
 }
 
+void
+port_vhost_call_nonblock(int fd)
+{
+	int fl;
+
+	if (fd < 0)
+		return;
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+		VHOST_LOG(WARNING, "cannot make call fd %d non-blocking: %s", fd, strerror(errno));
+}
+
+/* Every call fd of device @p vid, non-blocking (rte engine: rte_vhost
+ * writes them from the workers' enqueue and dequeue calls). */
+static void
+vhost_calls_nonblock(int vid)
+{
+	struct rte_vhost_vring ring;
+	uint16_t i, nr = rte_vhost_get_vring_num(vid);
+
+	for (i = 0; i < nr; i++)
+		if (rte_vhost_get_vhost_vring(vid, i, &ring) == 0)
+			port_vhost_call_nonblock(ring.callfd);
+}
+
+/* rte engine: a new call fd is made non-blocking as it arrives. */
+static enum rte_vhost_msg_result
+vhost_rte_post_msg(int vid, void *msg)
+{
+	uint32_t req;
+
+	/* The request number opens every vhost-user message. */
+	memcpy(&req, msg, sizeof(req));
+	if (req == VHOST_REQ_SET_VRING_CALL)
+		vhost_calls_nonblock(vid);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops vhost_rte_msg_ops = {
+	.post_msg_handle = vhost_rte_post_msg,
+};
+
 static int
 vhost_new_device(int vid)
 {
@@ -123,6 +166,12 @@ vhost_new_device(int vid)
 		else
 			VHOST_LOG(WARNING, "%s: virtq engine cannot serve device %d (%s): "
 				  "using the rte engine", vp->port.name, vid, strerror(-ret));
+	}
+	if (!vp->use_virtq) {
+		vhost_calls_nonblock(vid);
+		if (rte_vhost_extern_callback_register(vid, &vhost_rte_msg_ops, NULL) != 0)
+			VHOST_LOG(WARNING, "%s: cannot watch device %d's messages: a call fd "
+				  "it changes later may block", vp->port.name, vid);
 	}
 	port_vhost_tx_offloads(vp, true);
 	vp->connects++;

@@ -73,6 +73,29 @@ struct port_vhost {
  */
 void port_vhost_tx_offloads(struct port_vhost *vp, bool on);
 
+/** vhost-user requests (vhost-user protocol numbering) that may change the
+ * memory, a ring, its indices, its call fd, the features or the log. */
+enum port_vhost_req {
+	VHOST_REQ_SET_FEATURES = 2,
+	VHOST_REQ_SET_MEM_TABLE = 5,
+	VHOST_REQ_SET_LOG_BASE = 6,
+	VHOST_REQ_SET_VRING_NUM = 8,
+	VHOST_REQ_SET_VRING_ADDR = 9,
+	VHOST_REQ_SET_VRING_BASE = 10,
+	VHOST_REQ_SET_VRING_KICK = 12,
+	VHOST_REQ_SET_VRING_CALL = 13,
+	VHOST_REQ_SET_VRING_ENABLE = 18,
+	VHOST_REQ_ADD_MEM_REG = 37,
+	VHOST_REQ_REM_MEM_REG = 38,
+};
+
+/**
+ * Make a guest's call fd non-blocking. vhost-user lets the guest pass any
+ * fd (a pipe nobody reads, say): a worker writing to it must never block.
+ * An eventfd's reader sees no difference.
+ */
+void port_vhost_call_nonblock(int fd);
+
 /** The port whose socket device @p vid came from, or NULL. */
 struct port_vhost *port_vhost_by_vid(int vid);
 

@@ -23,22 +23,6 @@
 
 #include "port_vhost_priv.h"
 
-/* vhost-user requests (vhost-user protocol numbering) that may change the
- * memory, a ring, its indices, its call fd, the features or the log. */
-enum {
-	VHOST_REQ_SET_FEATURES = 2,
-	VHOST_REQ_SET_MEM_TABLE = 5,
-	VHOST_REQ_SET_LOG_BASE = 6,
-	VHOST_REQ_SET_VRING_NUM = 8,
-	VHOST_REQ_SET_VRING_ADDR = 9,
-	VHOST_REQ_SET_VRING_BASE = 10,
-	VHOST_REQ_SET_VRING_KICK = 12,
-	VHOST_REQ_SET_VRING_CALL = 13,
-	VHOST_REQ_SET_VRING_ENABLE = 18,
-	VHOST_REQ_ADD_MEM_REG = 37,
-	VHOST_REQ_REM_MEM_REG = 38,
-};
-
 static void
 virtq_log_write(void *ctx, uint64_t gpa, uint64_t len)
 {
@@ -111,6 +95,7 @@ virtq_load_vrings(struct port_vhost *vp, int vid)
 		vqp.features = vp->features;
 		vqp.mem = &vp->mem;
 		vqp.callfd = ring.callfd;
+		port_vhost_call_nonblock(ring.callfd);
 		vqp.log = log ? &port_vhost_log_ops : NULL;
 		vqp.log_ctx = vr;
 		if (rte_vhost_get_vring_base(vid, i, &vqp.last_avail, &vqp.last_used) != 0)
