@@ -68,3 +68,65 @@ def test_two_guests_ping(image, workdir, procs, fwd):
     b.stop()
     assert vdp.stop(signal.SIGTERM) == 0
     assert "exited cleanly" in vdp.output()
+
+
+def test_client_mode_vdp_restarts(image, workdir, procs):
+    # QEMU owns the sockets; vdp connects to them, goes away while the
+    # guests run, and a new vdp picks them up without a guest reboot.
+    socks = [os.path.join(workdir, "a.sock"), os.path.join(workdir, "b.sock")]
+    args = ["--vhost", socks[0] + ",client", "--vhost", socks[1] + ",client"]
+    vdp = start_vdp(procs, args)
+    restart = HELPERS + """
+reach %(b)s
+pings %(b)s 5
+echo "phase: before restart"
+i=0
+while ping -c 1 -W 1 %(b)s >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 300 ] || exit 1
+	sleep 0.2
+done
+echo "phase: link lost"
+reach %(b)s
+pings %(b)s 10
+""" % {"b": B_IP}
+    a, b = start_pair(image, workdir, procs, socks, server=True,
+                      checks=(restart, ping_check(A_IP)))
+    a.wait_output("phase: before restart")
+    b.wait_result()
+    assert vdp.stop(signal.SIGTERM) == 0
+    # QEMU's sockets stay: vdp only connected to them.
+    assert os.path.exists(socks[0]) and os.path.exists(socks[1])
+    a.wait_output("phase: link lost")
+    vdp = start_vdp(procs, args)
+    a.wait_result()
+    assert vdp.port("vhost0")["rx_packets"] >= 10
+    assert vdp.port("vhost1")["tx_packets"] >= 10
+    assert a.alive() and b.alive() and a.boots() == 1 and b.boots() == 1
+
+
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def test_guest_reboot_served_again(image, workdir, procs):
+    # Each reset makes the driver reset the device and set it up again; vdp
+    # serves it every time and ends with what it had before.
+    socks = [os.path.join(workdir, "a.sock"), os.path.join(workdir, "b.sock")]
+    vdp = start_vdp(procs, ["--vhost", socks[0], "--vhost", socks[1]])
+    a = Guest(image, workdir, socks[0], ping_check(B_IP), ip=A_IP + "/24")
+    procs.append(a)
+    b = Guest(image, workdir, socks[1], ping_check(A_IP), ip=B_IP + "/24", reboot=True)
+    procs.append(b)
+    a.wait_result()
+    b.wait_result()
+    # fds first: a telemetry query holds a socket for a moment.
+    baseline_fds = open_fds(vdp.proc.pid)
+    baseline_mbufs = vdp.mbufs_in_use()
+    for n in range(2, 5):
+        b.hmp("system_reset")
+        wait_for(lambda: b.boots() == n, 120, what="boot %d" % n)
+        b.wait_result(n)
+    assert b.boots() == 4 and a.boots() == 1
+    wait_for(lambda: vdp.mbufs_in_use() <= baseline_mbufs, 30, what="mbufs back to baseline")
+    wait_for(lambda: open_fds(vdp.proc.pid) <= baseline_fds, 30, what="fds back to baseline")
+    assert vdp.alive()
