@@ -298,6 +298,57 @@ def test_rx_buffer_outside_memory(bench):
     assert bench.finish() == {"bad_address": 1, "guest_ring_full": 1}
 
 
+@pytest.mark.parametrize("mrg", [False, True], ids=["single", "mergeable"])
+def test_rx_buffers_smaller_than_header(bench, mrg):
+    # Writable buffers of 0, 4 and 11 bytes cannot take a 12-byte header:
+    # each is refused, and nothing is written past its end.
+    features = vu.F_VERSION_1 | vu.F_INDIRECT | (vu.F_MRG_RXBUF if mrg else 0)
+    fe = bench.frontend(rx=0, features=features)
+    base = vu.GPA_BASE + vu.FREE
+    sizes = [0, 4, 11]
+    for k, size in enumerate(sizes):
+        idx = fe.take_desc(vu.RXQ)[0]
+        fe.write(base + 256 * k, b"\xaa" * 256)
+        fe.desc_write(vu.RXQ, idx, base + 256 * k, size, vu.D_WRITE)
+        fe.avail_push(vu.RXQ, idx)
+    fe.send([vu.frame(i) for i in range(3)])
+    fe.wait_used(vu.TXQ, 3)
+    assert [length for _, length in fe.wait_used(vu.RXQ, 3)] == [0, 0, 0]
+    for k, size in enumerate(sizes):
+        assert fe.read(base + 256 * k + size, 256 - size) == b"\xaa" * (256 - size)
+    fe.post_rx(8)
+    bench.loopback(fe)
+    bench.good()
+    assert bench.finish() == {"bad_length": 3, "guest_ring_full": 3}
+
+
+def test_mergeable_bad_buffer_mid_packet(bench):
+    # A 612-byte packet (with its header) over 64-byte buffers, the fourth
+    # of which is outside guest memory: the three before it come back
+    # unused, the bad one is counted, and the packet arrives whole in the
+    # ten buffers after it.
+    fe = bench.frontend(rx=0, features=vu.F_VERSION_1 | vu.F_MRG_RXBUF)
+    base = vu.GPA_BASE + vu.FREE
+    heads = []
+    for k in range(16):
+        idx = fe.take_desc(vu.RXQ)[0]
+        heads.append(idx)
+        fe.desc_write(vu.RXQ, idx, base + 64 * k if k != 3 else 0xdead00000000, 64, vu.D_WRITE)
+        fe.avail_push(vu.RXQ, idx)
+    f = vu.frame(77, 600)
+    fe.send([f])
+    fe.wait_used(vu.TXQ, 1)
+    used = fe.wait_used(vu.RXQ, 14)
+    assert used[:4] == [(h, 0) for h in heads[:4]]
+    assert [h for h, _ in used[4:]] == heads[4:14]
+    data = b"".join(fe.read(base + 64 * heads.index(h), n) for h, n in used[4:])
+    assert len(data) == vu.HDR_LEN + len(f)
+    assert struct.unpack("<H", data[10:12])[0] == 10  # num_buffers
+    assert data[vu.HDR_LEN:] == f
+    bench.good()
+    assert bench.finish() == {"bad_address": 1}
+
+
 # --- malformed and out-of-order vhost-user messages ------------------------
 
 def test_vring_address_outside_memory_table(bench):

@@ -38,6 +38,7 @@ VERSION = 0x1
 REPLY = 0x4
 
 # virtio features
+F_MRG_RXBUF = 1 << 15
 F_INDIRECT = 1 << 28
 F_VERSION_1 = 1 << 32
 
