@@ -7,9 +7,10 @@
 # (pytest, vdp against dpdk-testpmd virtio-user peers, --no-huge), the
 # end-to-end tests (pytest, Linux guests under QEMU TCG through vdp; the
 # guest is built from Debian packages by tests/e2e/build-guest.sh and
-# cached in build-guest/) and a bounded libFuzzer run over lib/virtq
-# (scripts/fuzz.sh, FUZZ_SECONDS, default 120; 0 replays the corpus only),
-# which counts as one test. A test marked xfail(strict=True) documents a
+# cached in build-guest/), the fault tests (pytest, a hostile vhost-user
+# frontend, peer churn, SIGTERM under traffic) and a bounded libFuzzer run
+# over lib/virtq (scripts/fuzz.sh, FUZZ_SECONDS, default 120; 0 replays
+# the corpus only), which counts as one test. A test marked xfail(strict=True) documents a
 # known bug: it counts as passed while the bug is there, and as failed
 # once it is fixed (then remove the mark).
 # Ends with one line "N passed, N failed". Extra arguments go to pytest
@@ -53,10 +54,11 @@ PY
 passed=$((passed + unit_pass))
 failed=$((failed + unit_fail))
 
-vdp_log "integration and e2e tests"
+vdp_log "integration, e2e and fault tests"
 junit=$(mktemp /tmp/vdp-junit.XXXXXX.xml)
 VDP_BUILD=$VDP_BUILD /usr/bin/python3 -m pytest -v -p no:cacheprovider \
-	--junitxml="$junit" "$VDP_ROOT/tests/integration" "$VDP_ROOT/tests/e2e" "$@"
+	--junitxml="$junit" "$VDP_ROOT/tests/integration" \
+	"$VDP_ROOT/tests/e2e" "$VDP_ROOT/tests/fault" "$@"
 read -r it_pass it_fail it_xfail < <(/usr/bin/python3 - "$junit" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
