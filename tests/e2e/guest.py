@@ -45,7 +45,7 @@ class Guest:
     """One QEMU process with a vhost-user virtio-net device."""
 
     def __init__(self, image, workdir, sock, check, ip=None, mac=None, server=False,
-                 hold=True, timeout=150, reboot=False):
+                 hold=True, timeout=150, reboot=False, packed=False):
         self.name = unique("g")
         self.workdir = workdir
         self.serial = os.path.join(workdir, self.name + ".serial")
@@ -74,7 +74,8 @@ class Guest:
                "-monitor", "unix:%s,server=on,wait=off" % self.monitor,
                "-chardev", chardev,
                "-netdev", "vhost-user,id=n0,chardev=c0",
-               "-device", "virtio-net-pci,netdev=n0,mac=%s%s" % (self.mac, NET_DEVICE_WORKAROUND),
+               "-device", "virtio-net-pci,netdev=n0,mac=%s%s%s" % (
+                   self.mac, ",packed=on" if packed else "", NET_DEVICE_WORKAROUND),
                "-fw_cfg", "name=opt/vdp/check,file=" + self.check_path]
         if not reboot:
             cmd.append("-no-reboot")
