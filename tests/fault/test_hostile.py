@@ -13,6 +13,7 @@ counters are read from the summary vdp prints when it stops, with the
 frontend still attached.
 """
 
+import fcntl
 import os
 import re
 import signal
@@ -43,11 +44,11 @@ class Bench:
         self.frontends = []
         self.seq = 0
 
-    def good(self, bursts=2):
+    def good(self, bursts=2, timeout=60):
         """The good pair forwards exactly bursts x 32 more packets."""
         self.p0.send(bursts)
         self.good_pkts += 32 * bursts
-        assert wait_rx(self.p1, self.good_pkts) == self.good_pkts
+        assert wait_rx(self.p1, self.good_pkts, timeout) == self.good_pkts
         assert settle(self.p1, 10) == self.good_pkts
         assert self.vdp.alive()
 
@@ -436,3 +437,35 @@ def test_memory_table_change_under_traffic(bench):
         assert fe.received(fe.wait_used(vu.RXQ, 32)) == frames
         bench.good(1)
     assert bench.finish() == {}
+
+
+@pytest.mark.xfail(strict=True, reason="a call fd that cannot take a write blocks the worker: "
+                   "virtq_notify() (lib/virtq/notify.c) calls eventfd_write() on the "
+                   "frontend's fd, which may be a blocking pipe")
+def test_call_fd_that_blocks(bench):
+    # vhost-user lets the frontend pass any fd as a ring's call fd. Here it
+    # is a pipe that is already full and that nobody reads: a write to it
+    # blocks. vdp must not stop serving the other ports, nor hang on exit.
+    r, w = os.pipe()
+    try:
+        fcntl.fcntl(w, fcntl.F_SETFL, os.O_NONBLOCK)
+        try:
+            while True:
+                os.write(w, b"\0" * 4096)
+        except BlockingIOError:
+            pass
+        fcntl.fcntl(w, fcntl.F_SETFL, 0)
+        fe = vu.Frontend(bench.socks[2])
+        bench.frontends.append(fe)
+        os.close(fe.call[vu.TXQ])
+        fe.call[vu.TXQ] = w
+        fe.setup()
+        wait_for(lambda: bench.vdp.port(HOSTILE)["link_up"], 30, what="hostile up")
+        fe.post_rx(8)
+        fe.send([vu.frame(i) for i in range(4)])
+        bench.good(timeout=20)
+        assert bench.vdp.stop(signal.SIGTERM, timeout=20) == 0
+    finally:
+        # A blocked worker gets EPIPE once the pipe has no reader.
+        os.close(r)
+        bench.vdp.stop(signal.SIGKILL, timeout=20)
