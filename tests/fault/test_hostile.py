@@ -439,6 +439,30 @@ def test_memory_table_change_under_traffic(bench):
     assert bench.finish() == {}
 
 
+def test_memory_table_without_the_rings(bench):
+    # A new table that no longer holds the rings: the port stops using them
+    # (nothing to translate), the good pair goes on, and the full table
+    # plus a kick per ring bring the frontend back.
+    fe = bench.frontend()
+    bench.loopback(fe)
+    half = vu.MEM_SIZE // 2
+    fe.mem_table([(vu.GPA_BASE + half, half, fe.uva + half, half)])
+    fe.sync()
+    fe.send([vu.frame(1)])
+    bench.good()
+    assert bench.vdp.alive()
+    fe.mem_table(fe.default_regions())
+    for i in (vu.RXQ, vu.TXQ):
+        fe.send_msg(vu.SET_VRING_KICK, struct.pack("<Q", i), fds=[fe.kick[i]])
+    fe.sync()
+    wait_for(lambda: bench.vdp.port(HOSTILE)["link_up"], 30, what="hostile up")
+    fe.wait_used(vu.TXQ, 1)
+    fe.wait_used(vu.RXQ, 1)
+    bench.loopback(fe)
+    bench.good()
+    assert bench.finish() == {}
+
+
 @pytest.mark.xfail(strict=True, reason="a call fd that cannot take a write blocks the worker: "
                    "virtq_notify() (lib/virtq/notify.c) calls eventfd_write() on the "
                    "frontend's fd, which may be a blocking pipe")
