@@ -493,3 +493,19 @@ def test_call_fd_that_blocks(bench):
         # A blocked worker gets EPIPE once the pipe has no reader.
         os.close(r)
         bench.vdp.stop(signal.SIGKILL, timeout=20)
+
+
+@pytest.mark.xfail(strict=True, reason="a port's ring error counters are shown only while a "
+                   "device is attached: vhost_show() (lib/port/port_vhost.c) prints them "
+                   "under 'if (up && vp->use_virtq)', and telemetry has no per-class counters")
+def test_errors_reported_after_the_frontend_leaves(bench):
+    # A frontend that misbehaves and disconnects must leave its counts in
+    # vdp's report, as the port's packet counters stay.
+    fe = bench.frontend()
+    head = bad_address(fe)
+    assert fe.wait_used(vu.TXQ, 1) == [(head, 0)]
+    fe.close()
+    bench.frontends.remove(fe)
+    wait_for(lambda: not bench.vdp.port(HOSTILE)["link_up"], 30, what="hostile down")
+    bench.good()
+    assert bench.finish() == {"bad_address": 1}
