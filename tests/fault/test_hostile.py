@@ -268,6 +268,30 @@ def test_avail_index_jump_then_reconnect(bench):
     assert bench.finish() == {"avail_index_jump": 1}
 
 
+def test_rx_avail_index_jump(bench):
+    # The same on the receive ring: it stops, and what vdp has for it is
+    # dropped and counted.
+    fe = bench.frontend(rx=4)
+    fe.publish(vu.RXQ, (fe.avail_idx[vu.RXQ] + vu.QSIZE + 44) & 0xffff)
+    fe.send([vu.frame(i) for i in range(8)])
+    fe.wait_used(vu.TXQ, 8)
+    bench.good()
+    assert fe.used_pending(vu.RXQ) == 0
+    assert bench.finish() == {"avail_index_jump": 1}
+
+
+def test_vring_base_beyond_avail_under_traffic(bench):
+    # SET_VRING_BASE while the ring runs, to an index the guest never
+    # reached: the ring stops as for an index jump, and the rest goes on.
+    fe = bench.frontend()
+    bench.loopback(fe)
+    fe.send_msg(vu.SET_VRING_BASE, struct.pack("<II", vu.TXQ, 40000))
+    fe.sync()
+    fe.send([vu.frame(1)])
+    bench.good()
+    assert fe.used_pending(vu.TXQ) == 0
+    assert bench.finish() == {"avail_index_jump": 1}
+
 def test_read_only_rx_buffers(bench):
     # Receive buffers the device may not write: refused and counted, the
     # packet dropped; writable ones posted afterwards work.
