@@ -487,6 +487,36 @@ def test_memory_table_without_the_rings(bench):
     assert bench.finish() == {}
 
 
+def test_buffers_across_a_region_boundary(bench):
+    # Guest memory in two regions, which vdp maps apart: a receive buffer
+    # and then a transmit buffer that cross the boundary come through whole.
+    half = vu.MEM_SIZE // 2
+    fe = vu.Frontend(bench.socks[2])
+    bench.frontends.append(fe)
+    fe.setup(regions=[(vu.GPA_BASE, half, fe.uva, 0),
+                      (vu.GPA_BASE + half, half, fe.uva + half, half)])
+    wait_for(lambda: bench.vdp.port(HOSTILE)["link_up"], 30, what="hostile up")
+    edge = vu.GPA_BASE + half
+    rx = fe.take_desc(vu.RXQ)[0]
+    fe.desc_write(vu.RXQ, rx, edge - 100, 400, vu.D_WRITE)
+    fe.avail_push(vu.RXQ, rx)
+    f = vu.frame(42, 300)
+    fe.send([f])
+    fe.wait_used(vu.TXQ, 1)
+    assert fe.wait_used(vu.RXQ, 1) == [(rx, vu.HDR_LEN + len(f))]
+    assert fe.read(edge - 100 + vu.HDR_LEN, len(f)) == f
+
+    fe.post_rx(4)
+    f2 = vu.frame(43, 300)
+    tx = fe.take_desc(vu.TXQ)[0]
+    fe.write(edge - 37, b"\0" * vu.HDR_LEN + f2)
+    fe.desc_write(vu.TXQ, tx, edge - 37, vu.HDR_LEN + len(f2))
+    fe.avail_push(vu.TXQ, tx)
+    fe.wait_used(vu.TXQ, 1)
+    assert fe.received(fe.wait_used(vu.RXQ, 1)) == [f2]
+    bench.good()
+    assert bench.finish() == {}
+
 @pytest.mark.xfail(strict=True, reason="a call fd that cannot take a write blocks the worker: "
                    "virtq_notify() (lib/virtq/notify.c) calls eventfd_write() on the "
                    "frontend's fd, which may be a blocking pipe")
