@@ -9,7 +9,8 @@ VDP_BIN=$VDP_BUILD/app/vdp/vdp
 
 # Debian packages vdp needs to build, test and benchmark.
 VDP_PACKAGES="dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
-	python3-pyelftools python3-pytest gcc iproute2 iputils-ping procps"
+	python3-pyelftools python3-pytest gcc iproute2 iputils-ping procps
+	qemu-system-x86 busybox-static cpio kmod"
 
 vdp_log() {
 	echo "[$(date +%H:%M:%S)] $*" >&2
