@@ -389,7 +389,9 @@ vhost_show(const struct port *p, FILE *f)
 	fprintf(f, "  engine: %s%s\n", vhost_engine_name(vp->conf.engine),
 		up && vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ && !vp->use_virtq ?
 		" (this device: rte)" : "");
-	if (up && vp->use_virtq) {
+	/* The engine's counters outlive a device: a guest that misbehaved and
+	 * left still shows what it did. */
+	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ) {
 		struct virtq_stats st;
 		uint64_t kicks;
 		unsigned int i;

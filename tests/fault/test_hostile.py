@@ -517,9 +517,6 @@ def test_buffers_across_a_region_boundary(bench):
     bench.good()
     assert bench.finish() == {}
 
-@pytest.mark.xfail(strict=True, reason="a call fd that cannot take a write blocks the worker: "
-                   "virtq_notify() (lib/virtq/notify.c) calls eventfd_write() on the "
-                   "frontend's fd, which may be a blocking pipe")
 def test_call_fd_that_blocks(bench):
     # vhost-user lets the frontend pass any fd as a ring's call fd. Here it
     # is a pipe that is already full and that nobody reads: a write to it
@@ -549,9 +546,6 @@ def test_call_fd_that_blocks(bench):
         bench.vdp.stop(signal.SIGKILL, timeout=20)
 
 
-@pytest.mark.xfail(strict=True, reason="a port's ring error counters are shown only while a "
-                   "device is attached: vhost_show() (lib/port/port_vhost.c) prints them "
-                   "under 'if (up && vp->use_virtq)', and telemetry has no per-class counters")
 def test_errors_reported_after_the_frontend_leaves(bench):
     # A frontend that misbehaves and disconnects must leave its counts in
     # vdp's report, as the port's packet counters stay.
