@@ -22,6 +22,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VDP_BUILD", os.path.join(ROOT, "build"))
 VDP = os.path.join(BUILD, "app", "vdp", "vdp")
+VDPCTL = os.path.join(BUILD, "app", "vdpctl", "vdpctl")
 TESTPMD = os.environ.get("TESTPMD", "dpdk-testpmd")
 RUNTIME = "/var/run/dpdk"
 
@@ -52,10 +53,13 @@ class Vdp:
     def __init__(self, args, lcores=LCORES, mem=512, eal=None):
         self.prefix = unique("vdpt")
         self.log_path = "/tmp/%s.log" % self.prefix
+        self.ctl_path = "/tmp/%s.ctl" % self.prefix
         cmd = [VDP, "--no-huge", "-m", str(mem), "--no-pci", "--lcores", lcores,
                "--file-prefix", self.prefix, "--log-level", "*:notice"]
         cmd += eal or []
         cmd += ["--"] + list(args)
+        if "--ctl-socket" not in args:
+            cmd += ["--ctl-socket", self.ctl_path]
         self.cmd = cmd
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
@@ -84,6 +88,24 @@ class Vdp:
 
     def port(self, name):
         return self.telemetry("/vdp/port,%s" % name)
+
+    def ctl(self, *words, json_out=False, timeout=60):
+        """Run vdpctl against this vdp; returns (exit status, stdout, stderr)."""
+        cmd = [VDPCTL, "-s", self.ctl_path] + (["--json"] if json_out else []) + list(words)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return res.returncode, res.stdout, res.stderr
+
+    def ctl_ok(self, *words):
+        """Run a command that must succeed; return its output."""
+        rc, out, err = self.ctl(*words)
+        assert rc == 0 and err == "", "%s: rc %d\n%s%s" % (" ".join(words), rc, out, err)
+        return out
+
+    def ctl_json(self, *words):
+        """Run a show command with --json; return the parsed reply."""
+        rc, out, err = self.ctl(*words, json_out=True)
+        assert rc == 0, "%s: rc %d\n%s%s" % (" ".join(words), rc, out, err)
+        return json.loads(out)
 
     def mbufs_in_use(self):
         return self.telemetry("/vdp/mempool")["in_use"]
