@@ -126,6 +126,51 @@ class Vdp:
         return self.proc.returncode
 
 
+class VdpPrompt(Vdp):
+    """vdp with -i on a pseudo-terminal, driven as a person would drive it."""
+
+    def __init__(self, args, lcores=LCORES, mem=512):
+        self.prefix = unique("vdpi")
+        self.ctl_path = "/tmp/%s.ctl" % self.prefix
+        self.cmd = [VDP, "--no-huge", "-m", str(mem), "--no-pci", "--lcores", lcores,
+                    "--file-prefix", self.prefix, "--log-level", "*:notice", "--",
+                    "-i", "--ctl-socket", self.ctl_path] + list(args)
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(self.cmd, stdin=slave, stdout=slave, stderr=slave,
+                                     close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.buf = ""
+        self.transcript = ""
+        self.expect(r"vdp> ", 90)
+
+    def output(self):
+        return self.transcript
+
+    def type(self, text):
+        """Send keystrokes as they are (no newline added)."""
+        os.write(self.master, text.encode())
+
+    def cmd_out(self, line, timeout=60):
+        """Run a prompt command and return what it printed before the next prompt."""
+        self.buf = ""
+        self.type(line + "\n")
+        return self.expect(r"([\s\S]*?)vdp> ", timeout).group(1)
+
+    def stop(self, sig=signal.SIGINT, timeout=60):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
+        return self.proc.returncode
+
+
 class Peer:
     """dpdk-testpmd with one net_virtio_user port, driven through a pty."""
 
@@ -248,3 +293,8 @@ def settle(peer, timeout=30):
         last = now
         time.sleep(1.0)
     return last
+
+
+# The prompt reads and matches its output the way a peer's does.
+VdpPrompt.read = Peer.read
+VdpPrompt.expect = Peer.expect

@@ -118,26 +118,61 @@ cli_find(int argc, char **argv, unsigned int *nwords)
 	return best;
 }
 
+/* Split @p buf into words; a "--json" word sets @p json instead. Returns the count or -1. */
+static int
+cli_split(char *buf, char **argv, bool *json)
+{
+	char *save = NULL, *w;
+	int argc = 0;
+
+	*json = false;
+	for (w = strtok_r(buf, " \t\r\n", &save); w != NULL; w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (strcmp(w, "--json") == 0) {
+			*json = true;
+			continue;
+		}
+		if (argc == CLI_MAX_WORDS)
+			return -1;
+		argv[argc++] = w;
+	}
+	return argc;
+}
+
+bool
+cli_line_is_plain(const char *line)
+{
+	char buf[CLI_LINE_MAX], *argv[CLI_MAX_WORDS];
+	const struct cli_cmd *cmd;
+	unsigned int nwords;
+	bool json;
+	int argc, nargs;
+
+	if (strlcpy(buf, line, sizeof(buf)) >= sizeof(buf))
+		return false;
+	argc = cli_split(buf, argv, &json);
+	if (argc <= 0 || json)
+		return false;
+	cmd = cli_find(argc, argv, &nwords);
+	if (cmd == NULL)
+		return false;
+	nargs = argc - nwords;
+	return nargs >= cmd->min_args && nargs <= cmd->max_args;
+}
+
 int
 cli_exec(struct cli_ctx *ctx, const char *line)
 {
-	char buf[CLI_LINE_MAX], *argv[CLI_MAX_WORDS], *save = NULL, *w;
+	char buf[CLI_LINE_MAX], *argv[CLI_MAX_WORDS];
 	const struct cli_cmd *cmd;
 	unsigned int nwords;
-	int argc = 0, nargs, ret;
+	int argc, nargs, ret;
 
 	ctx->json = false;
 	if (strlcpy(buf, line, sizeof(buf)) >= sizeof(buf))
 		return cli_err(ctx, "command line too long (max %d characters)", CLI_LINE_MAX - 1);
-	for (w = strtok_r(buf, " \t\r\n", &save); w != NULL; w = strtok_r(NULL, " \t\r\n", &save)) {
-		if (strcmp(w, "--json") == 0) {
-			ctx->json = true;
-			continue;
-		}
-		if (argc == CLI_MAX_WORDS)
-			return cli_err(ctx, "too many words (max %d)", CLI_MAX_WORDS);
-		argv[argc++] = w;
-	}
+	argc = cli_split(buf, argv, &ctx->json);
+	if (argc < 0)
+		return cli_err(ctx, "too many words (max %d)", CLI_MAX_WORDS);
 	if (argc == 0)
 		return cli_err(ctx, "empty command (try help)");
 	cmd = cli_find(argc, argv, &nwords);

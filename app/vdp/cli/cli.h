@@ -81,6 +81,14 @@ extern const struct cli_group cli_group_general; /**< help, quit. */
 int cli_exec(struct cli_ctx *ctx, const char *line);
 
 /**
+ * True when @p line is one known command with an argument count it takes
+ * and no "--json": the prompt's instruction for that command parses it,
+ * and its catch-all instruction leaves it alone (rte_cmdline refuses a
+ * line that two instructions match).
+ */
+bool cli_line_is_plain(const char *line);
+
+/**
  * Run every line of @p path (empty lines and lines starting with '#' are
  * skipped), echoing each after the prompt. A failed command does not stop
  * the rest. Returns 0, -1 when some command failed, or a negative errno

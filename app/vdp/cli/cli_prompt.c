@@ -37,6 +37,36 @@ static struct ctl *cli_prompt_ctl;
 static cmdline_parse_ctx_t *cli_insts;
 static struct cmdline_token_ops cli_port_token_ops;
 static struct cmdline_token_ops cli_engine_token_ops;
+static struct cmdline_token_ops cli_any_token_ops;
+
+/*
+ * The catch-all token: the whole line, unless one of the command
+ * instructions takes it. Lines it takes go to cli_exec() as they are, which
+ * reports what is wrong with them (or runs them, for --json).
+ */
+static int
+cli_any_parse(cmdline_parse_token_hdr_t *tk __rte_unused, const char *buf, void *res,
+	      unsigned int ressize)
+{
+	char line[CLI_LINE_MAX];
+	size_t len = 0;
+
+	while (buf[len] != '\0' && buf[len] != '\n' && buf[len] != '\r' &&
+	       len + 1 < sizeof(line))
+		len++;
+	if (len == 0)
+		return -1;
+	memcpy(line, buf, len);
+	line[len] = '\0';
+	if (cli_line_is_plain(line))
+		return -1;
+	if (res != NULL) {
+		if (ressize < len + 1)
+			return -1;
+		memcpy(res, line, len + 1);
+	}
+	return len;
+}
 
 /* Completion of a port argument: every port name, then "all". */
 static int
@@ -203,7 +233,7 @@ cli_build_ctx(void)
 					return -ENOMEM;
 			}
 		}
-	any->tokens[0] = cli_token(0, TOKEN_STRING_MULTI, &cmdline_token_string_ops);
+	any->tokens[0] = cli_token(0, NULL, &cli_any_token_ops);
 	if (any->tokens[0] == NULL)
 		return -ENOMEM;
 	any->f = cli_prompt_run;
@@ -227,6 +257,7 @@ cli_prompt_init(struct ctl *c)
 	cli_engine_token_ops.complete_get_nb = cli_engine_nb;
 	cli_engine_token_ops.complete_get_elt = cli_engine_elt;
 	cli_engine_token_ops.get_help = cli_engine_help;
+	cli_any_token_ops.parse = cli_any_parse;
 	ret = cli_build_ctx();
 	if (ret < 0)
 		return ret;
