@@ -231,22 +231,55 @@ cli_help_group(FILE *f, const struct cli_group *g)
 	}
 }
 
+static void
+cli_help_json(FILE *f, const struct cli_group *g, bool first)
+{
+	unsigned int i;
+
+	fprintf(f, "%s{\"name\": \"%s\", \"help\": ", first ? "" : ", ", g->name);
+	cli_json_str(f, g->help);
+	fprintf(f, ", \"commands\": [");
+	for (i = 0; i < g->nb; i++) {
+		char syntax[160];
+
+		snprintf(syntax, sizeof(syntax), "%s%s%s", g->cmds[i].words,
+			 *g->cmds[i].args ? " " : "", g->cmds[i].args);
+		fprintf(f, "%s{\"syntax\": ", i ? ", " : "");
+		cli_json_str(f, syntax);
+		fprintf(f, ", \"help\": ");
+		cli_json_str(f, g->cmds[i].help);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]}");
+}
+
 static int
 cli_help(struct cli_ctx *ctx, int argc, char **argv)
 {
+	bool found = false;
 	unsigned int g;
 
+	for (g = 0; cli_groups[g] != NULL; g++)
+		found |= argc == 0 || strcmp(argv[0], cli_groups[g]->name) == 0;
+	if (!found)
+		return cli_err(ctx, "no command group '%s' (port, vhost, fwd, lcore, general)",
+			       argv[0]);
+	if (ctx->json)
+		fprintf(ctx->out, "{\"groups\": [");
+	found = false;
 	for (g = 0; cli_groups[g] != NULL; g++) {
 		if (argc == 1 && strcmp(argv[0], cli_groups[g]->name) != 0)
 			continue;
-		cli_help_group(ctx->out, cli_groups[g]);
-		if (argc == 1)
-			return 0;
+		if (ctx->json)
+			cli_help_json(ctx->out, cli_groups[g], !found);
+		else
+			cli_help_group(ctx->out, cli_groups[g]);
+		found = true;
 	}
-	if (argc == 1)
-		return cli_err(ctx, "no command group '%s' (port, vhost, fwd, lcore, general)",
-			       argv[0]);
-	fprintf(ctx->out, "Add --json to a show command for JSON output.\n");
+	if (ctx->json)
+		fprintf(ctx->out, "]}\n");
+	else if (argc == 0)
+		fprintf(ctx->out, "Add --json to a show command (or help) for JSON output.\n");
 	return 0;
 }
 
