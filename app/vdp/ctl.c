@@ -317,6 +317,7 @@ ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 {
 	struct sched_pin saved;
 	unsigned int i;
+	bool added;
 	int ret;
 
 	ret = ctl_need_started(c, p, err, errlen);
@@ -333,17 +334,18 @@ ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 	if (i == RTE_DIM(c->pins))
 		return ctl_err(err, errlen, -ENOSPC, "too many rx queue placements (max %zu)",
 			       RTE_DIM(c->pins));
+	added = i == c->nb_pins;
 	saved = c->pins[i];
 	c->pins[i].port = p->id;
 	c->pins[i].q = q;
 	c->pins[i].lcore = lcore;
-	if (i == c->nb_pins)
+	if (added)
 		c->nb_pins++;
 	ret = ctl_commit(c, err, errlen);
 	if (ret < 0) {
-		if (i == c->nb_pins - 1 && saved.port != p->id)
-			c->nb_pins--;
 		c->pins[i] = saved;
+		if (added)
+			c->nb_pins--;
 	}
 	return ret;
 }
@@ -411,9 +413,14 @@ ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
 int
 ctl_del_port(struct ctl *c, struct port *p, char *err, size_t errlen)
 {
-	unsigned int i, n = 0;
+	uint16_t xconnect[VDP_MAX_PORTS];
+	struct sched_pin pins[PARAMS_MAX_PINS];
+	unsigned int i, n = 0, nb_pins = c->nb_pins;
+	bool stopped = c->stopped[p->id];
 	int ret;
 
+	memcpy(xconnect, c->xconnect, sizeof(xconnect));
+	memcpy(pins, c->pins, sizeof(pins));
 	c->stopped[p->id] = true;
 	for (i = 0; i < VDP_MAX_PORTS; i++)
 		if (c->xconnect[i] == p->id)
@@ -424,8 +431,13 @@ ctl_del_port(struct ctl *c, struct port *p, char *err, size_t errlen)
 			c->pins[n++] = c->pins[i];
 	c->nb_pins = n;
 	ret = ctl_commit(c, err, errlen);
-	if (ret < 0)
+	if (ret < 0) {
+		memcpy(c->xconnect, xconnect, sizeof(xconnect));
+		memcpy(c->pins, pins, sizeof(pins));
+		c->nb_pins = nb_pins;
+		c->stopped[p->id] = stopped;
 		return ret;
+	}
 	/* No worker reaches the port any more. */
 	port_unregister(p);
 	c->stopped[p->id] = false;

@@ -22,7 +22,12 @@ def idle_vdp():
     vdp = Vdp(["--vhost", os.path.join(d, "a.sock"), "--vhost", os.path.join(d, "b.sock")])
     vdp.wait_started()
     yield vdp
-    assert vdp.stop() == 0
+    # quit through the control socket: summary, clean exit.
+    assert "vdp: quitting" in vdp.ctl_ok("quit")
+    vdp.proc.wait(60)
+    assert vdp.proc.returncode == 0
+    assert "exited cleanly" in vdp.output()
+    vdp.stop()
     shutil.rmtree(d, ignore_errors=True)
 
 

@@ -5,6 +5,7 @@
 /* Port commands: details, counters, attach/detach, start/stop. */
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -46,6 +47,28 @@ cli_json_port_head(struct cli_ctx *ctx, const struct port *p, bool first)
 	cli_json_str(ctx->out, p->name);
 }
 
+/*
+ * The port type's detail. It may read engine state that a device teardown
+ * frees, so it is taken as a QSBR reader, into memory (nothing inside the
+ * section may block on the terminal or the socket).
+ */
+static void
+cli_port_detail(struct cli_ctx *ctx, struct port *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m == NULL)
+		return;
+	sched_reader_begin();
+	p->ops->show(p, m);
+	sched_reader_end();
+	fclose(m);
+	fwrite(buf, 1, len, ctx->out);
+	free(buf);
+}
+
 static void
 cli_port_info_one(struct cli_ctx *ctx, struct port *p, bool first)
 {
@@ -65,7 +88,7 @@ cli_port_info_one(struct cli_ctx *ctx, struct port *p, bool first)
 		"Rx queues: %u\nTx queues: %u\n", p->ops->type,
 		started ? "started" : "stopped", port_is_up(p) ? "up" : "down",
 		p->nb_rxq, p->nb_txq);
-	p->ops->show(p, ctx->out);
+	cli_port_detail(ctx, p);
 }
 
 static int
