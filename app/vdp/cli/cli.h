@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_common.h>
+
 #include "ctl.h"
 
 #define CLI_MAX_WORDS 16  /**< Words in one command line. */

@@ -188,7 +188,8 @@ cli_inst(const struct cli_cmd *c, unsigned int nargs)
 	char *help;
 
 	words = strdup(c->words);
-	if (words == NULL || asprintf(&help, "%s %s: %s", c->words, c->args, c->help) < 0)
+	if (words == NULL || asprintf(&help, "%s%s%s: %s", c->words, *c->args ? " " : "",
+				      c->args, c->help) < 0)
 		return NULL;
 	in = calloc(1, sizeof(*in) + (CLI_MAX_WORDS + 1) * sizeof(in->tokens[0]));
 	if (in == NULL)
