@@ -49,8 +49,8 @@ cli_port_arg(struct cli_ctx *ctx, const char *arg, bool all_ok, struct port **p)
 	}
 	*p = ctl_port_ref(arg);
 	if (*p == NULL)
-		return cli_err(ctx, "no port '%s'%s", arg,
-			       all_ok ? " (give a port name, id or all)" : " (give a port name or id)");
+		return cli_err(ctx, "no port '%s' (give a port name or id%s)", arg,
+			       all_ok ? ", or all" : "");
 	return 0;
 }
 

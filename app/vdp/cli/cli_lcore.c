@@ -73,11 +73,12 @@ cli_drops_queue(struct cli_ctx *ctx, const struct port *p, bool rx, uint16_t q,
 		if (ctx->json) {
 			fprintf(ctx->out, "%s{\"port\": ", printed + n ? ", " : "");
 			cli_json_str(ctx->out, p->name);
-			fprintf(ctx->out, ", \"queue\": \"%s%u\", \"reason\": \"%s\", \"packets\": %"
-				PRIu64 "}", rx ? "rxq" : "txq", q, stats_drop_name(r), s.drops[r]);
+			fprintf(ctx->out, ", \"queue\": \"%s%u\", \"reason\": \"%s\", "
+				"\"packets\": %" PRIu64 "}", rx ? "rxq" : "txq", q,
+				stats_drop_name(r), s.drops[r]);
 		} else {
-			fprintf(ctx->out, "  %s %s %u %s: %" PRIu64 "\n", p->name, rx ? "rxq" : "txq",
-				q, stats_drop_name(r), s.drops[r]);
+			fprintf(ctx->out, "  %s %s %u %s: %" PRIu64 "\n", p->name,
+				rx ? "rxq" : "txq", q, stats_drop_name(r), s.drops[r]);
 		}
 		n++;
 	}

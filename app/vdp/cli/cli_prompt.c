@@ -218,8 +218,11 @@ cli_build_ctx(void)
 	cmdline_parse_inst_t *any;
 
 	for (g = 0; cli_groups[g] != NULL; g++)
-		for (i = 0; i < cli_groups[g]->nb; i++)
-			max += cli_groups[g]->cmds[i].max_args - cli_groups[g]->cmds[i].min_args + 1;
+		for (i = 0; i < cli_groups[g]->nb; i++) {
+			const struct cli_cmd *c = &cli_groups[g]->cmds[i];
+
+			max += c->max_args - c->min_args + 1;
+		}
 	cli_insts = calloc(max + 1, sizeof(*cli_insts));
 	any = calloc(1, sizeof(*any) + 2 * sizeof(any->tokens[0]));
 	if (cli_insts == NULL || any == NULL)
