@@ -210,10 +210,18 @@ class Peer:
         self.transcript += data
         return data
 
+    # What testpmd prints for each packet with "set verbose 1". Its forwarding
+    # lcore prints these while the prompt is written one character at a
+    # time, so they can land inside "testpmd> "; expect() looks past them
+    # (the transcript keeps them).
+    DUMP = re.compile(r"port \d+/queue \d+: (?:received|sent) \d+ packets\n|"
+                      r"  src=[^\n]*\n|  ol_flags:[^\n]*\n")
+
     def expect(self, pattern, timeout=60):
         """Read until pattern matches the output; return the match."""
         deadline = time.time() + timeout
         while True:
+            self.buf = self.DUMP.sub("", self.buf)
             m = re.search(pattern, self.buf)
             if m:
                 self.buf = self.buf[m.end():]
@@ -298,3 +306,4 @@ def settle(peer, timeout=30):
 # The prompt reads and matches its output the way a peer's does.
 VdpPrompt.read = Peer.read
 VdpPrompt.expect = Peer.expect
+VdpPrompt.DUMP = Peer.DUMP
