@@ -175,6 +175,9 @@ def test_set_commands_and_start_stop(pair):
     assert "net_null0:0" in vdp.ctl_ok("show", "config", "fwd")
     assert "Port 2 (net_null0) removed" in vdp.ctl_ok("port", "detach", "net_null0")
     assert "net_null0" not in vdp.ctl_ok("show", "config", "fwd")
+    # The device went with the port: the same devargs attach again.
+    assert "Port 2 (net_null0) attached" in vdp.ctl_ok("port", "attach", "net_null0")
+    vdp.ctl_ok("del", "port", "net_null0")
     assert "general:" in vdp.ctl_ok("help")
     assert vdp.ctl_ok("help", "vhost").startswith("vhost: ")
     assert vdp.alive()
