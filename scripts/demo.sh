@@ -85,3 +85,6 @@ if ! kill -0 "$GEN_PID" 2>/dev/null; then
 	tail -20 "$GEN_LOG"
 	exit 1
 fi
+vdp_log "asking the running vdp through its control socket: vdpctl show lcores, show vhost vhost0"
+"$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" show lcores
+"$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" show vhost vhost0

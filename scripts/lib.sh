@@ -6,6 +6,7 @@
 VDP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VDP_BUILD=${VDP_BUILD:-$VDP_ROOT/build}
 VDP_BIN=$VDP_BUILD/app/vdp/vdp
+VDPCTL_BIN=$VDP_BUILD/app/vdpctl/vdpctl
 
 # Debian packages vdp needs to build, test and benchmark.
 VDP_PACKAGES="dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config

@@ -4,10 +4,12 @@
 
 /*
  * vdp: EAL initialisation and wiring. The main lcore runs the control
- * plane (periodic stats, l2 aging, signals); worker lcores poll.
+ * plane (the prompt, the control socket, periodic stats, l2 aging,
+ * signals); worker lcores poll.
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,8 +24,11 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_string_fns.h>
 #include <rte_version.h>
 
+#include "cli.h"
+#include "ctl.h"
 #include "fwd.h"
 #include "params.h"
 #include "port.h"
@@ -34,7 +39,7 @@
 #define VDP_EXIT_FAILURE 1      /* the environment failed us */
 #define VDP_POOL_CACHE 256
 #define VDP_MIN_MBUFS 16384
-#define VDP_TICK_US 100000      /* control loop period */
+#define VDP_TICK_MS 100         /* control loop period */
 
 static volatile sig_atomic_t vdp_quit;
 
@@ -90,18 +95,6 @@ vdp_load_default(struct vdp_params *p)
 	}
 	vdp_fail(VDP_EXIT_USAGE, "no topology given and no default config found (%s)",
 		 VDP_SOURCE_CONFIG);
-}
-
-static struct port *
-vdp_port_by_ref(const char *ref)
-{
-	uint32_t id;
-	char *end;
-
-	id = strtoul(ref, &end, 10);
-	if (*ref != '\0' && *end == '\0')
-		return port_get(id);
-	return port_find(ref);
 }
 
 static uint32_t
@@ -183,82 +176,6 @@ vdp_create_ports(const struct vdp_params *p, uint16_t nb_txq,
 }
 
 static void
-vdp_build_fwd(const struct vdp_params *p, struct fwd_conf *conf,
-	      struct rte_mempool *pool)
-{
-	uint16_t i;
-	int ret;
-
-	memset(conf, 0, sizeof(*conf));
-	conf->engine = fwd_engine_find(p->fwd);
-	conf->nb_ports = port_count();
-	for (i = 0; i < conf->nb_ports; i++)
-		conf->ports[i] = port_get(i);
-	conf->burst = p->burst;
-	conf->txonly = p->txonly;
-	conf->pool = pool;
-	fwd_xconnect_pairs(conf);
-	for (i = 0; i < p->nb_xconnect; i++) {
-		struct port *a = vdp_port_by_ref(p->xconnect[i].a);
-		struct port *b = vdp_port_by_ref(p->xconnect[i].b);
-
-		if (a == NULL || b == NULL)
-			vdp_fail(VDP_EXIT_USAGE, "port pair %s:%s: no port '%s'",
-				 p->xconnect[i].a, p->xconnect[i].b,
-				 a == NULL ? p->xconnect[i].a : p->xconnect[i].b);
-		fwd_xconnect_add(conf, a->id, b->id);
-	}
-	if (strcmp(conf->engine->name, "l2") == 0) {
-		struct fwd_l2_params l2 = {
-			.entries = p->l2_entries,
-			.age_ms = p->l2_age_s * 1000,
-			.socket = SOCKET_ID_ANY,
-			.qsbr = sched_qsbr(),
-		};
-
-		conf->l2 = fwd_l2_create(&l2);
-		if (conf->l2 == NULL)
-			vdp_fail(VDP_EXIT_FAILURE, "cannot create the l2 table: %s",
-				 rte_strerror(rte_errno));
-	}
-	if (conf->engine->begin != NULL) {
-		ret = conf->engine->begin(conf);
-		if (ret < 0)
-			vdp_fail(VDP_EXIT_FAILURE, "fwd %s: %s", conf->engine->name,
-				 rte_strerror(-ret));
-	}
-}
-
-static struct sched_plan *
-vdp_build_plan(const struct vdp_params *p, const struct fwd_conf *conf)
-{
-	struct sched_pin pins[PARAMS_MAX_PINS];
-	struct sched_plan *plan;
-	uint16_t i;
-
-	for (i = 0; i < p->nb_pins; i++) {
-		struct port *port = port_find(p->pins[i].port);
-
-		if (port == NULL)
-			vdp_fail(VDP_EXIT_USAGE, "[lcore %u] rxq: no port '%s'",
-				 p->pins[i].lcore, p->pins[i].port);
-		if (sched_worker_index(p->pins[i].lcore) < 0)
-			vdp_fail(VDP_EXIT_USAGE, "[lcore %u]: lcore %u is not a worker lcore",
-				 p->pins[i].lcore, p->pins[i].lcore);
-		if (p->pins[i].q >= port->nb_rxq)
-			vdp_fail(VDP_EXIT_USAGE, "[lcore %u] rxq: port %s has no rx queue %u",
-				 p->pins[i].lcore, port->name, p->pins[i].q);
-		pins[i].port = port->id;
-		pins[i].q = p->pins[i].q;
-		pins[i].lcore = p->pins[i].lcore;
-	}
-	plan = sched_plan_build(conf, pins, p->nb_pins);
-	if (plan == NULL)
-		vdp_fail(VDP_EXIT_USAGE, "cannot place rx queues: %s", rte_strerror(rte_errno));
-	return plan;
-}
-
-static void
 vdp_print_topology(const struct fwd_conf *conf)
 {
 	const char *sock = NULL;
@@ -294,27 +211,74 @@ vdp_print_topology(const struct fwd_conf *conf)
 	fflush(stdout);
 }
 
+/*
+ * The control socket: --ctl-socket, else RUN_DIR/vdp.ctl. A given path
+ * that cannot be used is bad input; the default one only gets a warning
+ * (another vdp may own it), and vdp runs without a control socket.
+ */
+static int
+vdp_open_ctl(struct vdp_params *p)
+{
+	bool given = p->ctl_socket[0] != '\0';
+	int fd;
+
+	if (!given) {
+		if (mkdir(p->run_dir, 0755) != 0 && errno != EEXIST) {
+			printf("vdp: warning: no control socket: cannot create %s: %s\n",
+			       p->run_dir, strerror(errno));
+			return -1;
+		}
+		if (strlen(p->run_dir) + sizeof("/vdp.ctl") > sizeof(p->ctl_socket)) {
+			printf("vdp: warning: no control socket: run directory path too long\n");
+			return -1;
+		}
+		strlcpy(p->ctl_socket, p->run_dir, sizeof(p->ctl_socket));
+		strlcat(p->ctl_socket, "/vdp.ctl", sizeof(p->ctl_socket));
+	}
+	fd = cli_sock_open(p->ctl_socket);
+	if (fd >= 0) {
+		printf("vdp: control socket %s (vdpctl -s %s help)\n", p->ctl_socket,
+		       p->ctl_socket);
+		return fd;
+	}
+	if (given)
+		vdp_fail(VDP_EXIT_USAGE, "control socket %s: %s", p->ctl_socket,
+			 fd == -EADDRINUSE ? "in use by another process" : strerror(-fd));
+	printf("vdp: warning: no control socket: %s: %s\n", p->ctl_socket,
+	       fd == -EADDRINUSE ? "in use by another process" : strerror(-fd));
+	return -1;
+}
+
 static void
-vdp_control_loop(const struct vdp_params *p, const struct fwd_conf *conf,
-		 struct rte_mempool *pool)
+vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *pool,
+		 int ctl_fd)
 {
 	struct report_prev prev = { 0 };
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
-	uint64_t next_stats = start + p->stats_period * hz;
-	uint64_t next_age = start + hz;
+	uint64_t last_stats = start, next_age = start + hz;
+	struct pollfd fds[2] = {
+		{ .fd = ctl_fd, .events = POLLIN },
+		{ .fd = p->interactive ? STDIN_FILENO : -1, .events = POLLIN },
+	};
 
 	report_prime(&prev);
-	while (!vdp_quit) {
+	while (!vdp_quit && !c->quit) {
 		uint64_t now;
 
-		rte_delay_us_sleep(VDP_TICK_US);
-		now = rte_rdtsc();
-		if (p->stats_period != 0 && now >= next_stats) {
-			report_stats(stdout, &prev, pool);
-			next_stats += p->stats_period * hz;
+		if (poll(fds, RTE_DIM(fds), VDP_TICK_MS) > 0) {
+			if (fds[0].revents & POLLIN)
+				cli_sock_serve(ctl_fd, c);
+			/* End of input (Ctrl-D) quits, as testpmd's prompt does. */
+			if ((fds[1].revents & (POLLIN | POLLHUP)) && cli_prompt_input() < 0)
+				c->quit = true;
 		}
-		if (conf->l2 != NULL && now >= next_age) {
-			fwd_l2_age(conf->l2, now);
+		now = rte_rdtsc();
+		if (c->stats_period != 0 && now - last_stats >= c->stats_period * hz) {
+			report_stats(stdout, &prev, pool);
+			last_stats = now;
+		}
+		if (c->l2 != NULL && now >= next_age) {
+			fwd_l2_age(c->l2, now);
 			next_age = now + hz;
 		}
 		if (p->duration != 0 && now - start >= p->duration * hz)
@@ -327,9 +291,8 @@ main(int argc, char **argv)
 {
 	char err[PARAMS_ERR_LEN], run_dir[PATH_MAX];
 	struct vdp_params params;
-	struct fwd_conf conf;
 	struct rte_mempool *pool;
-	int ret;
+	int ret, ctl_fd;
 
 	vdp_default_run_dir(run_dir, sizeof(run_dir));
 	params_defaults(&params, run_dir);
@@ -375,20 +338,25 @@ main(int argc, char **argv)
 			 rte_strerror(rte_errno));
 
 	vdp_create_ports(&params, sched_nb_workers(), pool);
-	vdp_build_fwd(&params, &conf, pool);
-	sched_plan_publish(vdp_build_plan(&params, &conf));
+	ret = ctl_init(&vdp_ctl, &params, pool, err, sizeof(err));
+	if (ret < 0)
+		vdp_fail(ret == -EINVAL ? VDP_EXIT_USAGE : VDP_EXIT_FAILURE, "%s", err);
 	report_telemetry_init(pool);
+	if (params.cmdline_file[0] != '\0' && access(params.cmdline_file, R_OK) != 0)
+		vdp_fail(VDP_EXIT_USAGE, "--cmdline-file %s: %s", params.cmdline_file,
+			 strerror(errno));
 
 	signal(SIGINT, vdp_signal);
 	signal(SIGTERM, vdp_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	ctl_fd = vdp_open_ctl(&params);
 	ret = port_start_all();
 	if (ret < 0) {
 		port_destroy_all();
 		vdp_fail(VDP_EXIT_FAILURE, "cannot start ports: %s", rte_strerror(-ret));
 	}
-	vdp_print_topology(&conf);
+	vdp_print_topology(vdp_ctl.conf);
 	ret = sched_start();
 	if (ret < 0) {
 		port_destroy_all();
@@ -396,17 +364,26 @@ main(int argc, char **argv)
 	}
 	printf("vdp: forwarding started; press Ctrl-C (SIGINT) or send SIGTERM to stop\n");
 	fflush(stdout);
+	if (params.cmdline_file[0] != '\0') {
+		struct cli_ctx ctx = { .out = stdout, .ctl = &vdp_ctl };
 
-	vdp_control_loop(&params, &conf, pool);
+		printf("vdp: running the commands in %s\n", params.cmdline_file);
+		cli_exec_file(&ctx, params.cmdline_file);
+		fflush(stdout);
+	}
+	if (params.interactive && cli_prompt_init(&vdp_ctl) < 0)
+		vdp_fail(VDP_EXIT_FAILURE, "cannot start the interactive prompt");
 
-	sched_stop();
+	vdp_control_loop(&params, &vdp_ctl, pool, ctl_fd);
+
+	cli_prompt_fini();
+	if (sched_running())
+		sched_stop();
 	printf("vdp: stopping\n");
 	report_summary(stdout, pool);
+	cli_sock_close(ctl_fd, params.ctl_socket);
 	port_destroy_all();
-	if (conf.engine->end != NULL)
-		conf.engine->end(&conf);
-	fwd_l2_free(conf.l2);
-	rte_free((void *)sched_plan_current());
+	ctl_fini(&vdp_ctl);
 	rte_eal_cleanup();
 	printf("vdp: exited cleanly\n");
 	return 0;

@@ -27,6 +27,9 @@ enum {
 	OPT_MBUFS,
 	OPT_L2_AGE,
 	OPT_DURATION,
+	OPT_INTERACTIVE,
+	OPT_CTL_SOCKET,
+	OPT_CMDLINE_FILE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -44,6 +47,9 @@ static const struct option params_opts[] = {
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "l2-age", required_argument, NULL, OPT_L2_AGE },
 	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "interactive", no_argument, NULL, OPT_INTERACTIVE },
+	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
+	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -71,6 +77,10 @@ params_usage(const char *prog)
 	       "  --duration S           exit cleanly after S seconds (default 0: until SIGINT)\n"
 	       "  --run-dir DIR          directory for relative socket paths in configs\n"
 	       "  --mbufs N              mbufs in the packet pool (default: sized from ports)\n"
+	       "Control:\n"
+	       "  -i, --interactive      a vdp> prompt on the terminal (commands: help)\n"
+	       "  --ctl-socket PATH      control socket for vdpctl (default RUN_DIR/vdp.ctl)\n"
+	       "  --cmdline-file FILE    run the commands in FILE once forwarding started\n"
 	       "  --help, --version\n",
 	       prog, FWD_BURST_MAX, VDP_DEFAULT_BURST, FWD_TXONLY_MAX_LEN);
 }
@@ -314,6 +324,18 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 		if (strlcpy(p->run_dir, arg, sizeof(p->run_dir)) >= sizeof(p->run_dir))
 			return params_err(err, errlen, "--run-dir: path too long");
 		return 0;
+	case OPT_INTERACTIVE:
+		p->interactive = true;
+		return 0;
+	case OPT_CTL_SOCKET:
+		if (strlcpy(p->ctl_socket, arg, sizeof(p->ctl_socket)) >= sizeof(p->ctl_socket))
+			return params_err(err, errlen, "--ctl-socket: path too long");
+		return 0;
+	case OPT_CMDLINE_FILE:
+		if (strlcpy(p->cmdline_file, arg, sizeof(p->cmdline_file)) >=
+		    sizeof(p->cmdline_file))
+			return params_err(err, errlen, "--cmdline-file: path too long");
+		return 0;
 	case OPT_HELP:
 		p->help = true;
 		return 0;
@@ -339,11 +361,13 @@ params_parse(int argc, char **argv, struct vdp_params *p, char *err,
 	for (pass = 0; pass < 2; pass++) {
 		optind = 1;
 		opterr = 0;
-		while ((opt = getopt_long(argc, argv, ":h", params_opts, NULL)) != -1) {
+		while ((opt = getopt_long(argc, argv, ":hi", params_opts, NULL)) != -1) {
 			bool early = opt == OPT_CONFIG || opt == OPT_RUN_DIR;
 
 			if (opt == 'h')
 				opt = OPT_HELP;
+			if (opt == 'i')
+				opt = OPT_INTERACTIVE;
 			if (opt == '?')
 				return params_err(err, errlen, "unknown option '%s' (see --help)",
 						  argv[optind - 1]);

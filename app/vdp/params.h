@@ -57,6 +57,9 @@ struct vdp_params {
 	unsigned int stats_period;      /**< Seconds between stats prints; 0: never. */
 	uint32_t nb_mbufs;              /**< Mbufs in the pool; 0: computed. */
 	unsigned int duration;          /**< Exit after this many seconds; 0: run until signalled. */
+	bool interactive;               /**< -i: run the vdp> prompt. */
+	char ctl_socket[108];           /**< --ctl-socket path; "": RUN_DIR/vdp.ctl. */
+	char cmdline_file[PATH_MAX];    /**< --cmdline-file; "": none. */
 	bool help;                      /**< --help was given. */
 	bool version;                   /**< --version was given. */
 };

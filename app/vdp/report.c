@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "ctl.h"
 #include "report.h"
 
 /* The pool whose in-use count telemetry reports; set once at init. */
@@ -79,6 +81,8 @@ report_prime(struct report_prev *prev)
 	uint16_t i, w;
 
 	for (i = 0; i < port_count(); i++) {
+		if (port_get(i) == NULL)
+			continue;
 		port_stats_get(port_get(i), &rx, &tx);
 		prev->rx_pkts[i] = rx.pkts;
 		prev->tx_pkts[i] = tx.pkts;
@@ -102,6 +106,8 @@ report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool)
 		struct port *p = port_get(i);
 		double rx_pps = 0, tx_pps = 0, rx_bps = 0, tx_bps = 0;
 
+		if (p == NULL)
+			continue;
 		port_stats_get(p, &rx, &tx);
 		if (secs > 0) {
 			rx_pps = (rx.pkts - prev->rx_pkts[i]) / secs;
@@ -141,6 +147,8 @@ report_summary(FILE *f, struct rte_mempool *pool)
 	for (i = 0; i < port_count(); i++) {
 		struct port *p = port_get(i);
 
+		if (p == NULL)
+			continue;
 		port_stats_get(p, &rx, &tx);
 		fprintf(f, "  port %u (%s, %s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %"
 			PRIu64 " pkts %" PRIu64 " bytes, dropped %" PRIu64 "\n", i, p->name,
@@ -210,15 +218,17 @@ report_tel_port(struct rte_tel_data *d, const struct port *p)
 }
 
 static int
-report_tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
-		 struct rte_tel_data *d)
+report_tel_ports(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	uint16_t i;
 
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < port_count(); i++) {
-		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_tel_data *c;
 
+		if (port_get(i) == NULL)
+			continue;
+		c = rte_tel_data_alloc();
 		if (c == NULL)
 			return -ENOMEM;
 		rte_tel_data_start_dict(c);
@@ -229,8 +239,7 @@ report_tel_ports(const char *cmd __rte_unused, const char *params __rte_unused,
 }
 
 static int
-report_tel_one_port(const char *cmd __rte_unused, const char *params,
-		    struct rte_tel_data *d)
+report_tel_one_port(const char *params, struct rte_tel_data *d)
 {
 	struct port *p = NULL;
 	char *end;
@@ -239,7 +248,7 @@ report_tel_one_port(const char *cmd __rte_unused, const char *params,
 	if (params == NULL || *params == '\0')
 		return -EINVAL;
 	id = strtoul(params, &end, 10);
-	if (*end == '\0')
+	if (*end == '\0' && id < VDP_MAX_PORTS)
 		p = port_get(id);
 	if (p == NULL)
 		p = port_find(params);
@@ -251,34 +260,124 @@ report_tel_one_port(const char *cmd __rte_unused, const char *params,
 }
 
 static int
-report_tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
-		  struct rte_tel_data *d)
+report_tel_lcores(const char *params __rte_unused, struct rte_tel_data *d)
 {
+	const struct sched_plan *plan = sched_plan_current();
 	struct stats_lcore s;
-	char key[32];
-	uint16_t w;
+	char key[32], rxq[PORT_NAME_LEN + 8];
+	uint16_t w, i;
 
 	rte_tel_data_start_dict(d);
 	for (w = 0; w < sched_nb_workers(); w++) {
 		struct rte_tel_data *c = rte_tel_data_alloc();
+		struct rte_tel_data *l = rte_tel_data_alloc();
+		uint64_t total;
 
-		if (c == NULL)
+		if (c == NULL || l == NULL) {
+			rte_tel_data_free(c);
+			rte_tel_data_free(l);
 			return -ENOMEM;
+		}
 		stats_lcore_read(sched_worker_stats(w), &s);
+		total = s.busy_cycles + s.idle_cycles;
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
 		rte_tel_data_add_dict_u64(c, "iterations", s.iterations);
 		rte_tel_data_add_dict_u64(c, "packets", s.pkts);
+		rte_tel_data_add_dict_u64(c, "busy_permille",
+					  total ? 1000 * s.busy_cycles / total : 0);
+		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
+					  s.pkts ? s.busy_cycles / s.pkts : 0);
+		rte_tel_data_start_array(l, RTE_TEL_STRING_VAL);
+		for (i = 0; i < plan->nb_rxq[w]; i++) {
+			snprintf(rxq, sizeof(rxq), "%s:%u", plan->rxq[w][i].port->name,
+				 plan->rxq[w][i].q);
+			rte_tel_data_add_array_string(l, rxq);
+		}
+		rte_tel_data_add_dict_container(c, "rxq", l, 0);
 		snprintf(key, sizeof(key), "lcore%u", sched_worker_lcore(w));
 		rte_tel_data_add_dict_container(d, key, c, 0);
 	}
 	return 0;
 }
 
+/* Every non-zero drop counter, keyed "port/rxqN/reason". */
 static int
-report_tel_mempool(const char *cmd __rte_unused, const char *params __rte_unused,
-		   struct rte_tel_data *d)
+report_tel_drops(const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct stats_queue s;
+	char key[RTE_TEL_MAX_STRING_LEN];
+	unsigned int r, dir;
+	uint16_t i, q;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < port_count(); i++) {
+		const struct port *p = port_get(i);
+
+		for (dir = 0; p != NULL && dir < 2; dir++)
+			for (q = 0; q < (dir == 0 ? p->nb_rxq : p->nb_txq); q++) {
+				port_stats_queue(p, dir == 0, q, &s);
+				for (r = 0; r < STATS_DROP_MAX; r++) {
+					if (s.drops[r] == 0)
+						continue;
+					snprintf(key, sizeof(key), "%s/%s%u/%s", p->name,
+						 dir == 0 ? "rxq" : "txq", q, stats_drop_name(r));
+					rte_tel_data_add_dict_u64(d, key, s.drops[r]);
+				}
+			}
+	}
+	return 0;
+}
+
+static void
+report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
+{
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_string(c, "socket", vi->path);
+	rte_tel_data_add_dict_string(c, "mode", vi->client ? "client" : "server");
+	rte_tel_data_add_dict_int(c, "connected", vi->connected);
+	rte_tel_data_add_dict_u64(c, "since", (uint64_t)vi->since);
+	rte_tel_data_add_dict_u64(c, "connects", vi->connects);
+	rte_tel_data_add_dict_u64(c, "disconnects", vi->disconnects);
+	rte_tel_data_add_dict_string(c, "engine", vi->engine);
+	rte_tel_data_add_dict_u64(c, "features", vi->features);
+	rte_tel_data_add_dict_u64(c, "protocol_features", vi->protocol_features);
+	rte_tel_data_add_dict_int(c, "vrings", vi->nb_vrings);
+	if (vi->nb_vrings > 0)
+		rte_tel_data_add_dict_int(c, "ring_size", vi->vring[0].size);
+	rte_tel_data_add_dict_u64(c, "kicks", vi->kicks);
+	rte_tel_data_add_dict_u64(c, "kicks_avoided", vi->kicks_avoided);
+	rte_tel_data_add_dict_u64(c, "calls", vi->calls);
+	rte_tel_data_add_dict_u64(c, "calls_avoided", vi->calls_avoided);
+}
+
+/* Every vhost-user port: socket, state, negotiated features, engine, notifications. */
+static int
+report_tel_vhost(const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct port_vhost_info vi;
+	uint16_t i;
+
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < port_count(); i++) {
+		const struct port *p = port_get(i);
+		struct rte_tel_data *c;
+
+		if (p == NULL || port_vhost_path(p) == NULL)
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		port_vhost_info(p, &vi);
+		report_tel_vhost_one(c, &vi);
+		rte_tel_data_add_dict_container(d, p->name, c, 0);
+	}
+	return 0;
+}
+
+static int
+report_tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 {
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", report_pool->name);
@@ -287,18 +386,56 @@ report_tel_mempool(const char *cmd __rte_unused, const char *params __rte_unused
 	return 0;
 }
 
+/* A telemetry endpoint: a name, its help, and the reader run under ctl_lock. */
+struct report_tel_cmd {
+	const char *name;   /**< Command, "/vdp/..." */
+	const char *help;   /**< What it returns. */
+	int (*fn)(const char *params, struct rte_tel_data *d); /**< Reader. */
+};
+
+static const struct report_tel_cmd report_tel_cmds[] = {
+	{ "/vdp/ports", "Counters of every port. No parameters", report_tel_ports },
+	{ "/vdp/port", "Counters of one port. Parameter: port id or name", report_tel_one_port },
+	{ "/vdp/vhost", "vhost-user ports: socket, state, features, engine, kicks and calls. "
+	  "No parameters", report_tel_vhost },
+	{ "/vdp/lcores", "Worker lcores: cycles, packets, busy share, rx queues. No parameters",
+	  report_tel_lcores },
+	{ "/vdp/drops", "Every non-zero drop counter by port, queue and reason. No parameters",
+	  report_tel_drops },
+	{ "/vdp/mempool", "Packet pool size and mbufs in use. No parameters", report_tel_mempool },
+};
+
+/*
+ * Telemetry runs on its own thread: hold ctl_lock so that no command
+ * removes a port while it is read, and read vhost rings as a QSBR reader.
+ */
+static int
+report_tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int i;
+	int ret = -EINVAL;
+
+	for (i = 0; i < RTE_DIM(report_tel_cmds); i++) {
+		if (strcmp(cmd, report_tel_cmds[i].name) != 0)
+			continue;
+		pthread_mutex_lock(&ctl_lock);
+		sched_reader_begin();
+		ret = report_tel_cmds[i].fn(params, d);
+		sched_reader_end();
+		pthread_mutex_unlock(&ctl_lock);
+	}
+	return ret;
+}
+
 int
 report_telemetry_init(struct rte_mempool *pool)
 {
+	unsigned int i;
+
 	report_pool = pool;
-	if (rte_telemetry_register_cmd("/vdp/ports", report_tel_ports,
-				       "Counters of every port. No parameters") != 0 ||
-	    rte_telemetry_register_cmd("/vdp/port", report_tel_one_port,
-				       "Counters of one port. Parameter: port id or name") != 0 ||
-	    rte_telemetry_register_cmd("/vdp/lcores", report_tel_lcores,
-				       "Worker lcore cycles and packets. No parameters") != 0 ||
-	    rte_telemetry_register_cmd("/vdp/mempool", report_tel_mempool,
-				       "Packet pool size and mbufs in use. No parameters") != 0)
-		return -EINVAL;
+	for (i = 0; i < RTE_DIM(report_tel_cmds); i++)
+		if (rte_telemetry_register_cmd(report_tel_cmds[i].name, report_tel_dispatch,
+					       report_tel_cmds[i].help) != 0)
+			return -EINVAL;
 	return 0;
 }

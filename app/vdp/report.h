@@ -38,8 +38,8 @@ void report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool);
 void report_summary(FILE *f, struct rte_mempool *pool);
 
 /**
- * Register /vdp/ports, /vdp/port, /vdp/lcores and /vdp/mempool with
- * rte_telemetry. Returns 0 or a negative errno.
+ * Register /vdp/ports, /vdp/port, /vdp/vhost, /vdp/lcores, /vdp/drops and
+ * /vdp/mempool with rte_telemetry. Returns 0 or a negative errno.
  */
 int report_telemetry_init(struct rte_mempool *pool);
 

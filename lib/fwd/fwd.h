@@ -45,7 +45,7 @@ struct fwd_txonly_conf {
 struct fwd_conf {
 	const struct fwd_engine *engine;      /**< Active engine. */
 	uint16_t nb_ports;                    /**< Ports valid in ports[]. */
-	struct port *ports[VDP_MAX_PORTS];    /**< Ports by id (flooding targets). */
+	struct port *ports[VDP_MAX_PORTS];    /**< Ports by id (flooding targets); NULL: removed. */
 	uint16_t xconnect[VDP_MAX_PORTS];     /**< io: destination per rx port id, or FWD_NO_PORT. */
 	struct fwd_l2_table *l2;              /**< l2: the MAC table. */
 	struct fwd_txonly_conf txonly;        /**< txonly: generator parameters. */
@@ -175,6 +175,17 @@ void fwd_l2_flush(struct fwd_l2_table *t);
 
 /** Number of entries in the table. */
 uint32_t fwd_l2_count(const struct fwd_l2_table *t);
+
+/** What fwd_l2_walk() calls for each live entry: MAC, port, seconds since last seen. */
+typedef void (*fwd_l2_walk_fn)(const struct rte_ether_addr *mac, uint16_t port,
+			       uint64_t age_s, void *arg);
+
+/**
+ * Call @p fn for every entry not aged out at @p now (TSC); returns how
+ * many. Control lcore only.
+ */
+unsigned int fwd_l2_walk(const struct fwd_l2_table *t, uint64_t now, fwd_l2_walk_fn fn,
+			 void *arg);
 
 /** Remove the entries learned on @p port (it went away). Control lcore only. */
 void fwd_l2_forget_port(struct fwd_l2_table *t, uint16_t port);

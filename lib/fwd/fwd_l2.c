@@ -317,6 +317,26 @@ fwd_l2_count(const struct fwd_l2_table *t)
 	return n;
 }
 
+unsigned int
+fwd_l2_walk(const struct fwd_l2_table *t, uint64_t now, fwd_l2_walk_fn fn, void *arg)
+{
+	uint32_t next = 0;
+	unsigned int n = 0;
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	while ((pos = rte_hash_iterate(t->h, &key, &data, &next)) >= 0) {
+		uint64_t e = __atomic_load_n(&t->entry[pos], __ATOMIC_RELAXED);
+
+		if (l2_expired(t, e, now))
+			continue;
+		fn(key, l2_port(e), (l2_elapsed(e, now) << L2_TIME_SHIFT) / rte_get_tsc_hz(), arg);
+		n++;
+	}
+	return n;
+}
+
 /*
  * Send @p m to every port but the one it came from. The ports share one
  * mbuf with its reference count raised instead of one copy each: port tx
@@ -328,18 +348,22 @@ fwd_l2_count(const struct fwd_l2_table *t)
 static void
 fwd_l2_flood(struct fwd_ctx *ctx, struct rte_mbuf *m)
 {
-	uint16_t nb = ctx->conf->nb_ports;
+	const struct fwd_conf *conf = ctx->conf;
+	uint16_t nb = conf->nb_ports;
 	uint16_t rx = ctx->rx_port->id;
-	uint16_t others = rx < nb ? nb - 1 : nb;
+	uint16_t others = 0;
 	uint16_t i;
 
+	/* A removed port leaves a NULL slot in conf->ports. */
+	for (i = 0; i < nb; i++)
+		others += i != rx && conf->ports[i] != NULL;
 	if (unlikely(others == 0)) {
 		fwd_drop(ctx, m, STATS_DROP_NO_ROUTE);
 		return;
 	}
 	rte_pktmbuf_refcnt_update(m, (int16_t)(others - 1));
 	for (i = 0; i < nb; i++)
-		if (i != rx)
+		if (i != rx && conf->ports[i] != NULL)
 			fwd_out_push(ctx, i, m);
 }
 
@@ -371,8 +395,8 @@ fwd_l2(struct fwd_ctx *ctx)
 			continue;
 		}
 		dst = fwd_l2_lookup(t, &eth->dst_addr, ctx->now);
-		/* A port beyond nb_ports is a stale entry: treat as unknown. */
-		if (dst >= ctx->conf->nb_ports)
+		/* A port beyond nb_ports or removed is a stale entry: treat as unknown. */
+		if (dst >= ctx->conf->nb_ports || ctx->conf->ports[dst] == NULL)
 			fwd_l2_flood(ctx, m);
 		else if (dst == rx)
 			fwd_drop(ctx, m, STATS_DROP_NO_ROUTE);

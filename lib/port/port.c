@@ -22,7 +22,9 @@ RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, port_logtype, "port: " fmt "\n", ##__VA_ARGS__)
 
-/* The table is written only by the control lcore, before workers start. */
+/* The table is written only by the control lcore; a removed port leaves a
+ * free slot (NULL) that the next port takes. Workers never read it: they
+ * reach ports through the published plan and forwarding configuration. */
 static struct port *port_table[VDP_MAX_PORTS];
 static uint16_t port_nb;
 static void (*port_quiesce_fn)(void);
@@ -58,7 +60,7 @@ port_find(const char *name)
 	uint16_t i;
 
 	for (i = 0; i < port_nb; i++)
-		if (strcmp(port_table[i]->name, name) == 0)
+		if (port_table[i] != NULL && strcmp(port_table[i]->name, name) == 0)
 			return port_table[i];
 	return NULL;
 }
@@ -98,13 +100,29 @@ port_alloc(size_t size, const char *name, const struct port_ops *ops,
 int
 port_register(struct port *p)
 {
+	uint16_t id = 0;
+
 	if (port_find(p->name) != NULL)
 		return -EEXIST;
-	if (port_nb >= VDP_MAX_PORTS)
+	while (id < port_nb && port_table[id] != NULL)
+		id++;
+	if (id >= VDP_MAX_PORTS)
 		return -ENOSPC;
-	p->id = port_nb;
-	port_table[port_nb++] = p;
+	p->id = id;
+	port_table[id] = p;
+	if (id == port_nb)
+		port_nb++;
 	return 0;
+}
+
+void
+port_unregister(struct port *p)
+{
+	if (p->id >= port_nb || port_table[p->id] != p)
+		return;
+	port_table[p->id] = NULL;
+	while (port_nb > 0 && port_table[port_nb - 1] == NULL)
+		port_nb--;
 }
 
 int
@@ -114,6 +132,8 @@ port_start_all(void)
 	int ret;
 
 	for (i = 0; i < port_nb; i++) {
+		if (port_table[i] == NULL)
+			continue;
 		ret = port_table[i]->ops->start(port_table[i]);
 		if (ret < 0)
 			return ret;
@@ -127,6 +147,8 @@ port_destroy_all(void)
 	while (port_nb > 0) {
 		struct port *p = port_table[--port_nb];
 
+		if (p == NULL)
+			continue;
 		port_table[port_nb] = NULL;
 		p->ops->stop(p);
 		p->ops->destroy(p);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -135,10 +136,54 @@ struct port *port_ethdev_create(const struct port_ethdev_conf *conf,
 /** Socket path of a vhost-user port, or NULL when @p p is not one. */
 const char *port_vhost_path(const struct port *p);
 
-/** Number of ports in the table. */
+/** One vring of a connected vhost-user device, as port_vhost_info() reads it. */
+struct port_vhost_vring_info {
+	uint16_t size;       /**< Ring size. */
+	uint16_t avail_idx;  /**< The guest's avail index. */
+	uint16_t used_idx;   /**< vdp's used index. */
+	bool enabled;        /**< Enabled by the guest. */
+};
+
+/** What "show vhost" and /vdp/vhost report of a vhost-user port. */
+struct port_vhost_info {
+	char path[108];               /**< Socket path. */
+	bool client;                  /**< Client mode (vdp connects). */
+	bool connected;               /**< A device is attached and running. */
+	time_t since;                 /**< Wall time of the last connect or disconnect. */
+	uint64_t connects;            /**< Devices that became ready. */
+	uint64_t disconnects;         /**< Devices destroyed. */
+	const char *engine;           /**< Ring engine serving the device: "virtq" or "rte". */
+	uint64_t features;            /**< Negotiated virtio features (connected only). */
+	uint64_t protocol_features;   /**< Negotiated vhost-user protocol features. */
+	uint16_t nb_vrings;           /**< Vrings of the device. */
+	struct port_vhost_vring_info vring[2 * PORT_MAX_QUEUES]; /**< Per vring. */
+	uint64_t kicks;               /**< Guest kicks made (virtq engine). */
+	uint64_t kicks_avoided;       /**< Guest kicks suppressed (virtq engine). */
+	uint64_t calls;               /**< Calls into the guest made (virtq engine). */
+	uint64_t calls_avoided;       /**< Calls the guest did not need (virtq engine). */
+};
+
+/**
+ * Read what a vhost-user port negotiated and where its rings stand. Reads
+ * the rings of a connected device: call it inside sched_reader_begin() /
+ * sched_reader_end() so a teardown on rte_vhost's thread waits for it.
+ * Control thread only. Returns 0, or -EINVAL when @p p is not vhost-user.
+ */
+int port_vhost_info(const struct port *p, struct port_vhost_info *out);
+
+/** Name of virtio feature bit @p bit, or NULL when vdp does not know it. */
+const char *port_vhost_feature_name(unsigned int bit);
+
+/** Name of vhost-user protocol feature bit @p bit, or NULL. */
+const char *port_vhost_protocol_feature_name(unsigned int bit);
+
+/**
+ * One past the highest port id in use. Ids below it whose port was removed
+ * are free: port_get() returns NULL for them.
+ */
 uint16_t port_count(void);
 
-/** Port by id, or NULL. */
+/** Port by id, or NULL (no such id, or its port was removed). */
 struct port *port_get(uint16_t id);
 
 /** Port by name, or NULL. */
@@ -155,10 +200,16 @@ struct port *port_alloc(size_t size, const char *name, const struct port_ops *op
 			enum stats_drop tx_full_drop);
 
 /**
- * Insert @p p into the table and give it an id. Fails with -EEXIST when the
+ * Insert @p p into the table and give it the lowest free id. Fails with -EEXIST when the
  * name is taken and -ENOSPC when the table is full. For port types only.
  */
 int port_register(struct port *p);
+
+/**
+ * Remove @p p from the table; its id becomes free. The caller stops and
+ * destroys the port once no worker can reach it any more.
+ */
+void port_unregister(struct port *p);
 
 /** Start every port; on failure returns the negative errno of the first. */
 int port_start_all(void);

@@ -31,6 +31,7 @@ struct port_ethdev {
 	uint16_t hw_txq;               /**< Tx queues configured on the device. */
 	bool tx_shared;                /**< Fewer device tx queues than workers: lock them. */
 	bool started;                  /**< rte_eth_dev_start() succeeded. */
+	bool probed;                   /**< vdp probed the device, so destroy removes it. */
 	rte_spinlock_t txlock[PORT_MAX_QUEUES]; /**< Per device tx queue, when shared. */
 };
 
@@ -97,11 +98,21 @@ ethdev_stop(struct port *p)
 	ep->started = false;
 }
 
+/*
+ * A device vdp probed is removed (which closes its ethdev), so that the
+ * same devargs can be attached again; one EAL probed is only closed.
+ */
 static void
 ethdev_destroy(struct port *p)
 {
 	struct port_ethdev *ep = (struct port_ethdev *)p;
+	struct rte_eth_dev_info info;
 
+	if (ep->probed && rte_eth_dev_info_get(ep->dev_id, &info) == 0 &&
+	    info.device != NULL && rte_dev_remove(info.device) == 0) {
+		rte_free(ep);
+		return;
+	}
 	rte_eth_dev_close(ep->dev_id);
 	rte_free(ep);
 }
@@ -139,7 +150,7 @@ static const struct port_ops port_ethdev_ops = {
 
 /* Find the ethdev named by the devargs' first field, probing it if needed. */
 static int
-ethdev_lookup(const char *devargs, uint16_t *dev_id)
+ethdev_lookup(const char *devargs, uint16_t *dev_id, bool *probed)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	size_t len = strcspn(devargs, ",");
@@ -149,11 +160,13 @@ ethdev_lookup(const char *devargs, uint16_t *dev_id)
 		return -EINVAL;
 	memcpy(name, devargs, len);
 	name[len] = '\0';
+	*probed = false;
 	if (rte_eth_dev_get_port_by_name(name, dev_id) == 0)
 		return 0;
 	ret = rte_dev_probe(devargs);
 	if (ret < 0)
 		return ret;
+	*probed = true;
 	return rte_eth_dev_get_port_by_name(name, dev_id) == 0 ? 0 : -ENODEV;
 }
 
@@ -208,7 +221,7 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 	if (ep == NULL)
 		return NULL;
 	ep->conf = *conf;
-	ret = ethdev_lookup(conf->devargs, &ep->dev_id);
+	ret = ethdev_lookup(conf->devargs, &ep->dev_id, &ep->probed);
 	if (ret < 0) {
 		ETHDEV_LOG(ERR, "%s: no device for '%s': %s", conf->name,
 			   conf->devargs, rte_strerror(-ret));

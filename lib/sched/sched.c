@@ -32,6 +32,7 @@ static struct rte_rcu_qsbr *sched_qsv;
 static struct sched_plan *sched_cur;     /* read by workers with acquire loads */
 static uint32_t sched_gen;
 static bool sched_quit;                  /* tells workers to leave the loop */
+static bool sched_run;                   /* workers were launched and not stopped */
 
 int
 sched_init(void)
@@ -51,10 +52,11 @@ sched_init(void)
 	sched_workers = rte_zmalloc("sched_workers",
 				    sizeof(*sched_workers) * sched_nb,
 				    RTE_CACHE_LINE_SIZE);
-	sz = rte_rcu_qsbr_get_memsize(sched_nb);
+	/* One more reader than workers: the control thread (sched_reader_begin). */
+	sz = rte_rcu_qsbr_get_memsize(sched_nb + 1);
 	sched_qsv = rte_zmalloc("sched_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (sched_workers == NULL || sched_qsv == NULL ||
-	    rte_rcu_qsbr_init(sched_qsv, sched_nb) != 0) {
+	    rte_rcu_qsbr_init(sched_qsv, sched_nb + 1) != 0) {
 		rte_free(sched_workers);
 		rte_free(sched_qsv);
 		sched_workers = NULL;
@@ -68,7 +70,27 @@ sched_init(void)
 		rte_rcu_qsbr_thread_register(sched_qsv, sched_nb);
 		sched_nb++;
 	}
+	rte_rcu_qsbr_thread_register(sched_qsv, sched_nb);
 	return sched_nb;
+}
+
+void
+sched_reader_begin(void)
+{
+	rte_rcu_qsbr_thread_online(sched_qsv, sched_nb);
+}
+
+void
+sched_reader_end(void)
+{
+	rte_rcu_qsbr_quiescent(sched_qsv, sched_nb);
+	rte_rcu_qsbr_thread_offline(sched_qsv, sched_nb);
+}
+
+bool
+sched_running(void)
+{
+	return sched_run;
 }
 
 uint16_t
@@ -131,7 +153,7 @@ sched_pin_find(const struct sched_pin *pins, unsigned int nb_pins,
 
 struct sched_plan *
 sched_plan_build(const struct fwd_conf *conf, const struct sched_pin *pins,
-		 unsigned int nb_pins)
+		 unsigned int nb_pins, uint16_t nb_cores)
 {
 	struct sched_plan *plan;
 	unsigned int i, next = 0;
@@ -143,6 +165,8 @@ sched_plan_build(const struct fwd_conf *conf, const struct sched_pin *pins,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	if (nb_cores == 0 || nb_cores > sched_nb)
+		nb_cores = sched_nb;
 	plan->conf = conf;
 	for (i = 0; i < nb_pins; i++) {
 		struct port *p = port_get(pins[i].port);
@@ -156,14 +180,15 @@ sched_plan_build(const struct fwd_conf *conf, const struct sched_pin *pins,
 			return NULL;
 		}
 	}
-	for (pid = 0; pid < port_count() && ret == 0; pid++) {
-		struct port *p = port_get(pid);
+	/* Only the ports the configuration forwards; NULL: removed or stopped. */
+	for (pid = 0; pid < conf->nb_ports && ret == 0; pid++) {
+		struct port *p = conf->ports[pid];
 
-		for (q = 0; q < p->nb_rxq && ret == 0; q++) {
+		for (q = 0; p != NULL && q < p->nb_rxq && ret == 0; q++) {
 			const struct sched_pin *pin = sched_pin_find(pins, nb_pins, pid, q);
 
 			w = pin != NULL ? sched_worker_index(pin->lcore) :
-					  (int)(next++ % sched_nb);
+					  (int)(next++ % nb_cores);
 			ret = sched_plan_add(plan, w, p, q);
 		}
 	}
@@ -228,13 +253,17 @@ sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
 	return nb;
 }
 
-/* One pass over the poll list: every queue gets at most one burst, which
- * is the per-queue budget that keeps one busy guest from starving others. */
-static inline void
-sched_iterate(struct sched_worker *wk, uint16_t w)
+/*
+ * One pass over the poll list: every queue gets at most one burst, which
+ * is the per-queue budget that keeps one busy guest from starving others.
+ * The iteration starts where the previous one ended (@p start), so the
+ * time between two iterations counts too; returns where this one ended.
+ */
+static inline uint64_t
+sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 {
 	const struct sched_plan *plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
-	uint64_t start = rte_rdtsc(), end;
+	uint64_t end;
 	uint32_t pkts = 0;
 	uint16_t i;
 
@@ -249,6 +278,7 @@ sched_iterate(struct sched_worker *wk, uint16_t w)
 		stats_add(&wk->stats.idle_cycles, end - start);
 	}
 	stats_add(&wk->stats.iterations, 1);
+	return end;
 }
 
 static int
@@ -256,14 +286,19 @@ sched_worker_main(void *arg)
 {
 	uint16_t w = (uint16_t)(uintptr_t)arg;
 	struct sched_worker *wk = &sched_workers[w];
+	uint64_t first, t;
 
 	/* EAL pinned this thread to the lcore's CPU set (-l / --lcores). */
 	SCHED_LOG(INFO, "worker %u polling on lcore %u, cpu %d", w, wk->lcore, sched_getcpu());
 	rte_rcu_qsbr_thread_online(sched_qsv, w);
+	first = rte_rdtsc();
+	t = first;
 	while (!__atomic_load_n(&sched_quit, __ATOMIC_RELAXED)) {
-		sched_iterate(wk, w);
+		t = sched_iterate(wk, w, t);
 		rte_rcu_qsbr_quiescent(sched_qsv, w);
 	}
+	/* Busy plus idle cycles add up to this exactly: no gaps. */
+	stats_add(&wk->stats.loop_cycles, t - first);
 	rte_rcu_qsbr_thread_offline(sched_qsv, w);
 	return 0;
 }
@@ -276,7 +311,10 @@ sched_start(void)
 
 	if (sched_cur == NULL)
 		return -EINVAL;
+	if (sched_run)
+		return -EALREADY;
 	__atomic_store_n(&sched_quit, false, __ATOMIC_RELAXED);
+	sched_run = true;
 	for (w = 0; w < sched_nb; w++) {
 		ret = rte_eal_remote_launch(sched_worker_main, (void *)(uintptr_t)w,
 					    sched_workers[w].lcore);
@@ -293,4 +331,5 @@ sched_stop(void)
 {
 	__atomic_store_n(&sched_quit, true, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
+	sched_run = false;
 }

@@ -71,14 +71,15 @@ int sched_worker_index(unsigned int lcore);
 struct rte_rcu_qsbr *sched_qsbr(void);
 
 /**
- * Build a plan over every port's rx queues: the queues in @p pins go to
- * the lcore they name, the rest round-robin over the workers. Returns the
+ * Build a plan over the rx queues of every port in conf->ports: the queues in @p pins go to
+ * the lcore they name, the rest round-robin over the first @p nb_cores
+ * workers (0: all of them). Returns the
  * plan (to publish) or NULL with rte_errno set (EINVAL for a pin naming a
  * bad port, queue or lcore; ENOSPC when a worker's list overflows).
  */
 struct sched_plan *sched_plan_build(const struct fwd_conf *conf,
 				    const struct sched_pin *pins,
-				    unsigned int nb_pins);
+				    unsigned int nb_pins, uint16_t nb_cores);
 
 /**
  * Publish @p plan. When workers run, waits until none uses the previous
@@ -89,8 +90,14 @@ void sched_plan_publish(struct sched_plan *plan);
 /** The plan in force (control lcore: for display). */
 const struct sched_plan *sched_plan_current(void);
 
-/** Launch the poll loop on every worker lcore. Returns 0 or negative errno. */
+/**
+ * Launch the poll loop on every worker lcore. Returns 0, -EALREADY when
+ * they run already, or another negative errno.
+ */
 int sched_start(void);
+
+/** True between sched_start() and sched_stop(). */
+bool sched_running(void);
 
 /** Ask workers to leave their loop and wait for them. Safe to call twice. */
 void sched_stop(void);
@@ -103,5 +110,17 @@ const struct stats_lcore *sched_worker_stats(uint16_t w);
  * Callable from any non-worker thread; returns at once when no worker runs.
  */
 void sched_synchronize(void);
+
+/**
+ * Enter a read-side section on the control thread: until
+ * sched_reader_end(), sched_synchronize() (and so port_quiesce()) waits
+ * for it, as for a worker's iteration. Lets the control thread read state
+ * that a device teardown on another thread frees after a grace period.
+ * Never call sched_synchronize() or stop a port inside the section.
+ */
+void sched_reader_begin(void);
+
+/** Leave the section begun by sched_reader_begin(). */
+void sched_reader_end(void);
 
 #endif /* VDP_SCHED_H */

@@ -73,6 +73,7 @@ stats_lcore_read(const struct stats_lcore *l, struct stats_lcore *out)
 
 	out->busy_cycles = stats_read(&l->busy_cycles);
 	out->idle_cycles = stats_read(&l->idle_cycles);
+	out->loop_cycles = stats_read(&l->loop_cycles);
 	out->iterations = stats_read(&l->iterations);
 	out->pkts = stats_read(&l->pkts);
 	for (i = 0; i < STATS_BURST_BUCKETS; i++)

@@ -56,6 +56,7 @@ struct stats_queue {
 struct stats_lcore {
 	uint64_t busy_cycles;  /**< TSC cycles spent in iterations that moved packets. */
 	uint64_t idle_cycles;  /**< TSC cycles spent in empty iterations. */
+	uint64_t loop_cycles;  /**< TSC cycles of every ended poll loop, start to last iteration's end. */
 	uint64_t iterations;   /**< Poll loop iterations. */
 	uint64_t pkts;         /**< Packets received by this lcore. */
 	uint64_t burst_hist[STATS_BURST_BUCKETS]; /**< Rx bursts by size bucket (stats_burst_bucket()). */

@@ -94,3 +94,20 @@ def test_stale_socket_is_replaced(tmp_path):
     assert res.returncode == 0, res.stdout + res.stderr
     assert "forwarding started" in res.stdout
     assert not os.path.exists(path)
+
+
+def test_control_socket_in_use(tmp_path):
+    path = str(tmp_path / "ctl.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        check(run(["--vhost", "%s/a.sock" % tmp_path, "--ctl-socket", path]),
+              "control socket %s: in use by another process" % path)
+    finally:
+        srv.close()
+
+
+def test_missing_cmdline_file(tmp_path):
+    check(run(["--vhost", "%s/a.sock" % tmp_path, "--cmdline-file", "/nonexistent/cmds"]),
+          "--cmdline-file /nonexistent/cmds: No such file or directory")

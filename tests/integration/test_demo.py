@@ -22,6 +22,8 @@ def test_demo_runs_and_cleans_up():
     prefix = "vdp-demo-%d" % proc.pid
     assert proc.returncode == 0, out[-3000:]
     assert "Rx-pps" in out
+    # vdpctl asked the running vdp through its control socket.
+    assert "vhost port 0 (vhost0)" in out and "state: connected since" in out
     m = re.search(r"port 0 \(vhost0, vhost\): rx (\d+) pkts .* tx (\d+) pkts", out)
     assert m, out[-3000:]
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0

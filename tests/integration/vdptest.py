@@ -22,6 +22,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VDP_BUILD", os.path.join(ROOT, "build"))
 VDP = os.path.join(BUILD, "app", "vdp", "vdp")
+VDPCTL = os.path.join(BUILD, "app", "vdpctl", "vdpctl")
 TESTPMD = os.environ.get("TESTPMD", "dpdk-testpmd")
 RUNTIME = "/var/run/dpdk"
 
@@ -52,10 +53,13 @@ class Vdp:
     def __init__(self, args, lcores=LCORES, mem=512, eal=None):
         self.prefix = unique("vdpt")
         self.log_path = "/tmp/%s.log" % self.prefix
+        self.ctl_path = "/tmp/%s.ctl" % self.prefix
         cmd = [VDP, "--no-huge", "-m", str(mem), "--no-pci", "--lcores", lcores,
                "--file-prefix", self.prefix, "--log-level", "*:notice"]
         cmd += eal or []
         cmd += ["--"] + list(args)
+        if "--ctl-socket" not in args:
+            cmd += ["--ctl-socket", self.ctl_path]
         self.cmd = cmd
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
@@ -85,6 +89,24 @@ class Vdp:
     def port(self, name):
         return self.telemetry("/vdp/port,%s" % name)
 
+    def ctl(self, *words, json_out=False, timeout=60):
+        """Run vdpctl against this vdp; returns (exit status, stdout, stderr)."""
+        cmd = [VDPCTL, "-s", self.ctl_path] + (["--json"] if json_out else []) + list(words)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return res.returncode, res.stdout, res.stderr
+
+    def ctl_ok(self, *words):
+        """Run a command that must succeed; return its output."""
+        rc, out, err = self.ctl(*words)
+        assert rc == 0 and err == "", "%s: rc %d\n%s%s" % (" ".join(words), rc, out, err)
+        return out
+
+    def ctl_json(self, *words):
+        """Run a show command with --json; return the parsed reply."""
+        rc, out, err = self.ctl(*words, json_out=True)
+        assert rc == 0, "%s: rc %d\n%s%s" % (" ".join(words), rc, out, err)
+        return json.loads(out)
+
     def mbufs_in_use(self):
         return self.telemetry("/vdp/mempool")["in_use"]
 
@@ -101,6 +123,51 @@ class Vdp:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        return self.proc.returncode
+
+
+class VdpPrompt(Vdp):
+    """vdp with -i on a pseudo-terminal, driven as a person would drive it."""
+
+    def __init__(self, args, lcores=LCORES, mem=512):
+        self.prefix = unique("vdpi")
+        self.ctl_path = "/tmp/%s.ctl" % self.prefix
+        self.cmd = [VDP, "--no-huge", "-m", str(mem), "--no-pci", "--lcores", lcores,
+                    "--file-prefix", self.prefix, "--log-level", "*:notice", "--",
+                    "-i", "--ctl-socket", self.ctl_path] + list(args)
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(self.cmd, stdin=slave, stdout=slave, stderr=slave,
+                                     close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.buf = ""
+        self.transcript = ""
+        self.expect(r"vdp> ", 90)
+
+    def output(self):
+        return self.transcript
+
+    def type(self, text):
+        """Send keystrokes as they are (no newline added)."""
+        os.write(self.master, text.encode())
+
+    def cmd_out(self, line, timeout=60):
+        """Run a prompt command and return what it printed before the next prompt."""
+        self.buf = ""
+        self.type(line + "\n")
+        return self.expect(r"([\s\S]*?)vdp> ", timeout).group(1)
+
+    def stop(self, sig=signal.SIGINT, timeout=60):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        try:
+            os.close(self.master)
+        except OSError:
+            pass
         return self.proc.returncode
 
 
@@ -143,10 +210,18 @@ class Peer:
         self.transcript += data
         return data
 
+    # What testpmd prints for each packet with "set verbose 1". Its forwarding
+    # lcore prints these while the prompt is written one character at a
+    # time, so they can land inside "testpmd> "; expect() looks past them
+    # (the transcript keeps them).
+    DUMP = re.compile(r"port \d+/queue \d+: (?:received|sent) \d+ packets\n|"
+                      r"  src=[^\n]*\n|  ol_flags:[^\n]*\n")
+
     def expect(self, pattern, timeout=60):
         """Read until pattern matches the output; return the match."""
         deadline = time.time() + timeout
         while True:
+            self.buf = self.DUMP.sub("", self.buf)
             m = re.search(pattern, self.buf)
             if m:
                 self.buf = self.buf[m.end():]
@@ -226,3 +301,9 @@ def settle(peer, timeout=30):
         last = now
         time.sleep(1.0)
     return last
+
+
+# The prompt reads and matches its output the way a peer's does.
+VdpPrompt.read = Peer.read
+VdpPrompt.expect = Peer.expect
+VdpPrompt.DUMP = Peer.DUMP

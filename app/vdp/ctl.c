@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_string_fns.h>
+
+#include "ctl.h"
+
+struct ctl vdp_ctl;
+pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int __rte_format_printf(4, 5)
+ctl_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+struct port *
+ctl_port_ref(const char *ref)
+{
+	unsigned long id;
+	char *end;
+
+	if (*ref == '\0')
+		return NULL;
+	id = strtoul(ref, &end, 10);
+	if (*end == '\0')
+		return id < VDP_MAX_PORTS ? port_get(id) : NULL;
+	return port_find(ref);
+}
+
+bool
+ctl_port_started(const struct ctl *c, const struct port *p)
+{
+	return !c->stopped[p->id];
+}
+
+int
+ctl_commit(struct ctl *c, char *err, size_t errlen)
+{
+	struct fwd_conf *conf = calloc(1, sizeof(*conf));
+	struct fwd_conf *old = c->conf;
+	struct sched_plan *plan;
+	uint16_t i, d;
+	int ret;
+
+	if (conf == NULL)
+		return ctl_err(err, errlen, -ENOMEM, "out of memory");
+	conf->engine = c->engine;
+	conf->burst = c->burst;
+	conf->txonly = c->txonly;
+	conf->pool = c->pool;
+	conf->l2 = c->l2;
+	conf->nb_ports = port_count();
+	for (i = 0; i < conf->nb_ports; i++)
+		conf->ports[i] = c->stopped[i] ? NULL : port_get(i);
+	/* Only ports that are forwarded may be a destination. */
+	for (i = 0; i < VDP_MAX_PORTS; i++) {
+		d = c->xconnect[i];
+		conf->xconnect[i] = i < conf->nb_ports && conf->ports[i] != NULL &&
+				    d < conf->nb_ports && conf->ports[d] != NULL ?
+				    d : FWD_NO_PORT;
+	}
+	if (conf->engine->begin != NULL) {
+		ret = conf->engine->begin(conf);
+		if (ret < 0) {
+			free(conf);
+			return ctl_err(err, errlen, ret, "fwd %s: %s", c->engine->name,
+				       rte_strerror(-ret));
+		}
+	}
+	plan = sched_plan_build(conf, c->pins, c->nb_pins, c->nb_cores);
+	if (plan == NULL) {
+		free(conf);
+		return ctl_err(err, errlen, -rte_errno, "cannot place rx queues: %s",
+			       rte_strerror(rte_errno));
+	}
+	/* Returns once no worker uses the old plan, nor so the old conf. */
+	sched_plan_publish(plan);
+	c->conf = conf;
+	free(old);
+	return 0;
+}
+
+static int
+ctl_l2_create(struct ctl *c, char *err, size_t errlen)
+{
+	struct fwd_l2_params l2 = {
+		.entries = c->l2_entries,
+		.age_ms = c->l2_age_s * 1000,
+		.socket = SOCKET_ID_ANY,
+		.qsbr = sched_qsbr(),
+	};
+
+	c->l2 = fwd_l2_create(&l2);
+	if (c->l2 == NULL)
+		return ctl_err(err, errlen, -ENOMEM, "cannot create the l2 table: %s",
+			       rte_strerror(rte_errno));
+	return 0;
+}
+
+static int
+ctl_init_pins(struct ctl *c, const struct vdp_params *p, char *err, size_t errlen)
+{
+	uint16_t i;
+
+	for (i = 0; i < p->nb_pins; i++) {
+		struct port *port = port_find(p->pins[i].port);
+
+		if (port == NULL)
+			return ctl_err(err, errlen, -EINVAL, "[lcore %u] rxq: no port '%s'",
+				       p->pins[i].lcore, p->pins[i].port);
+		if (sched_worker_index(p->pins[i].lcore) < 0)
+			return ctl_err(err, errlen, -EINVAL,
+				       "[lcore %u]: lcore %u is not a worker lcore",
+				       p->pins[i].lcore, p->pins[i].lcore);
+		if (p->pins[i].q >= port->nb_rxq)
+			return ctl_err(err, errlen, -EINVAL,
+				       "[lcore %u] rxq: port %s has no rx queue %u",
+				       p->pins[i].lcore, port->name, p->pins[i].q);
+		c->pins[i].port = port->id;
+		c->pins[i].q = p->pins[i].q;
+		c->pins[i].lcore = p->pins[i].lcore;
+	}
+	c->nb_pins = p->nb_pins;
+	return 0;
+}
+
+int
+ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
+	 char *err, size_t errlen)
+{
+	struct fwd_conf pairs;
+	uint16_t i;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->engine = fwd_engine_find(p->fwd);
+	c->burst = p->burst;
+	c->txonly = p->txonly;
+	c->l2_entries = p->l2_entries;
+	c->l2_age_s = p->l2_age_s;
+	c->pool = pool;
+	c->stats_period = p->stats_period;
+	pairs.nb_ports = port_count();
+	fwd_xconnect_pairs(&pairs);
+	memcpy(c->xconnect, pairs.xconnect, sizeof(c->xconnect));
+	for (i = 0; i < p->nb_xconnect; i++) {
+		struct port *a = ctl_port_ref(p->xconnect[i].a);
+		struct port *b = ctl_port_ref(p->xconnect[i].b);
+
+		if (a == NULL || b == NULL)
+			return ctl_err(err, errlen, -EINVAL, "port pair %s:%s: no port '%s'",
+				       p->xconnect[i].a, p->xconnect[i].b,
+				       a == NULL ? p->xconnect[i].a : p->xconnect[i].b);
+		c->xconnect[a->id] = b->id;
+		c->xconnect[b->id] = a->id;
+	}
+	ret = ctl_init_pins(c, p, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (strcmp(c->engine->name, "l2") == 0) {
+		ret = ctl_l2_create(c, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	return ctl_commit(c, err, errlen);
+}
+
+void
+ctl_fini(struct ctl *c)
+{
+	if (c->conf != NULL && c->engine->end != NULL)
+		c->engine->end(c->conf);
+	fwd_l2_free(c->l2);
+	c->l2 = NULL;
+	rte_free((void *)sched_plan_current());
+	free(c->conf);
+	c->conf = NULL;
+}
+
+int
+ctl_set_fwd(struct ctl *c, const char *name, char *err, size_t errlen)
+{
+	const struct fwd_engine *e = fwd_engine_find(name), *old = c->engine;
+	struct fwd_l2_table *old_l2 = c->l2;
+	bool l2 = e != NULL && strcmp(e->name, "l2") == 0;
+	int ret;
+
+	if (e == NULL)
+		return ctl_err(err, errlen, -EINVAL,
+			       "unknown forwarding mode '%s' (io, l2, macswap, rxonly, txonly)",
+			       name);
+	if (l2 && c->l2 == NULL) {
+		ret = ctl_l2_create(c, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+	if (!l2)
+		c->l2 = NULL;
+	c->engine = e;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		if (c->l2 != old_l2)
+			fwd_l2_free(c->l2);
+		c->l2 = old_l2;
+		c->engine = old;
+		return ret;
+	}
+	/* The commit waited for the workers: nobody reads the old table. */
+	if (old_l2 != c->l2)
+		fwd_l2_free(old_l2);
+	return 0;
+}
+
+int
+ctl_set_burst(struct ctl *c, uint16_t burst, char *err, size_t errlen)
+{
+	uint16_t old = c->burst;
+	int ret;
+
+	if (burst == 0 || burst > FWD_BURST_MAX)
+		return ctl_err(err, errlen, -EINVAL, "burst %u out of range 1..%d",
+			       burst, FWD_BURST_MAX);
+	c->burst = burst;
+	c->txonly.burst = burst;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		c->burst = old;
+		c->txonly.burst = old;
+	}
+	return ret;
+}
+
+int
+ctl_set_txpkts(struct ctl *c, uint16_t len, char *err, size_t errlen)
+{
+	uint16_t old = c->txonly.pkt_len;
+	int ret;
+
+	if (len < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN || len > FWD_TXONLY_MAX_LEN)
+		return ctl_err(err, errlen, -EINVAL, "frame length %u out of range %d..%d",
+			       len, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN, FWD_TXONLY_MAX_LEN);
+	c->txonly.pkt_len = len;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0)
+		c->txonly.pkt_len = old;
+	return ret;
+}
+
+int
+ctl_set_nbcore(struct ctl *c, uint16_t n, char *err, size_t errlen)
+{
+	uint16_t old = c->nb_cores;
+	int ret;
+
+	if (n == 0 || n > sched_nb_workers())
+		return ctl_err(err, errlen, -EINVAL, "nbcore %u out of range 1..%u",
+			       n, sched_nb_workers());
+	c->nb_cores = n;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0)
+		c->nb_cores = old;
+	return ret;
+}
+
+static int
+ctl_need_started(const struct ctl *c, const struct port *p, char *err, size_t errlen)
+{
+	if (c->stopped[p->id])
+		return ctl_err(err, errlen, -ENETDOWN, "port %s is stopped", p->name);
+	return 0;
+}
+
+int
+ctl_add_xconnect(struct ctl *c, struct port *a, struct port *b, char *err,
+		 size_t errlen)
+{
+	uint16_t old[VDP_MAX_PORTS];
+	int ret;
+
+	ret = ctl_need_started(c, a, err, errlen);
+	if (ret == 0)
+		ret = ctl_need_started(c, b, err, errlen);
+	if (ret < 0)
+		return ret;
+	memcpy(old, c->xconnect, sizeof(old));
+	/* A port's old peer loses its route back to it. */
+	if (c->xconnect[a->id] < VDP_MAX_PORTS && c->xconnect[c->xconnect[a->id]] == a->id)
+		c->xconnect[c->xconnect[a->id]] = FWD_NO_PORT;
+	if (c->xconnect[b->id] < VDP_MAX_PORTS && c->xconnect[c->xconnect[b->id]] == b->id)
+		c->xconnect[c->xconnect[b->id]] = FWD_NO_PORT;
+	c->xconnect[a->id] = b->id;
+	c->xconnect[b->id] = a->id;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0)
+		memcpy(c->xconnect, old, sizeof(old));
+	return ret;
+}
+
+int
+ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
+		     unsigned int lcore, char *err, size_t errlen)
+{
+	struct sched_pin saved;
+	unsigned int i;
+	bool added;
+	int ret;
+
+	ret = ctl_need_started(c, p, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (q >= p->nb_rxq)
+		return ctl_err(err, errlen, -EINVAL, "port %s has no rx queue %u (it has %u)",
+			       p->name, q, p->nb_rxq);
+	if (sched_worker_index(lcore) < 0)
+		return ctl_err(err, errlen, -EINVAL, "lcore %u is not a worker lcore", lcore);
+	for (i = 0; i < c->nb_pins; i++)
+		if (c->pins[i].port == p->id && c->pins[i].q == q)
+			break;
+	if (i == RTE_DIM(c->pins))
+		return ctl_err(err, errlen, -ENOSPC, "too many rx queue placements (max %zu)",
+			       RTE_DIM(c->pins));
+	added = i == c->nb_pins;
+	saved = c->pins[i];
+	c->pins[i].port = p->id;
+	c->pins[i].q = q;
+	c->pins[i].lcore = lcore;
+	if (added)
+		c->nb_pins++;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		c->pins[i] = saved;
+		if (added)
+			c->nb_pins--;
+	}
+	return ret;
+}
+
+/* A new port is forwarded, with no cross-connect until one is added. */
+static int
+ctl_port_added(struct ctl *c, struct port *p, char *err, size_t errlen)
+{
+	int ret;
+
+	c->stopped[p->id] = false;
+	c->xconnect[p->id] = FWD_NO_PORT;
+	ret = p->ops->start(p);
+	if (ret < 0) {
+		ctl_err(err, errlen, ret, "port %s: cannot start: %s", p->name,
+			rte_strerror(-ret));
+	} else {
+		ret = ctl_commit(c, err, errlen);
+		if (ret == 0)
+			return 0;
+	}
+	port_unregister(p);
+	p->ops->stop(p);
+	p->ops->destroy(p);
+	return ret;
+}
+
+int
+ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
+	      size_t errlen)
+{
+	struct port *p = port_vhost_create(conf, sched_nb_workers(), c->pool);
+
+	if (p == NULL) {
+		if (rte_errno == EADDRINUSE)
+			return ctl_err(err, errlen, -EADDRINUSE,
+				       "socket path %s is in use by another process", conf->path);
+		if (rte_errno == EEXIST)
+			return ctl_err(err, errlen, -EEXIST,
+				       "port %s or socket %s already exists", conf->name,
+				       conf->path);
+		return ctl_err(err, errlen, -rte_errno, "port %s: %s: %s", conf->name,
+			       conf->path, rte_strerror(rte_errno));
+	}
+	return ctl_port_added(c, p, err, errlen);
+}
+
+int
+ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
+{
+	struct port_ethdev_conf conf = { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 };
+	struct port *p;
+
+	if (strlcpy(conf.devargs, devargs, sizeof(conf.devargs)) >= sizeof(conf.devargs))
+		return ctl_err(err, errlen, -EINVAL, "devargs too long");
+	strlcpy(conf.name, devargs, sizeof(conf.name));
+	conf.name[strcspn(conf.name, ",")] = '\0';
+	p = port_ethdev_create(&conf, sched_nb_workers(), c->pool);
+	if (p == NULL)
+		return ctl_err(err, errlen, -rte_errno, "cannot attach '%s': %s", devargs,
+			       rte_strerror(rte_errno));
+	return ctl_port_added(c, p, err, errlen);
+}
+
+int
+ctl_del_port(struct ctl *c, struct port *p, char *err, size_t errlen)
+{
+	uint16_t xconnect[VDP_MAX_PORTS];
+	struct sched_pin pins[PARAMS_MAX_PINS];
+	unsigned int i, n = 0, nb_pins = c->nb_pins;
+	bool stopped = c->stopped[p->id];
+	int ret;
+
+	memcpy(xconnect, c->xconnect, sizeof(xconnect));
+	memcpy(pins, c->pins, sizeof(pins));
+	c->stopped[p->id] = true;
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (c->xconnect[i] == p->id)
+			c->xconnect[i] = FWD_NO_PORT;
+	c->xconnect[p->id] = FWD_NO_PORT;
+	for (i = 0; i < c->nb_pins; i++)
+		if (c->pins[i].port != p->id)
+			c->pins[n++] = c->pins[i];
+	c->nb_pins = n;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		memcpy(c->xconnect, xconnect, sizeof(xconnect));
+		memcpy(c->pins, pins, sizeof(pins));
+		c->nb_pins = nb_pins;
+		c->stopped[p->id] = stopped;
+		return ret;
+	}
+	/* No worker reaches the port any more. */
+	port_unregister(p);
+	c->stopped[p->id] = false;
+	if (c->l2 != NULL)
+		fwd_l2_forget_port(c->l2, p->id);
+	p->ops->stop(p);
+	p->ops->destroy(p);
+	return 0;
+}
+
+int
+ctl_port_stop(struct ctl *c, struct port *p, char *err, size_t errlen)
+{
+	int ret;
+
+	if (c->stopped[p->id])
+		return ctl_err(err, errlen, -EALREADY, "port %s is already stopped", p->name);
+	c->stopped[p->id] = true;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		c->stopped[p->id] = false;
+		return ret;
+	}
+	p->ops->stop(p);
+	return 0;
+}
+
+int
+ctl_port_start(struct ctl *c, struct port *p, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!c->stopped[p->id])
+		return ctl_err(err, errlen, -EALREADY, "port %s is already started", p->name);
+	ret = p->ops->start(p);
+	if (ret < 0)
+		return ctl_err(err, errlen, ret, "port %s: cannot start: %s", p->name,
+			       rte_strerror(-ret));
+	c->stopped[p->id] = false;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		c->stopped[p->id] = true;
+		p->ops->stop(p);
+	}
+	return ret;
+}
+
+/* One burst of generated frames out of every port that is up, sent from
+ * the control thread on tx queue 0 while no worker runs. */
+static void
+ctl_tx_first(struct ctl *c)
+{
+	struct fwd_out *out = calloc(1, sizeof(*out));
+	struct fwd_conf *conf = c->conf;
+	struct fwd_lcore lc = { 0 };
+	struct fwd_ctx ctx = { .conf = conf, .out = out, .lc = &lc };
+	uint16_t i;
+
+	if (out == NULL)
+		return;
+	for (i = 0; i < conf->nb_ports; i++) {
+		if (conf->ports[i] == NULL || !port_is_up(conf->ports[i]))
+			continue;
+		ctx.rx_port = conf->ports[i];
+		fwd_txonly_engine.fwd(&ctx);
+	}
+	fwd_out_flush(conf, out);
+	free(out);
+}
+
+int
+ctl_start(struct ctl *c, bool tx_first, char *err, size_t errlen)
+{
+	int ret;
+
+	if (sched_running())
+		return ctl_err(err, errlen, -EALREADY, "forwarding is already started");
+	if (tx_first)
+		ctl_tx_first(c);
+	ret = sched_start();
+	if (ret < 0)
+		return ctl_err(err, errlen, ret, "cannot launch workers: %s", rte_strerror(-ret));
+	return 0;
+}
+
+int
+ctl_stop(struct ctl *c __rte_unused, char *err, size_t errlen)
+{
+	if (!sched_running())
+		return ctl_err(err, errlen, -EALREADY, "forwarding is not started");
+	sched_stop();
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+#ifndef VDP_CTL_H
+#define VDP_CTL_H
+
+/**
+ * @file
+ * The running configuration and every change to it. Start-up (options and
+ * config file) and the commands (prompt, control socket, command files)
+ * call the same functions here. Each change rebuilds the forwarding
+ * configuration and the poll plan from what the user asked for, publishes
+ * them (workers pick them up between iterations) and frees the old ones
+ * after a grace period, so changes take effect while traffic runs.
+ *
+ * Control thread only. Functions return 0 or a negative errno and, on
+ * failure, put one line (no "error: " prefix, no newline) in @p err.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#include "fwd.h"
+#include "params.h"
+#include "port.h"
+#include "vdp_sched.h"
+
+#define CTL_ERR_LEN 256 /**< Room for one error line. */
+
+/** What the user asked for; the forwarding configuration is derived from it. */
+struct ctl {
+	const struct fwd_engine *engine;  /**< Forwarding engine. */
+	uint16_t burst;                   /**< Rx burst size. */
+	struct fwd_txonly_conf txonly;    /**< Generator parameters. */
+	uint16_t xconnect[VDP_MAX_PORTS]; /**< io map by port id, FWD_NO_PORT: none. */
+	struct sched_pin pins[PARAMS_MAX_PINS]; /**< Explicit rx queue placements. */
+	unsigned int nb_pins;             /**< Entries in pins[]. */
+	uint16_t nb_cores;                /**< Workers rx queues are spread over; 0: all. */
+	bool stopped[VDP_MAX_PORTS];      /**< Port stopped by "port stop" (not forwarded). */
+	struct fwd_l2_table *l2;          /**< l2 MAC table while the engine is l2. */
+	uint32_t l2_entries;              /**< l2 table capacity. */
+	uint32_t l2_age_s;                /**< l2 aging time in seconds. */
+	struct rte_mempool *pool;         /**< Packet pool of every port. */
+	struct fwd_conf *conf;            /**< Configuration in force (published). */
+	unsigned int stats_period;        /**< Seconds between periodic stats; 0: off. */
+	bool quit;                        /**< "quit" was asked for. */
+};
+
+/** The one control state of the process. */
+extern struct ctl vdp_ctl;
+
+/**
+ * Held while a command runs and while telemetry (on its own thread) reads
+ * ports, so that a port removed by a command is never read half-freed.
+ */
+extern pthread_mutex_t ctl_lock;
+
+/**
+ * Take the forwarding choices of @p p (engine, burst, generator, cross-
+ * connects, rx queue placements) over the ports already created, and
+ * publish the first plan.
+ */
+int ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
+	     char *err, size_t errlen);
+
+/** Release what ctl_init() and later changes allocated; workers stopped. */
+void ctl_fini(struct ctl *c);
+
+/** Rebuild the configuration and plan from @p c and publish them. */
+int ctl_commit(struct ctl *c, char *err, size_t errlen);
+
+/** A port by id or name, or NULL. */
+struct port *ctl_port_ref(const char *ref);
+
+/** True when @p p is forwarded (not stopped with ctl_port_stop()). */
+bool ctl_port_started(const struct ctl *c, const struct port *p);
+
+/** Switch the forwarding engine. */
+int ctl_set_fwd(struct ctl *c, const char *name, char *err, size_t errlen);
+
+/** Set the rx burst size (and the generator's), 1..FWD_BURST_MAX. */
+int ctl_set_burst(struct ctl *c, uint16_t burst, char *err, size_t errlen);
+
+/** Set the generator's frame length. */
+int ctl_set_txpkts(struct ctl *c, uint16_t len, char *err, size_t errlen);
+
+/** Spread unplaced rx queues over the first @p n workers. */
+int ctl_set_nbcore(struct ctl *c, uint16_t n, char *err, size_t errlen);
+
+/** Cross-connect ports @p a and @p b both ways (io). */
+int ctl_add_xconnect(struct ctl *c, struct port *a, struct port *b, char *err,
+		     size_t errlen);
+
+/** Poll rx queue @p q of @p p on worker lcore @p lcore. */
+int ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
+			 unsigned int lcore, char *err, size_t errlen);
+
+/** Create, start and forward a vhost-user port. */
+int ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
+		  size_t errlen);
+
+/** Probe (if needed), start and forward an ethdev port named after its device. */
+int ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen);
+
+/**
+ * Remove @p p: stop forwarding it, wait until no worker can reach it, then
+ * stop and destroy it. Other ports keep forwarding throughout.
+ */
+int ctl_del_port(struct ctl *c, struct port *p, char *err, size_t errlen);
+
+/** Start a stopped port and forward it again. */
+int ctl_port_start(struct ctl *c, struct port *p, char *err, size_t errlen);
+
+/** Stop forwarding @p p, then stop the port (its socket or device). */
+int ctl_port_stop(struct ctl *c, struct port *p, char *err, size_t errlen);
+
+/**
+ * Start the workers. With @p tx_first, first send one burst of generated
+ * frames out of every port whose link is up, as testpmd's "start
+ * tx_first" does.
+ */
+int ctl_start(struct ctl *c, bool tx_first, char *err, size_t errlen);
+
+/** Stop the workers; ports stay up. */
+int ctl_stop(struct ctl *c, char *err, size_t errlen);
+
+#endif /* VDP_CTL_H */

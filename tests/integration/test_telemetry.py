@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The vdp authors.
+"""The /vdp/... telemetry endpoints, read with dpdk-telemetry.py."""
+
+import json
+import os
+import subprocess
+
+from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+
+
+def telemetry_py(vdp, *cmds):
+    """Run dpdk-telemetry.py against vdp; return {command: value}."""
+    res = subprocess.run(["dpdk-telemetry.py", "-f", vdp.prefix], input="\n".join(cmds) + "\n",
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    replies = {}
+    for line in res.stdout.splitlines():
+        if line.startswith("{"):
+            replies.update(json.loads(line))
+    return replies
+
+
+def test_telemetry_endpoints(sockdir, procs):
+    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
+    vdp = Vdp(["--vhost", s0, "--vhost", s1])
+    procs.append(vdp)
+    vdp.wait_started()
+    p0, p1 = Peer(s0), Peer(s1)
+    procs += [p0, p1]
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
+             60, what="both links up")
+    p0.rx_only()
+    p1.rx_only()
+    p0.send(5)
+    assert wait_rx(p1, 160) == 160
+    assert settle(p1) == 160
+
+    r = telemetry_py(vdp, "/vdp/ports", "/vdp/port,vhost1", "/vdp/vhost", "/vdp/lcores",
+                     "/vdp/drops")
+    assert r["/vdp/ports"]["vhost0"]["rx_packets"] == 160
+    assert r["/vdp/port"]["tx_packets"] == 160 and r["/vdp/port"]["id"] == 1
+    vh = r["/vdp/vhost"]
+    assert sorted(vh) == ["vhost0", "vhost1"]
+    assert vh["vhost0"]["connected"] == 1 and vh["vhost0"]["socket"] == s0
+    assert vh["vhost0"]["engine"] == "virtq" and vh["vhost0"]["ring_size"] == 1024
+    assert vh["vhost0"]["features"] & (1 << 32)  # VERSION_1
+    lc = r["/vdp/lcores"]["lcore1"]
+    assert lc["packets"] == 160 and lc["rxq"] == ["vhost0:0", "vhost1:0"]
+    assert 0 <= lc["busy_permille"] <= 1000
+    assert r["/vdp/drops"] == {}
+
+    # A peer gone: what is sent to it is counted as link_down.
+    p1.kill()
+    wait_for(lambda: not vdp.port("vhost1")["link_up"], 60, what="vhost1 down")
+    p0.send(1)
+    wait_for(lambda: vdp.telemetry("/vdp/drops") == {"vhost1/txq0/link_down": 32}, 60,
+             what="32 link_down drops")
+    assert vdp.telemetry("/vdp/vhost")["vhost1"]["connected"] == 0
