@@ -333,6 +333,8 @@ report_tel_drops(const char *params __rte_unused, struct rte_tel_data *d)
 static void
 report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
 {
+	uint16_t i;
+
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_string(c, "socket", vi->path);
 	rte_tel_data_add_dict_string(c, "mode", vi->client ? "client" : "server");
@@ -350,6 +352,12 @@ report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
 	rte_tel_data_add_dict_u64(c, "kicks_avoided", vi->kicks_avoided);
 	rte_tel_data_add_dict_u64(c, "calls", vi->calls);
 	rte_tel_data_add_dict_u64(c, "calls_avoided", vi->calls_avoided);
+	for (i = 0; i < vi->nb_ring_errors; i++) {
+		char key[RTE_TEL_MAX_STRING_LEN];
+
+		snprintf(key, sizeof(key), "ring_error_%s", vi->ring_errors[i].name);
+		rte_tel_data_add_dict_u64(c, key, vi->ring_errors[i].count);
+	}
 }
 
 /* Every vhost-user port: socket, state, negotiated features, engine, notifications. */

@@ -144,6 +144,8 @@ struct port_vhost_vring_info {
 	bool enabled;        /**< Enabled by the guest. */
 };
 
+#define PORT_VHOST_MAX_ERRORS 32 /**< Room for the ring engine's error classes. */
+
 /** What "show vhost" and /vdp/vhost report of a vhost-user port. */
 struct port_vhost_info {
 	char path[108];               /**< Socket path. */
@@ -161,6 +163,13 @@ struct port_vhost_info {
 	uint64_t kicks_avoided;       /**< Guest kicks suppressed (virtq engine). */
 	uint64_t calls;               /**< Calls into the guest made (virtq engine). */
 	uint64_t calls_avoided;       /**< Calls the guest did not need (virtq engine). */
+	uint16_t nb_ring_errors;      /**< Entries in ring_errors[]. */
+	struct {
+		const char *name;     /**< Error class (lib/virtq's name for it). */
+		uint64_t count;       /**< Chains or rings it hit. */
+	} ring_errors[PORT_VHOST_MAX_ERRORS]; /**< Guest ring errors the virtq engine
+						* counted since start, non-zero classes
+						* only; kept after the guest leaves. */
 };
 
 /**

@@ -97,6 +97,27 @@ vhost_info_vrings(struct port_vhost *vp, struct port_vhost_info *out)
 	}
 }
 
+/* The virtq engine's error counters of every vring, summed by class. They
+ * are plain counters that outlive a device: read also when none is up. */
+static void
+vhost_info_errors(const struct port_vhost *vp, struct port_vhost_info *out)
+{
+	unsigned int e, i;
+
+	out->nb_ring_errors = 0;
+	for (e = 0; e < VIRTQ_ERR_MAX && out->nb_ring_errors < PORT_VHOST_MAX_ERRORS; e++) {
+		uint64_t n = 0;
+
+		for (i = 0; i < VHOST_MAX_VRINGS; i++)
+			n += __atomic_load_n(&vp->vr[i].vq.stats.errors[e], __ATOMIC_RELAXED);
+		if (n == 0)
+			continue;
+		out->ring_errors[out->nb_ring_errors].name = virtq_error_name(e);
+		out->ring_errors[out->nb_ring_errors].count = n;
+		out->nb_ring_errors++;
+	}
+}
+
 int
 port_vhost_info(const struct port *p, struct port_vhost_info *out)
 {
@@ -112,6 +133,7 @@ port_vhost_info(const struct port *p, struct port_vhost_info *out)
 	out->disconnects = vp->disconnects;
 	out->engine = vp->conf.engine == PORT_VHOST_ENGINE_RTE ? "rte" : "virtq";
 	out->connected = __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE);
+	vhost_info_errors(vp, out);
 	if (!out->connected)
 		return 0;
 	out->features = vp->features;

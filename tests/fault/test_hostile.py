@@ -555,5 +555,11 @@ def test_errors_reported_after_the_frontend_leaves(bench):
     fe.close()
     bench.frontends.remove(fe)
     wait_for(lambda: not bench.vdp.port(HOSTILE)["link_up"], 30, what="hostile down")
+    # Telemetry, show vhost and its JSON keep the count too.
+    tel = bench.vdp.telemetry("/vdp/vhost")[HOSTILE]
+    assert tel["connected"] == 0 and tel["ring_error_bad_address"] == 1
+    assert "ring error bad_address: 1" in bench.vdp.ctl_ok("show", "vhost", HOSTILE)
+    shown = bench.vdp.ctl_json("show", "vhost", HOSTILE)
+    assert shown["ports"][0]["ring_errors"] == {"bad_address": 1}
     bench.good()
     assert bench.finish() == {"bad_address": 1}

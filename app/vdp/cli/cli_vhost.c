@@ -49,6 +49,9 @@ cli_vhost_text(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 		vi->connected ? "connected" : "waiting for peer", since, vi->connects,
 		vi->disconnects);
 	fprintf(ctx->out, "  engine: %s\n", vi->engine);
+	for (i = 0; i < vi->nb_ring_errors; i++)
+		fprintf(ctx->out, "  ring error %s: %" PRIu64 "\n", vi->ring_errors[i].name,
+			vi->ring_errors[i].count);
 	if (!vi->connected)
 		return;
 	fprintf(ctx->out, "  features: 0x%" PRIx64, vi->features);
@@ -92,8 +95,12 @@ cli_vhost_json(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 			vi->vring[i].avail_idx, vi->vring[i].used_idx,
 			vi->vring[i].enabled ? "true" : "false");
 	fprintf(f, "], \"kicks\": %" PRIu64 ", \"kicks_avoided\": %" PRIu64 ", \"calls\": %"
-		PRIu64 ", \"calls_avoided\": %" PRIu64 "}", vi->kicks, vi->kicks_avoided,
-		vi->calls, vi->calls_avoided);
+		PRIu64 ", \"calls_avoided\": %" PRIu64 ", \"ring_errors\": {", vi->kicks,
+		vi->kicks_avoided, vi->calls, vi->calls_avoided);
+	for (i = 0; i < vi->nb_ring_errors; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", vi->ring_errors[i].name,
+			vi->ring_errors[i].count);
+	fprintf(f, "}}");
 }
 
 static int
