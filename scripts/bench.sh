@@ -377,8 +377,11 @@ spawn() {
 # OVS_DB_PID; returns 1 when OVS did not come up.
 OVS_DB_PID=""
 ovs_start() {
-	local sc=$1 dir=$2 log=$3 id=$4 size=$5 mem vsctl _ ok=0
+	local sc=$1 dir=$2 log=$3 id=$4 size=$5 mem vsctl _ ok=0 mtu=1500
+	[ "$size" -gt 1518 ] && mtu=$((size - 18))
 	mem=$(mem_opts "$size")
+	# OVS adds --in-memory unless told --legacy-mem, which --no-huge implies
+	[ "$NO_HUGE" = 1 ] && mem="$mem --legacy-mem"
 	mkdir -p "$dir"
 	export OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir OVS_SYSCONFDIR=$dir
 	ovsdb-tool create "$dir/conf.db" "$OVS_SCHEMA" > "$log.ovsdb.log" 2>&1 || return 1
@@ -410,13 +413,22 @@ ovs_start() {
 	done
 	[ "$ok" = 1 ] || return 1
 	$vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
-		-- add-port br0 vhost0 -- set Interface vhost0 type=dpdkvhostuser ofport_request=1 ||
+		-- add-port br0 vhost0 -- set Interface vhost0 type=dpdkvhostuser ofport_request=1 \
+		mtu_request=$mtu ||
 		return 1
 	case "$sc" in
 	S3) $vsctl add-port br0 vhost1 -- set Interface vhost1 type=dpdkvhostuser \
-		ofport_request=2 || return 1 ;;
-	S4) $vsctl add-port br0 tap0 -- set Interface tap0 type=dpdk \
-		"options:dpdk-devargs=net_tap0,iface=$TAP" ofport_request=2 || return 1 ;;
+		ofport_request=2 mtu_request=$mtu || return 1 ;;
+	S4) # net_tap wants as many rx queues as tx queues, and OVS gives each
+		# port a tx queue per PMD plus one for its main thread
+		$vsctl add-port br0 tap0 -- set Interface tap0 type=dpdk \
+			"options:dpdk-devargs=net_tap0,iface=$TAP" options:n_rxq=2 \
+			ofport_request=2 || return 1 ;;
+	esac
+	[ "$($vsctl get Interface vhost0 ofport)" = 1 ] || return 1
+	case "$sc" in
+	S3) [ "$($vsctl get Interface vhost1 ofport)" = 2 ] || return 1 ;;
+	S4) [ "$($vsctl get Interface tap0 ofport)" = 2 ] || return 1 ;;
 	esac
 	ovs-ofctl del-flows br0 || return 1
 	case "$sc" in

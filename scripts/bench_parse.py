@@ -361,7 +361,7 @@ def cmd_row(args):
         # where the scenario measures (S1: at the DUT; packets in flight at
         # the window's edges make this a few ppm noisy, never negative here)
         arrived = m["dut_rx"] if at == "gen_tx" else pkts
-        if sent > 0 and not (at == "gen_tx" and kind == "ovs"):
+        if sent > 0:
             row["loss_pct"] = fmt(max(0.0, 100.0 * (sent - arrived) / sent), 4)
         row["gen_tx_mpps"] = fmt(m["gen_opackets"] / w / 1e6, 4)
         row["gen_rx_mpps"] = fmt(m["gen_ipackets"] / w / 1e6, 4)
