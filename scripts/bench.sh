@@ -34,7 +34,7 @@
 #                         [--scenarios S1,S2,S3,S4] [--sizes 64,256,512,1518,9000]
 #                         [--duration S] [--warmup S] [--gen-core C] [--dut-core C]
 #                         [--quick] [--no-huge] [--with-ovs] [--max-other P]
-#                         [--run-dir DIR]
+#                         [--run-dir DIR] [--latency]
 # Sizes are Ethernet frame sizes including the 4-byte FCS (64 -> 60-byte packets).
 # PKTGEN=/path/to/pktgen: pktgen-dpdk is the generator instead of dpdk-testpmd.
 # Results: a table on stdout; bench-results/<date-time>/: summary.csv, summary.md,
@@ -47,6 +47,7 @@ set -u
 PARSE="/usr/bin/python3 $VDP_ROOT/scripts/bench_parse.py"
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 PKTGEN=${PKTGEN:-}
+LAT_BIN=$VDP_BUILD/tools/latency/vdp-latency
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 ROUNDS=5
@@ -60,6 +61,8 @@ WITH_OVS=0
 GEN_CORE=""
 DUT_CORE=""
 RUN_DIR_ARG=""
+LATENCY=0
+LAT_LOADS="10 50 90"
 MAX_OTHER=25     # % of one CPU other processes may take during a window
 ATTEMPTS=3       # tries per round's group of runs when they take more
 RING=1024        # virtio ring size (queue_size, --rxd, --txd)
@@ -85,6 +88,9 @@ usage() {
 	echo "  --with-ovs     install openvswitch-switch-dpdk if missing and add ovs to the DUTs"
 	echo "  --run-dir DIR  where the vhost-user sockets go (default: a new directory"
 	echo "                 under /tmp); refuses if a socket path there is taken"
+	echo "  --latency      after each S2 or S3 run, round-trip latency (p50, p99, p99.9)"
+	echo "                 at 10, 50 and 90% of the rate that run measured, with the"
+	echo "                 same DUT and tools/latency's vdp-latency as the generator"
 	echo "  --vdp-engine E only vdp with engine E (virtq or rte) and testpmd"
 	echo "  --max-other P  before each group, wait (up to 5 min) until other processes use"
 	echo "                 at most P% of a CPU; run the group again (up to $ATTEMPTS tries) when"
@@ -116,6 +122,7 @@ while [ $# -gt 0 ]; do
 	--quick) ROUNDS=1; SIZES=64; SCENARIOS=S1,S2; DURATION=2; WARMUP=1 ;;
 	--no-huge) NO_HUGE=1 ;;
 	--with-ovs) WITH_OVS=1 ;;
+	--latency) LATENCY=1 ;;
 	--vdp-engine)
 		case "${2:-}" in
 		virtq) DUTS=vdp,testpmd ;;
@@ -220,6 +227,11 @@ fi
 # shellcheck disable=SC2119 # no extra meson options
 vdp_build || exit 1
 command -v "$TESTPMD" > /dev/null || die "$TESTPMD not found (package dpdk)"
+if [ "$LATENCY" = 1 ]; then
+	[ -x "$LAT_BIN" ] || die "$LAT_BIN not built"
+	[[ " $SCENARIOS " == *" S2 "* ]] || [[ " $SCENARIOS " == *" S3 "* ]] ||
+		vdp_log "note: --latency measures S2 and S3 only (S1 and S4 send nothing back)"
+fi
 if [[ ",$DUTS," == *,ovs,* ]] && ! ovs_installed; then
 	die "ovs: $OVS_VSWITCHD not found (package openvswitch-switch-dpdk; --with-ovs installs it)"
 fi
@@ -289,6 +301,7 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 OUT_DIR=$VDP_ROOT/bench-results/$STAMP
 mkdir -p "$OUT_DIR/logs" || exit 1
 RUNS_CSV=$OUT_DIR/runs.csv
+LAT_CSV=$OUT_DIR/latency.csv
 SUMMARY_CSV=$OUT_DIR/summary.csv
 PIDS=""
 NETNS_MADE=0
@@ -471,6 +484,32 @@ pktgen.delay(3600000)
 EOF
 }
 
+# run_latency DUT SCENARIO SIZE ROUND ID LOG MEM NPORTS VDEV...: with the
+# DUT still up, vdp-latency offers 10, 50 and 90% of the rate the run just
+# measured (S3: per direction, half of it: vdp-latency sends one way) and
+# records the round-trip percentiles.
+run_latency() {
+	local dut=$1 sc=$2 size=$3 round=$4 id=$5 log=$6 mem=$7 nports=$8 max pct pps lat_pid
+	shift 8
+	max=$($PARSE max-pps --meas "$log.json" --scenario "$sc" --ports "$nports") || return 0
+	for pct in $LAT_LOADS; do
+		pps=$((max * pct / 100))
+		[ "$pps" -ge 1 ] || continue
+		# shellcheck disable=SC2086 # $mem is a list of options
+		"$LAT_BIN" $mem --single-file-segments --no-pci --lcores "0@$GEN_CORE" \
+			--file-prefix "$id-lat" --log-level '*:notice' "$@" -- --rate "$pps" \
+			--size "$size" --duration "$DURATION" --warmup "$WARMUP" --ports "$nports" \
+			> "$log.lat$pct.log" 2>&1 < /dev/null &
+		lat_pid=$!
+		PIDS="$PIDS $lat_pid"
+		wait "$lat_pid"
+		PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$lat_pid" | tr '\n' ' ')
+		$PARSE latency-row --log "$log.lat$pct.log" --round "$round" --scenario "$sc" \
+			--size "$size" --dut "$dut" --load "$pct" --max-pps "$max" --out "$LAT_CSV"
+		rm -rf /var/run/dpdk/"$id"-lat
+	done
+}
+
 # run_one DUT SCENARIO SIZE ROUND ORDER ATTEMPT
 run_one() {
 	local dut=$1 sc=$2 size=$3 round=$4 order=$5 attempt=$6
@@ -587,6 +626,9 @@ run_one() {
 			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
 			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" > "$log.json"
 		stop_proc "$gen_pid"
+		[ "$LATENCY" = 1 ] && { [ "$sc" = S2 ] || [ "$sc" = S3 ]; } &&
+			run_latency "$dut" "$sc" "$size" "$round" "$id" "$log" "$mem" \
+				"$nports" "${gen_vdevs[@]}"
 	fi
 	if [ "$kind" = ovs ] && [ -n "$DUT_PID" ]; then
 		ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" dpif-netdev/pmd-perf-show \
@@ -677,10 +719,15 @@ done
 echo
 $PARSE summary --runs "$RUNS_CSV" --out "$SUMMARY_CSV" --markdown "$OUT_DIR/summary.md"
 status=$?
+if [ -f "$LAT_CSV" ]; then
+	echo
+	$PARSE latency-summary --csv "$LAT_CSV" --markdown "$OUT_DIR/latency.md" || status=1
+fi
 $PARSE plot --summary "$SUMMARY_CSV" --out "$OUT_DIR/mpps.png" ||
 	vdp_log "no plot (see above)"
 echo
 echo "per-run data: $RUNS_CSV"
 echo "summary:      $SUMMARY_CSV"
+[ -f "$LAT_CSV" ] && echo "latency:      $LAT_CSV"
 [ -f "$OUT_DIR/mpps.png" ] && echo "plot:         $OUT_DIR/mpps.png"
 exit $status

@@ -34,8 +34,18 @@ matplotlib for the plot only).
   bench_parse.py plot --summary CSV --out PNG
       Mpps against frame size, one panel per scenario, one line per DUT.
 
-  bench_parse.py gen-output --generator testpmd|pktgen FILE
+  bench_parse.py gen-output --generator testpmd|pktgen|latency FILE
       What the parser reads from a generator's output, as JSON.
+
+  bench_parse.py max-pps --meas FILE --scenario S [--ports N]
+      The packet rate a run measured, per direction: the offered load the
+      latency runs scale.
+
+  bench_parse.py latency-row --log FILE --round N --scenario S --size B
+                             --dut NAME --load P --max-pps R --out CSV
+  bench_parse.py latency-summary --csv CSV [--markdown FILE]
+      One latency run (vdp-latency's output) into a CSV; the medians over
+      the rounds as a table.
 """
 
 import argparse
@@ -292,6 +302,24 @@ def parse_ovs_perf(text):
     if not m:
         return {}
     return {"pkts": int(m.group(1)), "cyc_pkt": float(m.group(3))}
+
+
+LATENCY_LINE = re.compile(r"^latency: (.*)$", re.M)
+
+
+def parse_latency(text):
+    """vdp-latency's result line: its key=value pairs as numbers."""
+    m = LATENCY_LINE.findall(text)
+    if not m:
+        return {}
+    out = {}
+    for kv in m[-1].split():
+        k, _, v = kv.partition("=")
+        try:
+            out[k] = float(v) if "." in v else int(v)
+        except ValueError:
+            pass
+    return out
 
 
 def fmt(v, digits=3):
@@ -642,9 +670,99 @@ def cmd_plot(args):
     return 0
 
 
+def cmd_max_pps(args):
+    try:
+        with open(args.meas) as f:
+            m = json.loads(f.read().strip().splitlines()[-1])
+        pkts = {"gen_tx": m["gen_opackets"], "gen_rx": m["gen_ipackets"],
+                "tap_rx": m.get("tap_rx_packets", 0)}[RATE_AT[args.scenario]]
+        pps = int(pkts / m["window_s"] / args.ports)
+    except (OSError, ValueError, IndexError, KeyError, ZeroDivisionError):
+        return 1
+    print(pps)
+    return 0 if pps > 0 else 1
+
+
+LAT_FIELDS = ["round", "scenario", "size", "dut", "load_pct", "max_mpps", "offered_mpps",
+              "tx_mpps", "rx_mpps", "loss_pct", "samples", "min_us", "p50_us", "p99_us",
+              "p999_us", "max_us", "mean_us", "error"]
+
+
+def cmd_latency_row(args):
+    lat = parse_latency(read_text(args.log))
+    row = {f: "" for f in LAT_FIELDS}
+    row.update(round=args.round, scenario=args.scenario, size=args.size, dut=args.dut,
+               load_pct=args.load, max_mpps=fmt(args.max_pps / 1e6, 4))
+    if not lat.get("samples"):
+        row["error"] = "no latency samples, see %s" % args.log
+    else:
+        row.update(offered_mpps=fmt(lat["offered_pps"] / 1e6, 4),
+                   tx_mpps=fmt(lat["tx_pps"] / 1e6, 4), rx_mpps=fmt(lat["rx_pps"] / 1e6, 4),
+                   samples=lat["samples"])
+        if lat["tx_pps"] > 0:
+            row["loss_pct"] = fmt(max(0.0, 100.0 * (1 - lat["rx_pps"] / lat["tx_pps"])), 4)
+        for k in ("min", "p50", "p99", "p999", "max", "mean"):
+            row[k + "_us"] = fmt(lat[k + "_ns"] / 1000.0, 2)
+    new = not os.path.exists(args.out) or os.path.getsize(args.out) == 0
+    with open(args.out, "a", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=LAT_FIELDS)
+        if new:
+            wr.writeheader()
+        wr.writerow(row)
+    if row["error"]:
+        print("  %s %s %sB %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
+                                                  args.dut, args.load, row["error"]))
+    else:
+        print("  round %s %s %4sB %-7s %3s%% of %s Mpps: sent %s Mpps, p50 %s us, p99 %s us,"
+              " p99.9 %s us" % (args.round, args.scenario, args.size, args.dut, args.load,
+                                row["max_mpps"], row["tx_mpps"], row["p50_us"], row["p99_us"],
+                                row["p999_us"]))
+    return 0
+
+
+def cmd_latency_summary(args):
+    with open(args.csv, newline="") as f:
+        runs = [r for r in csv.DictReader(f)]
+    keys = []
+    for r in runs:
+        k = (r["scenario"], int(r["size"]), r["dut"], int(r["load_pct"]))
+        if k not in keys:
+            keys.append(k)
+    keys.sort(key=lambda k: (k[0], k[1], DUT_ORDER.index(k[2]) if k[2] in DUT_ORDER else 99,
+                             k[3]))
+    hdr = ("scenario", "size", "dut", "load%", "offered_Mpps", "sent_Mpps", "p50_us",
+           "p99_us", "p99.9_us", "max_us", "loss%", "rounds")
+    lines = [hdr]
+    for k in keys:
+        mine = [r for r in runs if (r["scenario"], int(r["size"]), r["dut"],
+                                    int(r["load_pct"])) == k and not r["error"]]
+
+        def col(field, digits=2):
+            return fmt(med(num(r[field]) for r in mine), digits)
+
+        lines.append((k[0], str(k[1]), k[2], str(k[3]), col("offered_mpps", 3),
+                      col("tx_mpps", 3), col("p50_us"), col("p99_us"), col("p999_us"),
+                      col("max_us"), col("loss_pct", 3), str(len(mine))))
+    widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
+    for l in lines:
+        print("  ".join(v.ljust(widths[i]) if i in (0, 2) else v.rjust(widths[i])
+                        for i, v in enumerate(l)).rstrip())
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("| " + " | ".join(hdr) + " |\n")
+            f.write("|" + "|".join("---" if i in (0, 2) else "--:"
+                                   for i in range(len(hdr))) + "|\n")
+            for l in lines[1:]:
+                f.write("| " + " | ".join(l) + " |\n")
+    return 0 if all(l[-1] != "0" for l in lines[1:]) else 1
+
+
 def cmd_gen_output(args):
     text = read_text(args.file)
-    out = parse_pktgen(text) if args.generator == "pktgen" else parse_testpmd_gen(text)
+    if args.generator == "latency":
+        out = parse_latency(text)
+    else:
+        out = parse_pktgen(text) if args.generator == "pktgen" else parse_testpmd_gen(text)
     print(json.dumps(out, sort_keys=True))
     return 0 if out else 1
 
@@ -690,14 +808,27 @@ def main():
     p.add_argument("--summary", required=True)
     p.add_argument("--out", required=True)
     g = sub.add_parser("gen-output")
-    g.add_argument("--generator", required=True, choices=["testpmd", "pktgen"])
+    g.add_argument("--generator", required=True, choices=["testpmd", "pktgen", "latency"])
+    x = sub.add_parser("max-pps")
+    x.add_argument("--meas", required=True)
+    x.add_argument("--scenario", required=True, choices=SCENARIOS)
+    x.add_argument("--ports", type=int, default=1)
+    lr = sub.add_parser("latency-row")
+    for a in ("--log", "--round", "--scenario", "--size", "--dut", "--load", "--out"):
+        lr.add_argument(a, required=True)
+    lr.add_argument("--max-pps", type=float, required=True)
+    ls = sub.add_parser("latency-summary")
+    ls.add_argument("--csv", required=True)
+    ls.add_argument("--markdown", metavar="FILE")
     g.add_argument("file")
     args = ap.parse_args()
     if args.cmd == "measure" and args.scenario == "S4" and not (args.netns and args.tap):
         ap.error("S4 needs --netns and --tap")
     return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean, "quiet": cmd_quiet,
             "summary": cmd_summary, "plot": cmd_plot,
-            "gen-output": cmd_gen_output}[args.cmd](args)
+            "gen-output": cmd_gen_output, "max-pps": cmd_max_pps,
+            "latency-row": cmd_latency_row,
+            "latency-summary": cmd_latency_summary}[args.cmd](args)
 
 
 if __name__ == "__main__":
