@@ -125,3 +125,30 @@ def test_bench_refuses_one_cpu():
                          capture_output=True, text=True, timeout=60, env=env())
     assert res.returncode == 1
     assert "needs 2 CPUs" in res.stderr
+
+
+def test_latency_tool_through_vdp(sockdir, procs):
+    """tools/latency's vdp-latency: every packet it sends through vdp's
+    macswap comes back and gets a sample; percentiles in order."""
+    from vdptest import BUILD, Vdp, unique
+    sock = os.path.join(sockdir, "v0.sock")
+    vdp = Vdp(["--vhost", sock, "--fwd", "macswap"])
+    procs.append(vdp)
+    vdp.wait_started()
+    prefix = unique("vdplat")
+    res = subprocess.run([os.path.join(BUILD, "tools", "latency", "vdp-latency"), "--no-huge",
+                          "-m", "256", "--single-file-segments", "--no-pci", "--lcores", "0@0",
+                          "--file-prefix", prefix, "--log-level", "*:notice",
+                          "--vdev", "net_virtio_user0,path=%s,queue_size=1024" % sock, "--",
+                          "--rate", "2000", "--duration", "1", "--warmup", "0.5",
+                          "--size", "128"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    m = re.search(r"^latency: (.*)$", res.stdout, re.M)
+    assert m, res.stdout
+    lat = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    assert lat["samples"] > 0 and lat["foreign"] == 0
+    assert lat["received"] == lat["sent"]
+    assert 0 < lat["min_ns"] <= lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"]
+    assert lat["p999_ns"] <= lat["max_ns"] + 1000
+    assert vdp.port("vhost0")["rx_packets"] == lat["sent"]

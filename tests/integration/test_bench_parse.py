@@ -185,3 +185,35 @@ def test_plot(tmp_path):
     assert res.returncode == 0, res.stderr
     with open(out, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_latency_output_and_tables(tmp_path):
+    lat = bp.parse_latency(text("vdp-latency-s2.log"))
+    assert lat["offered_pps"] == 190949 and lat["samples"] == 59657
+    assert (lat["p50_ns"], lat["p99_ns"], lat["p999_ns"]) == (22542500, 43787500, 46765500)
+    out = tmp_path / "latency.csv"
+    for rnd, log in ((1, "vdp-latency-s2.log"), (2, "vdp-latency-s2.log"),
+                     (3, "pktgen-s3-2ports.log")):  # the last has no result line
+        res = subprocess.run([sys.executable, SCRIPT, "latency-row", "--log",
+                              os.path.join(DATA, log), "--round", str(rnd), "--scenario", "S2",
+                              "--size", "64", "--dut", "vdp", "--load", "50",
+                              "--max-pps", "381898", "--out", str(out)],
+                             capture_output=True, text=True, timeout=30)
+        assert res.returncode == 0, res.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["p99_us"] == "43787.50" and rows[0]["tx_mpps"] == "0.0298"
+    assert rows[2]["error"].startswith("no latency samples")
+    res = subprocess.run([sys.executable, SCRIPT, "latency-summary", "--csv", str(out)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout
+    assert "22542.50" in res.stdout and res.stdout.rstrip().endswith("2")
+
+
+def test_max_pps(tmp_path):
+    meas = tmp_path / "m.json"
+    meas.write_text('{"window_s": 2.0, "gen_ipackets": 4000000, "gen_opackets": 4100000}\n')
+    res = subprocess.run([sys.executable, SCRIPT, "max-pps", "--meas", str(meas),
+                          "--scenario", "S3", "--ports", "2"],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0 and res.stdout.strip() == "1000000"
