@@ -552,7 +552,8 @@ run_one() {
 		[ "$sc" = S4 ] && dut_arg="--vdev=net_tap0,iface=$TAP"
 		spawn "$sc" "$VDP_BIN" $mem --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
 			--log-level '*:notice' ${dut_arg:+"$dut_arg"} -- "${dut_args[@]}" --fwd "$fwd" \
-			--duration $((WARMUP + DURATION + 120)) > "$log.dut.log" 2>&1 < /dev/null &
+			--duration $((WARMUP + DURATION + 120 + LATENCY * 3 * (WARMUP + DURATION + 30))) \
+			> "$log.dut.log" 2>&1 < /dev/null &
 		DUT_PID=$!
 		PIDS="$PIDS $DUT_PID"
 		;;
@@ -626,13 +627,12 @@ run_one() {
 			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
 			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" > "$log.json"
 		stop_proc "$gen_pid"
+		# OVS's whole-run cycles, before any latency traffic
+		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \
+			dpif-netdev/pmd-perf-show >> "$log.dut.log" 2>&1
 		[ "$LATENCY" = 1 ] && { [ "$sc" = S2 ] || [ "$sc" = S3 ]; } &&
 			run_latency "$dut" "$sc" "$size" "$round" "$id" "$log" "$mem" \
 				"$nports" "${gen_vdevs[@]}"
-	fi
-	if [ "$kind" = ovs ] && [ -n "$DUT_PID" ]; then
-		ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" dpif-netdev/pmd-perf-show \
-			>> "$log.dut.log" 2>&1
 	fi
 	stop_proc "$DUT_PID"
 	if [ "$kind" = ovs ]; then
