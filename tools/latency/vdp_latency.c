@@ -242,13 +242,14 @@ int main(int argc, char **argv)
 	t_start = rte_rdtsc();
 	t_win0 = t_start + (uint64_t)(warmup * (double)hz);
 	t_win1 = t_win0 + (uint64_t)(duration * (double)hz);
-	t_end = t_win1 + hz / 10; /* packets still in flight come back */
+	t_end = t_win1 + hz; /* up to 1 s for packets still in flight */
 	next = t_start;
 	printf("vdp-latency: offering %.0f pps of %u-byte frames on port 0, back on port %u\n",
 	       rate, size, rx_port);
 	fflush(stdout);
 
-	while (!quit && (now = rte_rdtsc()) < t_end) {
+	while (!quit && (now = rte_rdtsc()) < t_end &&
+	       !(now >= t_win1 && received + foreign >= sent)) {
 		struct rte_mbuf *pkts[BURST];
 		uint16_t n = 0, i, nb;
 
