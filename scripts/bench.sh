@@ -2,67 +2,99 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The vdp authors.
 #
-# Benchmark vdp against dpdk-testpmd + net_vhost on the same vhost-user
-# workload (docs/benchmarks.md explains the method and records results).
+# Benchmark vdp against its peers on the same vhost-user workloads
+# (docs/benchmarking.md: how to run each case by hand; docs/benchmarks.md:
+# the method and the results).
 #
-#   S1 sink:     generator (testpmd txonly, net_virtio_user) -> vhost0 -> DUT drops
-#                vdp --fwd rxonly        | testpmd --forward-mode=rxonly
-#   S2 loopback: generator (testpmd flowgen) <-> vhost0 <-> DUT sends every packet back
-#                vdp --fwd macswap       | testpmd --forward-mode=macswap
+#   S1 sink:      generator txonly -> vhost0 -> DUT drops
+#   S2 loopback:  generator flowgen <-> vhost0 <-> DUT sends every packet back
+#   S3 vm-to-vm:  generator port 0 <-> vhost0 <-> DUT <-> vhost1 <-> generator port 1
+#                 (flowgen on both ports: both directions at once)
+#   S4 tap:       generator txonly -> vhost0 -> DUT -> tap, whose kernel end
+#                 sits in a network namespace the script creates
 #
-# Each round runs both DUTs with the same generator command, pinning and
-# ring sizes: odd rounds vdp then testpmd, even rounds testpmd then vdp.
-# The result per case is the median of the per-round ratios vdp/testpmd,
-# with their min..max, plus each DUT's median Mpps, Gbps and cycles/packet.
+# DUTs: vdp (its own virtq engine), vdp-rte (engine=rte, on rte_vhost),
+# testpmd (dpdk-testpmd + net_vhost), ovs (Open vSwitch with DPDK, when
+# installed). Each round runs every DUT in turn with the same generator
+# command, pinning and ring sizes; the order rotates by one DUT per round.
+# Per case the result is the median of the per-round ratios of each DUT to
+# testpmd (and of vdp to vdp-rte), with their min..max, plus each DUT's
+# median Mpps, Gbps, cycles/packet and loss.
 #
-# The rate is the generator's: packets it got accepted on its TX queue (S1)
-# or packets it received back (S2), from its ethdev counters read over its
-# telemetry socket, over a window that starts after a warm-up.
+# The rate: S1 packets the generator got accepted on its tx queue (the DUT's
+# dequeue rate), S2/S3 packets the generator received back, S4 packets the
+# tap's kernel end received; over a window that starts after a warm-up.
 #
 # Two CPUs are all the two pollers need, so any other busy process skews a
-# run: before each pair the script waits until the CPUs are idle, and it
-# runs a pair again when others took CPU time during its windows.
+# run: before each round's group of runs the script waits until the CPUs
+# are idle, and it runs the group again when others took CPU time during
+# its windows.
 #
-# Usage: scripts/bench.sh [--rounds N] [--duration S] [--warmup S] [--sizes 64,1518]
-#                         [--scenarios S1,S2] [--quick] [--no-huge]
-#                         [--vdp-engine virtq|rte] [--max-other P]
+# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs]] [--rounds N]
+#                         [--scenarios S1,S2,S3,S4] [--sizes 64,256,512,1518,9000]
+#                         [--duration S] [--warmup S] [--gen-core C] [--dut-core C]
+#                         [--quick] [--no-huge] [--with-ovs] [--max-other P]
+#                         [--run-dir DIR] [--latency]
 # Sizes are Ethernet frame sizes including the 4-byte FCS (64 -> 60-byte packets).
+# PKTGEN=/path/to/pktgen: pktgen-dpdk is the generator instead of dpdk-testpmd.
 # Results: a table on stdout; bench-results/<date-time>/: summary.csv, summary.md,
-# runs.csv (one row per run), info.txt (machine, command) and every process's log.
+# mpps.png, runs.csv (one row per run), info.txt (machine, command) and every
+# process's log.
 set -u
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PARSE="python3 $VDP_ROOT/scripts/bench_parse.py"
+PARSE="/usr/bin/python3 $VDP_ROOT/scripts/bench_parse.py"
 TESTPMD=${TESTPMD:-dpdk-testpmd}
+PKTGEN=${PKTGEN:-}
+LAT_BIN=$VDP_BUILD/tools/latency/vdp-latency
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 ROUNDS=5
 DURATION=5
 WARMUP=2
-SIZES=64,1518
-SCENARIOS=S1,S2
+SIZES=64,256,512,1518,9000
+SCENARIOS=S1,S2,S3,S4
+DUTS=""          # default: vdp,vdp-rte,testpmd (+ovs when installed)
 NO_HUGE=0
-VDP_ENGINE=""    # vdp's vhost ring engine; empty: vdp's default
+WITH_OVS=0
+GEN_CORE=""
+DUT_CORE=""
+RUN_DIR_ARG=""
+LATENCY=0
+LAT_LOADS="10 50 90"
 MAX_OTHER=25     # % of one CPU other processes may take during a window
-ATTEMPTS=3       # tries per pair when they take more
+ATTEMPTS=3       # tries per round's group of runs when they take more
 RING=1024        # virtio ring size (queue_size, --rxd, --txd)
 MBUFS=16384      # vdp's default pool size; testpmd gets the same
-MEM_MB=256       # EAL memory per process
+JUMBO_MBUF=10240 # generator mbuf size for 9000-byte frames (one segment)
 CMDLINE="$0 $*"
 
 usage() {
 	sed -n '/^# Usage:/,/^# Results:/s/^# \{0,1\}//p' "$0"
-	echo "  --rounds N     paired rounds per case (default $ROUNDS)"
+	echo "  --duts LIST    DUTs in the order of the first round: vdp, vdp-rte, testpmd, ovs"
+	echo "                 (default vdp,vdp-rte,testpmd, plus ovs when installed)"
+	echo "  --rounds N     rounds per case, each running every DUT (default $ROUNDS)"
+	echo "  --scenarios L  S1, S2, S3, S4 (default $SCENARIOS)"
+	echo "  --sizes LIST   frame sizes in bytes, 64..1518 or 9000 (default $SIZES)"
 	echo "  --duration S   measurement window per run, seconds (default $DURATION)"
 	echo "  --warmup S     traffic before the window starts, seconds (default $WARMUP)"
-	echo "  --sizes LIST   frame sizes in bytes, 64..1518 (default $SIZES)"
-	echo "  --scenarios L  S1 and/or S2 (default $SCENARIOS)"
-	echo "  --quick        1 round, 64 B only, 2 s window, 1 s warm-up"
-	echo "  --vdp-engine E vdp's vhost-user ring engine: virtq (its own) or rte (rte_vhost);"
-	echo "                 default: vdp's default"
+	echo "  --gen-core C   CPU of the generator and every main lcore (default: the first"
+	echo "                 CPU this process may use)"
+	echo "  --dut-core C   CPU of the DUT's polling core (default: the second)"
+	echo "  --quick        S1 and S2, 64 B, 1 round, 1 s warm-up, 2 s window (about a"
+	echo "                 minute); options after it override it"
 	echo "  --no-huge      run every process with --no-huge instead of hugepages"
-	echo "  --max-other P  before each pair, wait (up to 5 min) until other processes use"
-	echo "                 at most P% of a CPU; run the pair again (up to $ATTEMPTS tries) when"
-	echo "                 they took more during either window (default $MAX_OTHER; 0 = never)"
+	echo "  --with-ovs     install openvswitch-switch-dpdk if missing and add ovs to the DUTs"
+	echo "  --run-dir DIR  where the vhost-user sockets go (default: a new directory"
+	echo "                 under /tmp); refuses if a socket path there is taken"
+	echo "  --latency      after each S2 or S3 run, round-trip latency (p50, p99, p99.9)"
+	echo "                 at 10, 50 and 90% of the rate that run measured, with the"
+	echo "                 same DUT and tools/latency's vdp-latency as the generator"
+	echo "  --vdp-engine E only vdp with engine E (virtq or rte) and testpmd"
+	echo "  --max-other P  before each group, wait (up to 5 min) until other processes use"
+	echo "                 at most P% of a CPU; run the group again (up to $ATTEMPTS tries) when"
+	echo "                 they took more during a window (default $MAX_OTHER; 0 = never)"
 }
 
 die() {
@@ -78,14 +110,26 @@ is_uint() {
 
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--duts) DUTS=${2:-}; shift ;;
 	--rounds) ROUNDS=${2:-}; shift ;;
 	--duration) DURATION=${2:-}; shift ;;
 	--warmup) WARMUP=${2:-}; shift ;;
 	--sizes) SIZES=${2:-}; shift ;;
 	--scenarios) SCENARIOS=${2:-}; shift ;;
-	--quick) ROUNDS=1; SIZES=64; DURATION=2; WARMUP=1 ;;
+	--gen-core) GEN_CORE=${2:-}; shift ;;
+	--dut-core) DUT_CORE=${2:-}; shift ;;
+	--run-dir) RUN_DIR_ARG=${2:-}; shift ;;
+	--quick) ROUNDS=1; SIZES=64; SCENARIOS=S1,S2; DURATION=2; WARMUP=1 ;;
 	--no-huge) NO_HUGE=1 ;;
-	--vdp-engine) VDP_ENGINE=${2:-}; shift ;;
+	--with-ovs) WITH_OVS=1 ;;
+	--latency) LATENCY=1 ;;
+	--vdp-engine)
+		case "${2:-}" in
+		virtq) DUTS=vdp,testpmd ;;
+		rte) DUTS=vdp-rte,testpmd ;;
+		*) die "--vdp-engine: '${2:-}' is not virtq or rte" ;;
+		esac
+		shift ;;
 	--max-other) MAX_OTHER=${2:-}; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; die "unknown option '$1'" ;;
@@ -100,40 +144,97 @@ if ! is_uint "$DURATION" || [ "$DURATION" -lt 1 ]; then
 fi
 is_uint "$WARMUP" || die "--warmup: need whole seconds"
 is_uint "$MAX_OTHER" || die "--max-other: need a whole percentage"
-case "$VDP_ENGINE" in
-'' | virtq | rte) ;;
-*) die "--vdp-engine: '$VDP_ENGINE' is not virtq or rte" ;;
-esac
 SIZES=${SIZES//,/ }
 SCENARIOS=${SCENARIOS//,/ }
 for s in $SIZES; do
-	if ! is_uint "$s" || [ "$s" -lt 64 ] || [ "$s" -gt 1518 ]; then
-		die "--sizes: '$s' is not a frame size in 64..1518"
+	if ! is_uint "$s" || { { [ "$s" -lt 64 ] || [ "$s" -gt 1518 ]; } && [ "$s" != 9000 ]; }; then
+		die "--sizes: '$s' is not a frame size in 64..1518 or 9000"
 	fi
 done
 for s in $SCENARIOS; do
-	case "$s" in S1 | S2) ;; *) die "--scenarios: '$s' is not S1 or S2" ;; esac
+	case "$s" in S1 | S2 | S3 | S4) ;; *) die "--scenarios: '$s' is not S1, S2, S3 or S4" ;; esac
 done
 [ -n "$SIZES" ] || die "--sizes: empty"
 [ -n "$SCENARIOS" ] || die "--scenarios: empty"
+if [ -n "$PKTGEN" ] && [ ! -x "$PKTGEN" ]; then
+	die "PKTGEN=$PKTGEN is not an executable file"
+fi
+GENERATOR=testpmd
+[ -n "$PKTGEN" ] && GENERATOR=pktgen
 
-# Two CPUs: the generator (and both processes' main lcores) on the first,
-# the DUT's polling worker on the second.
-read -r -a CPUS <<< "$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+ovs_installed() {
+	[ -x "$OVS_VSWITCHD" ] && command -v ovsdb-server > /dev/null &&
+		command -v ovs-vsctl > /dev/null
+}
+
+if [ -z "$DUTS" ]; then
+	DUTS=vdp,vdp-rte,testpmd
+	if [ "$WITH_OVS" = 1 ] || ovs_installed; then DUTS=$DUTS,ovs; fi
+elif [ "$WITH_OVS" = 1 ] && [[ ",$DUTS," != *,ovs,* ]]; then
+	DUTS=$DUTS,ovs
+fi
+read -r -a DUT_LIST <<< "${DUTS//,/ }"
+[ "${#DUT_LIST[@]}" -ge 1 ] || die "--duts: empty"
+for d in "${DUT_LIST[@]}"; do
+	case "$d" in vdp | vdp-rte | testpmd | ovs) ;; *) die "--duts: '$d' is not vdp, vdp-rte, testpmd or ovs" ;; esac
+	[ "$(printf '%s\n' "${DUT_LIST[@]}" | grep -cx "$d")" = 1 ] || die "--duts: '$d' twice"
+done
+[ "$ROUNDS" -lt 3 ] && [ "${#DUT_LIST[@]}" -gt 1 ] &&
+	vdp_log "note: $ROUNDS round(s): the ratios need at least 3 (better 5) to mean anything"
+
+# Two CPUs: the generator (and every process's main lcore) on one, the DUT's
+# polling core on the other.
+read -r -a CPUS <<< "$(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
 if [ "${#CPUS[@]}" -lt 2 ]; then
 	echo "bench: error: needs 2 CPUs (one for the generator, one for the DUT's" \
-		"worker), this process may use ${#CPUS[@]}: ${CPUS[*]}" >&2
+		"polling core), this process may use ${#CPUS[@]}: ${CPUS[*]}" >&2
 	exit 1
 fi
-CPU_GEN=${CPUS[0]}
-CPU_DUT=${CPUS[1]}
-DUT_LCORES="0@$CPU_GEN,1@$CPU_DUT"
-GEN_LCORES="0@$CPU_GEN,1@$CPU_GEN"
+GEN_CORE=${GEN_CORE:-${CPUS[0]}}
+if [ -z "$DUT_CORE" ]; then
+	for c in "${CPUS[@]}"; do
+		[ "$c" != "$GEN_CORE" ] && DUT_CORE=$c && break
+	done
+fi
+for c in "$GEN_CORE" "$DUT_CORE"; do
+	if ! is_uint "$c" || ! printf '%s\n' "${CPUS[@]}" | grep -qx "$c"; then
+		die "CPU '$c' is not one this process may use (${CPUS[*]})"
+	fi
+done
+[ "$GEN_CORE" != "$DUT_CORE" ] || die "--gen-core and --dut-core are both CPU $GEN_CORE"
+DUT_LCORES="0@$GEN_CORE,1@$DUT_CORE"
+GEN_LCORES="0@$GEN_CORE,1@$GEN_CORE"
 
-vdp_install_deps || exit 1
+if [ "$(id -u)" != 0 ]; then
+	die "needs root (hugepages, network namespaces, package installation)"
+fi
+VDP_PACKAGES="$VDP_PACKAGES python3-matplotlib"
+[ "$WITH_OVS" = 1 ] && ! ovs_installed && VDP_PACKAGES="$VDP_PACKAGES openvswitch-switch-dpdk"
+# openvswitch-switch-dpdk installs without starting its service (its own
+# daemons would take the CPUs): a policy-rc.d that denies every start for
+# the time of the installation, unless the machine has one.
+POLICY_RC=/usr/sbin/policy-rc.d
+if [[ "$VDP_PACKAGES" == *openvswitch* ]] && [ ! -e "$POLICY_RC" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$POLICY_RC" && chmod 755 "$POLICY_RC"
+	vdp_install_deps
+	status=$?
+	rm -f "$POLICY_RC"
+else
+	vdp_install_deps
+	status=$?
+fi
+[ "$status" = 0 ] || exit 1
 # shellcheck disable=SC2119 # no extra meson options
 vdp_build || exit 1
 command -v "$TESTPMD" > /dev/null || die "$TESTPMD not found (package dpdk)"
+if [ "$LATENCY" = 1 ]; then
+	[ -x "$LAT_BIN" ] || die "$LAT_BIN not built"
+	[[ " $SCENARIOS " == *" S2 "* ]] || [[ " $SCENARIOS " == *" S3 "* ]] ||
+		vdp_log "note: --latency measures S2 and S3 only (S1 and S4 send nothing back)"
+fi
+if [[ ",$DUTS," == *,ovs,* ]] && ! ovs_installed; then
+	die "ovs: $OVS_VSWITCHD not found (package openvswitch-switch-dpdk; --with-ovs installs it)"
+fi
 
 # Hugepage files of DPDK processes that died without removing them (they
 # hold no lock any more) keep pages from being free. DPDK itself deletes
@@ -155,24 +256,55 @@ bench_reclaim_hugepages() {
 # backend (memfd). --no-huge memory is never left behind either.
 if [ "$NO_HUGE" = 0 ]; then
 	bench_reclaim_hugepages
-	case "$(vdp_hugepages 2)" in
+	case "$(vdp_hugepages 3)" in
 	*--no-huge*) NO_HUGE=1 ;;
 	esac
 fi
-if [ "$NO_HUGE" = 1 ]; then
-	MEM="--no-huge -m $MEM_MB"
-else
-	MEM="-m $MEM_MB --in-memory"
-fi
 
+# EAL memory of one process for frames of SIZE bytes, in MB.
+mem_mb() {
+	if [ "$1" -gt 1518 ]; then echo 512; else echo 256; fi
+}
+
+# EAL memory options of one process for frames of SIZE bytes.
+mem_opts() {
+	local mb
+	mb=$(mem_mb "$1")
+	if [ "$NO_HUGE" = 1 ]; then
+		echo "--no-huge -m $mb"
+	else
+		echo "-m $mb --in-memory"
+	fi
+}
+
+# Names this run owns: EAL file prefixes, the run directory with the
+# sockets, the network namespace and the tap interface of S4.
+PREFIX=vdpbench$$
+NETNS=$PREFIX
+TAP=vdpbt$$
+RUN_DIR=$(mktemp -d /tmp/vdp-bench.XXXXXX) || exit 1
+SOCK_DIR=$RUN_DIR
+if [ -n "$RUN_DIR_ARG" ]; then
+	mkdir -p "$RUN_DIR_ARG" || die "--run-dir: cannot create $RUN_DIR_ARG"
+	SOCK_DIR=$(cd "$RUN_DIR_ARG" && pwd)
+	for s in "$SOCK_DIR"/vhost0.sock "$SOCK_DIR"/vhost1.sock; do
+		if [ -e "$s" ]; then
+			rmdir "$RUN_DIR"
+			die "socket path $s is taken (another benchmark or vdp?); remove it or" \
+				"choose another --run-dir"
+		fi
+	done
+fi
+SOCK0=$SOCK_DIR/vhost0.sock
+SOCK1=$SOCK_DIR/vhost1.sock
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT_DIR=$VDP_ROOT/bench-results/$STAMP
-RUN_DIR=$(mktemp -d /tmp/vdp-bench.XXXXXX)
-PREFIX=vdpbench$$
 mkdir -p "$OUT_DIR/logs" || exit 1
 RUNS_CSV=$OUT_DIR/runs.csv
+LAT_CSV=$OUT_DIR/latency.csv
 SUMMARY_CSV=$OUT_DIR/summary.csv
 PIDS=""
+NETNS_MADE=0
 
 # Stop one process: SIGINT, then SIGKILL if it has not exited in 20 s.
 stop_proc() {
@@ -196,13 +328,24 @@ stop_proc() {
 cleanup() {
 	local pid
 	trap - EXIT INT TERM
-	for pid in $PIDS; do
+	# the newest first: generators before their DUTs, OVS before ovsdb
+	for pid in $(echo "$PIDS" | tr ' ' '\n' | tac); do
 		stop_proc "$pid"
 	done
-	rm -rf "$RUN_DIR" /var/run/dpdk/"$PREFIX"-*
+	[ "$NETNS_MADE" = 1 ] && ip netns del "$NETNS" 2> /dev/null
+	rm -f "$SOCK0" "$SOCK1"
+	rm -rf "$RUN_DIR"
+	rm -rf /var/run/dpdk/"$PREFIX"-*
 }
 trap cleanup EXIT
 trap 'echo; vdp_log "interrupted"; exit 130' INT TERM
+
+if [[ " $SCENARIOS " == *" S4 "* ]]; then
+	ip netns list | grep -qw "$NETNS" && die "network namespace $NETNS exists already"
+	ip netns add "$NETNS" || die "cannot create network namespace $NETNS"
+	NETNS_MADE=1
+	ip -n "$NETNS" link set lo up
+fi
 
 wait_socket() {
 	local sock=$1 pid=$2 _
@@ -218,9 +361,9 @@ wait_socket() {
 # wait for enough of them (both processes of a run) rather than mix
 # hugepage and --no-huge runs in one comparison.
 wait_hugepages() {
-	local need=$((2 * MEM_MB * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
-	local free _
+	local mb=$1 need free _
 	[ "$NO_HUGE" = 1 ] && return 0
+	need=$((2 * mb * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
 	for _ in $(seq 120); do
 		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 		[ "$free" -ge "$need" ] && return 0
@@ -230,79 +373,303 @@ wait_hugepages() {
 	vdp_log "only $free hugepages free after 2 minutes, $need needed; trying anyway"
 }
 
+# Replace the calling (background) subshell with a command, in S4's network
+# namespace (the tap's kernel end goes there), so that $! is the command's
+# pid. Only as "spawn SCENARIO CMD... &".
+spawn() {
+	if [ "$1" = S4 ]; then
+		shift
+		exec ip netns exec "$NETNS" "$@"
+	fi
+	shift
+	exec "$@"
+}
+
+# OVS: a private ovsdb-server and ovs-vswitchd in DIR, the PMD on the DUT
+# core, the bridge and the rules for the scenario. Sets DUT_PID and
+# OVS_DB_PID; returns 1 when OVS did not come up.
+OVS_DB_PID=""
+ovs_start() {
+	local sc=$1 dir=$2 log=$3 id=$4 size=$5 mem vsctl _ ok=0 mtu=1500
+	[ "$size" -gt 1518 ] && mtu=$((size - 18))
+	mem=$(mem_opts "$size")
+	# OVS adds --in-memory unless told --legacy-mem, which --no-huge implies
+	[ "$NO_HUGE" = 1 ] && mem="$mem --legacy-mem"
+	mkdir -p "$dir"
+	export OVS_RUNDIR=$dir OVS_DBDIR=$dir OVS_LOGDIR=$dir OVS_SYSCONFDIR=$dir
+	ovsdb-tool create "$dir/conf.db" "$OVS_SCHEMA" > "$log.ovsdb.log" 2>&1 || return 1
+	taskset -c "$GEN_CORE" ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" \
+		--unixctl="$dir/ovsdb-server.ctl" --pidfile="$dir/ovsdb-server.pid" \
+		--no-chdir >> "$log.ovsdb.log" 2>&1 < /dev/null &
+	OVS_DB_PID=$!
+	PIDS="$PIDS $OVS_DB_PID"
+	wait_socket "$dir/db.sock" "$OVS_DB_PID" || return 1
+	vsctl="ovs-vsctl --db=unix:$dir/db.sock --timeout=60"
+	$vsctl --no-wait init || return 1
+	$vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
+		"other_config:dpdk-lcore-mask=0x$(printf %x $((1 << GEN_CORE)))" \
+		"other_config:pmd-cpu-mask=0x$(printf %x $((1 << DUT_CORE)))" \
+		other_config:pmd-perf-metrics=true other_config:vhost-sock-dir=. \
+		"other_config:dpdk-extra=$mem --no-pci --file-prefix $id-dut --log-level *:notice" ||
+		return 1
+	# shellcheck disable=SC2086 # $vsctl is a command with options
+	spawn "$sc" taskset -c "$GEN_CORE" "$OVS_VSWITCHD" "unix:$dir/db.sock" \
+		--unixctl="$dir/ovs-vswitchd.ctl" --pidfile="$dir/ovs-vswitchd.pid" \
+		--no-chdir > "$log.dut.log" 2>&1 < /dev/null &
+	DUT_PID=$!
+	PIDS="$PIDS $DUT_PID"
+	for _ in $(seq 300); do
+		[ "$($vsctl --no-wait get Open_vSwitch . dpdk_initialized 2> /dev/null)" = true ] &&
+			ok=1 && break
+		kill -0 "$DUT_PID" 2> /dev/null || break
+		sleep 0.1
+	done
+	[ "$ok" = 1 ] || return 1
+	$vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
+		-- add-port br0 vhost0 -- set Interface vhost0 type=dpdkvhostuser ofport_request=1 \
+		mtu_request=$mtu ||
+		return 1
+	case "$sc" in
+	S3) $vsctl add-port br0 vhost1 -- set Interface vhost1 type=dpdkvhostuser \
+		ofport_request=2 mtu_request=$mtu || return 1 ;;
+	S4) # net_tap wants as many rx queues as tx queues, and OVS gives each
+		# port a tx queue per PMD plus one for its main thread
+		$vsctl add-port br0 tap0 -- set Interface tap0 type=dpdk \
+			"options:dpdk-devargs=net_tap0,iface=$TAP" options:n_rxq=2 \
+			ofport_request=2 || return 1 ;;
+	esac
+	[ "$($vsctl get Interface vhost0 ofport)" = 1 ] || return 1
+	case "$sc" in
+	S3) [ "$($vsctl get Interface vhost1 ofport)" = 2 ] || return 1 ;;
+	S4) [ "$($vsctl get Interface tap0 ofport)" = 2 ] || return 1 ;;
+	esac
+	ovs-ofctl del-flows br0 || return 1
+	case "$sc" in
+	S1) ovs-ofctl add-flow br0 in_port=1,actions=drop ;;
+	S2) ovs-ofctl add-flow br0 in_port=1,actions=in_port ;;
+	S3) ovs-ofctl add-flow br0 in_port=1,actions=output:2 &&
+		ovs-ofctl add-flow br0 in_port=2,actions=output:1 ;;
+	S4) ovs-ofctl add-flow br0 in_port=1,actions=output:2 &&
+		ovs-ofctl add-flow br0 in_port=2,actions=drop ;;
+	esac
+}
+
+# The Lua script pktgen runs: size, start, print its counters at the start
+# and the end of a window, keep sending until stopped.
+pktgen_lua() {
+	local sc=$1 size=$2 nports=$3 ports=0
+	[ "$sc" = S3 ] && ports=all
+	cat << EOF
+package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
+require "Pktgen"
+local function dump(tag, ms)
+	local st = pktgen.portStats("all", "port")
+	for p = 0, $((nports - 1)) do
+		local s = st[p]
+		printf("vdp-bench %s port=%d ms=%d ipackets=%d opackets=%d ibytes=%d obytes=%d\\n",
+			tag, p, ms, s.ipackets, s.opackets, s.ibytes, s.obytes)
+	end
+end
+pktgen.screen("off")
+pktgen.set("all", "size", $size)
+pktgen.set("all", "rate", 100)
+pktgen.set("all", "count", 0)
+pktgen.start("$ports")
+pktgen.delay($((WARMUP * 1000 + 1000)))
+dump("start", 0)
+pktgen.delay($((DURATION * 1000)))
+dump("end", $((DURATION * 1000)))
+printf("vdp-bench window done\\n")
+pktgen.delay(3600000)
+EOF
+}
+
+# run_latency DUT SCENARIO SIZE ROUND ID LOG MEM NPORTS VDEV...: with the
+# DUT still up, vdp-latency offers 10, 50 and 90% of the rate the run just
+# measured (S3: per direction, half of it: vdp-latency sends one way) and
+# records the round-trip percentiles.
+run_latency() {
+	local dut=$1 sc=$2 size=$3 round=$4 id=$5 log=$6 mem=$7 nports=$8 max pct pps lat_pid
+	shift 8
+	max=$($PARSE max-pps --meas "$log.json" --scenario "$sc" --ports "$nports") || return 0
+	for pct in $LAT_LOADS; do
+		pps=$((max * pct / 100))
+		[ "$pps" -ge 1 ] || continue
+		# shellcheck disable=SC2086 # $mem is a list of options
+		"$LAT_BIN" $mem --single-file-segments --no-pci --lcores "0@$GEN_CORE" \
+			--file-prefix "$id-lat" --log-level '*:notice' "$@" -- --rate "$pps" \
+			--size "$size" --duration "$DURATION" --warmup "$WARMUP" --ports "$nports" \
+			> "$log.lat$pct.log" 2>&1 < /dev/null &
+		lat_pid=$!
+		PIDS="$PIDS $lat_pid"
+		wait "$lat_pid"
+		PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$lat_pid" | tr '\n' ' ')
+		$PARSE latency-row --log "$log.lat$pct.log" --round "$round" --scenario "$sc" \
+			--size "$size" --dut "$dut" --load "$pct" --max-pps "$max" --out "$LAT_CSV"
+		rm -rf /var/run/dpdk/"$id"-lat
+	done
+}
+
 # run_one DUT SCENARIO SIZE ROUND ORDER ATTEMPT
 run_one() {
 	local dut=$1 sc=$2 size=$3 round=$4 order=$5 attempt=$6
 	local id=$PREFIX-r$round-$sc-$size-$dut
-	local sock=$RUN_DIR/vhost0-$round-$sc-$size-$dut.sock
-	local log=$OUT_DIR/logs/r$round-$sc-$size-$dut
-	local fwd gen_mode len dut_pid gen_pid
+	local log=$OUT_DIR/logs/r$round-$sc-$size-$dut-a$attempt
+	local fwd gen_mode len mem engine kind=$dut nports=1 dut_arg
+	local gen_vdevs=() dut_extra=() gen_extra=() dut_args=() s0=$SOCK0 s1=$SOCK1
+	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1 fifo
+	DUT_PID=""
 
+	case "$dut" in vdp) engine=virtq; kind=vdp ;; vdp-rte) engine=rte; kind=vdp ;; esac
 	case "$sc" in
 	S1) fwd=rxonly; gen_mode=txonly; len=$((size - 4)) ;;
 	S2) fwd=macswap; gen_mode=flowgen; len=$size ;; # flowgen takes off the FCS itself
+	S3) fwd=io; gen_mode=flowgen; len=$size; nports=2 ;;
+	S4) fwd=io; gen_mode=txonly; len=$((size - 4)) ;;
 	esac
-
-	wait_hugepages
-	# shellcheck disable=SC2086
-	if [ "$dut" = vdp ]; then
-		"$VDP_BIN" $MEM --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
-			--log-level '*:notice' -- --vhost "$sock${VDP_ENGINE:+,engine=$VDP_ENGINE}" \
-			--fwd "$fwd" \
-			--duration $((WARMUP + DURATION + 120)) > "$log.dut.log" 2>&1 < /dev/null &
-	else
-		"$TESTPMD" $MEM --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
-			--log-level '*:notice' --vdev "net_vhost0,iface=$sock,queues=1" -- \
-			--no-mlockall --forward-mode="$fwd" --port-topology=loop --auto-start \
-			--stats-period 3600 --total-num-mbufs=$MBUFS --record-core-cycles \
-			> "$log.dut.log" 2>&1 < /dev/null &
+	mem=$(mem_opts "$size")
+	# (--mbuf-size before --txpkts: testpmd checks --txpkts against it)
+	if [ "$size" -gt 1518 ]; then
+		gen_extra=("--mbuf-size=$JUMBO_MBUF" "--max-pkt-len=$((size + 100))")
+		[ "$kind" = testpmd ] && dut_extra=("--max-pkt-len=$((size + 100))")
 	fi
-	dut_pid=$!
-	PIDS="$PIDS $dut_pid"
-	if ! wait_socket "$sock" "$dut_pid"; then
-		echo "{\"error\": \"DUT did not create its vhost-user socket, see $log.dut.log\"}" \
+	if [ "$kind" = ovs ]; then
+		s0=$ovs_dir/vhost0
+		s1=$ovs_dir/vhost1
+	fi
+	for s in "$s0" "$s1"; do
+		[ -e "$s" ] && die "socket path $s is taken (another benchmark or vdp?)"
+	done
+
+	wait_hugepages "$(mem_mb "$size")"
+	# shellcheck disable=SC2086 # $mem is a list of options
+	case "$kind" in
+	vdp)
+		dut_args=(--vhost "$s0,engine=$engine")
+		[ "$sc" = S3 ] && dut_args+=(--vhost "$s1,engine=$engine" --port-pair vhost0:vhost1)
+		[ "$sc" = S4 ] && dut_args+=(--port-pair vhost0:net_tap0)
+		dut_arg=""
+		[ "$sc" = S4 ] && dut_arg="--vdev=net_tap0,iface=$TAP"
+		spawn "$sc" "$VDP_BIN" $mem --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
+			--log-level '*:notice' ${dut_arg:+"$dut_arg"} -- "${dut_args[@]}" --fwd "$fwd" \
+			--duration $((WARMUP + DURATION + 120 + LATENCY * 3 * (WARMUP + DURATION + 30))) \
+			> "$log.dut.log" 2>&1 < /dev/null &
+		DUT_PID=$!
+		PIDS="$PIDS $DUT_PID"
+		;;
+	testpmd)
+		dut_args=(--vdev "net_vhost0,iface=$s0,queues=1")
+		[ "$sc" = S3 ] && dut_args+=(--vdev "net_vhost1,iface=$s1,queues=1")
+		[ "$sc" = S4 ] && dut_args+=(--vdev "net_tap0,iface=$TAP")
+		local topo=loop
+		[ "$nports" = 2 ] || [ "$sc" = S4 ] && topo=paired
+		spawn "$sc" "$TESTPMD" $mem --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
+			--log-level '*:notice' "${dut_args[@]}" -- \
+			--no-mlockall --forward-mode="$fwd" --port-topology=$topo --auto-start \
+			--stats-period 3600 --total-num-mbufs=$MBUFS --record-core-cycles \
+			--rxd=$RING --txd=$RING "${dut_extra[@]}" > "$log.dut.log" 2>&1 < /dev/null &
+		DUT_PID=$!
+		PIDS="$PIDS $DUT_PID"
+		;;
+	ovs)
+		rm -rf "$ovs_dir"
+		ovs_start "$sc" "$ovs_dir" "$log" "$id" "$size" || ok=0
+		;;
+	esac
+	if [ "$ok" = 1 ] && ! wait_socket "$s0" "$DUT_PID"; then
+		ok=0
+	fi
+	if [ "$ok" = 1 ] && [ "$nports" = 2 ] && ! wait_socket "$s1" "$DUT_PID"; then
+		ok=0
+	fi
+	if [ "$ok" = 0 ]; then
+		echo "{\"error\": \"$dut did not come up or create its vhost-user socket, see $log.dut.log\"}" \
 			> "$log.json"
 	else
-		# shellcheck disable=SC2086
-		"$TESTPMD" $MEM --single-file-segments --no-pci --lcores "$GEN_LCORES" \
-			--file-prefix "$id-gen" --log-level '*:notice' \
-			--vdev "net_virtio_user0,path=$sock,queue_size=$RING" -- \
-			--no-mlockall --forward-mode=$gen_mode --txpkts=$len --port-topology=loop \
-			--auto-start --stats-period 3600 --txd=$RING --rxd=$RING \
-			--total-num-mbufs=$MBUFS > "$log.gen.log" 2>&1 < /dev/null &
-		gen_pid=$!
+		gen_vdevs=(--vdev "net_virtio_user0,path=$s0,queue_size=$RING")
+		[ "$nports" = 2 ] && gen_vdevs+=(--vdev "net_virtio_user1,path=$s1,queue_size=$RING")
+		if [ -n "$PKTGEN" ]; then
+			fifo=$RUN_DIR/pktgen.in
+			rm -f "$fifo"
+			mkfifo "$fifo"
+			pktgen_lua "$sc" "$size" "$nports" > "$RUN_DIR/bench.lua"
+			local map="1.0" jumbo=()
+			[ "$nports" = 2 ] && map="1.[0-1]"
+			[ "$size" -gt 1518 ] && jumbo=(-j)
+			# its command line reads a FIFO that this shell holds open: no EOF
+			exec 9<> "$fifo"
+			# shellcheck disable=SC2086
+			"$PKTGEN" $mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
+				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
+				-P -m "$map" "${jumbo[@]}" -f "$RUN_DIR/bench.lua" \
+				> "$log.gen.log" 2>&1 < "$fifo" &
+			gen_pid=$!
+			exec 9>&-
+		else
+			local gtopo=loop
+			[ "$nports" = 2 ] && gtopo=paired
+			# shellcheck disable=SC2086
+			"$TESTPMD" $mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
+				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
+				--no-mlockall "${gen_extra[@]}" --forward-mode=$gen_mode --txpkts=$len \
+				--port-topology=$gtopo --auto-start --stats-period 3600 \
+				--txd=$RING --rxd=$RING --total-num-mbufs=$MBUFS \
+				> "$log.gen.log" 2>&1 < /dev/null &
+			gen_pid=$!
+		fi
 		PIDS="$PIDS $gen_pid"
-		$PARSE measure --scenario "$sc" --gen "$id-gen" --dut-kind "$dut" \
-			--dut "$id-dut" --warmup "$WARMUP" --duration "$DURATION" \
-			--pids "$dut_pid $gen_pid" > "$log.json"
+		local dut_ref="$id-dut"
+		[ "$kind" = ovs ] && dut_ref=$ovs_dir
+		local dports=$nports
+		[ "$sc" = S4 ] && dports=2
+		$PARSE measure --scenario "$sc" --gen "$id-gen" --gen-ports "$nports" \
+			--dut-kind "$kind" --dut "$dut_ref" --dut-ports "$dports" \
+			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
+			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" > "$log.json"
 		stop_proc "$gen_pid"
+		# OVS's whole-run cycles, before any latency traffic
+		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \
+			dpif-netdev/pmd-perf-show >> "$log.dut.log" 2>&1
+		[ "$LATENCY" = 1 ] && { [ "$sc" = S2 ] || [ "$sc" = S3 ]; } &&
+			run_latency "$dut" "$sc" "$size" "$round" "$id" "$log" "$mem" \
+				"$nports" "${gen_vdevs[@]}"
 	fi
-	stop_proc "$dut_pid"
-	rm -rf "$sock" /var/run/dpdk/"$id"-*
-	$PARSE row --meas "$log.json" --dut-log "$log.dut.log" --round "$round" \
-		--scenario "$sc" --size "$size" --dut "$dut" --order "$order" \
-		--attempt "$attempt" --runs "$RUNS_CSV"
+	stop_proc "$DUT_PID"
+	if [ "$kind" = ovs ]; then
+		stop_proc "$OVS_DB_PID"
+		OVS_DB_PID=""
+		unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR OVS_SYSCONFDIR
+		rm -rf "$ovs_dir"
+	fi
+	rm -rf "$s0" "$s1" /var/run/dpdk/"$id"-*
+	$PARSE row --meas "$log.json" --dut-log "$log.dut.log" --gen-log "$log.gen.log" \
+		--generator "$GENERATOR" --round "$round" --scenario "$sc" --size "$size" \
+		--dut "$dut" --order "$order" --attempt "$attempt" --runs "$RUNS_CSV"
 }
 
-# run_pair SCENARIO SIZE ROUND: both DUTs, in this round's order; again
-# if a run failed or another process took CPU time from either run.
-run_pair() {
-	local sc=$1 size=$2 round=$3 order attempt n dut max=$MAX_OTHER
+# run_group SCENARIO SIZE ROUND: every DUT, in this round's order (the list
+# rotated by one per round); again if a run failed or another process took
+# CPU time from a run.
+run_group() {
+	local sc=$1 size=$2 round=$3 attempt n i dut max=$MAX_OTHER ndut=${#DUT_LIST[@]}
+	local order=()
 	[ "$max" = 0 ] && max=100000
-	if [ $((round % 2)) = 1 ]; then order="vdp testpmd"; else order="testpmd vdp"; fi
+	for i in $(seq 0 $((ndut - 1))); do
+		order+=("${DUT_LIST[$(((i + round - 1) % ndut))]}")
+	done
 	for attempt in $(seq "$ATTEMPTS"); do
 		[ "$MAX_OTHER" = 0 ] || $PARSE quiet --max-other "$MAX_OTHER" --timeout 300 ||
 			vdp_log "the CPUs stayed busy for 5 minutes; measuring anyway"
 		n=0
-		for dut in $order; do
+		for dut in "${order[@]}"; do
 			n=$((n + 1))
 			run_one "$dut" "$sc" "$size" "$round" "$n" "$attempt"
 			sleep 1
 		done
 		$PARSE clean --runs "$RUNS_CSV" --round "$round" --scenario "$sc" \
-			--size "$size" --attempt "$attempt" --max-other "$max" && return
+			--size "$size" --attempt "$attempt" --nduts "$ndut" --max-other "$max" && return
 		[ "$attempt" -lt "$ATTEMPTS" ] &&
-			vdp_log "other processes used the CPUs (or a run failed): running the pair again"
+			vdp_log "other processes used the CPUs (or a run failed): running the group again"
 	done
 }
 
@@ -314,21 +681,37 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	echo "cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 	echo "dpdk: $DPDK_VERSION"
 	echo "vdp source: $(git -C "$VDP_ROOT" describe --always --dirty 2> /dev/null || echo unknown)"
-	echo "memory: $MEM"
+	echo "memory: $(mem_opts 64) ($(mem_opts 9000) for 9000 B)"
 	echo "dut lcores: $DUT_LCORES; generator lcores: $GEN_LCORES"
+	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}"
+	echo "duts: ${DUT_LIST[*]} (order rotated by one per round)"
+	ovs_installed && echo "ovs: $($OVS_VSWITCHD --version 2> /dev/null | head -1)"
 	echo "rounds $ROUNDS, warm-up $WARMUP s, window $DURATION s, sizes $SIZES, scenarios $SCENARIOS"
-	echo "vdp engine: ${VDP_ENGINE:-default}"
-	echo "pairs run again (up to $ATTEMPTS tries) when others took > $MAX_OTHER% of a CPU"
+	echo "groups run again (up to $ATTEMPTS tries) when others took > $MAX_OTHER% of a CPU"
 } > "$OUT_DIR/info.txt"
-vdp_log "DPDK $DPDK_VERSION; memory: $MEM; DUT --lcores $DUT_LCORES," \
-	"generator --lcores $GEN_LCORES"
-vdp_log "$ROUNDS round(s) of: $SCENARIOS x $SIZES B, vdp (engine ${VDP_ENGINE:-default}) and testpmd;" \
+vdp_log "DPDK $DPDK_VERSION; memory: $(mem_opts 64); DUT --lcores $DUT_LCORES," \
+	"generator ($GENERATOR) --lcores $GEN_LCORES"
+vdp_log "$ROUNDS round(s) of: $SCENARIOS x $SIZES B with ${DUT_LIST[*]};" \
 	"warm-up $WARMUP s, window $DURATION s; results in $OUT_DIR"
+
+# DPDK 22.11's net_tap takes frames up to 1522 bytes (its MTU cannot be
+# raised): S4 has no 9000-byte case.
+supported() {
+	[ "$1" = S4 ] && [ "$2" -gt 1518 ] && return 1
+	return 0
+}
+for sc in $SCENARIOS; do
+	for size in $SIZES; do
+		supported "$sc" "$size" ||
+			vdp_log "skipping $sc at $size B: DPDK's net_tap takes frames up to 1522 bytes"
+	done
+done
 
 for round in $(seq "$ROUNDS"); do
 	for sc in $SCENARIOS; do
 		for size in $SIZES; do
-			run_pair "$sc" "$size" "$round"
+			supported "$sc" "$size" || continue
+			run_group "$sc" "$size" "$round"
 		done
 	done
 done
@@ -336,7 +719,15 @@ done
 echo
 $PARSE summary --runs "$RUNS_CSV" --out "$SUMMARY_CSV" --markdown "$OUT_DIR/summary.md"
 status=$?
+if [ -f "$LAT_CSV" ]; then
+	echo
+	$PARSE latency-summary --csv "$LAT_CSV" --markdown "$OUT_DIR/latency.md" || status=1
+fi
+$PARSE plot --summary "$SUMMARY_CSV" --out "$OUT_DIR/mpps.png" ||
+	vdp_log "no plot (see above)"
 echo
 echo "per-run data: $RUNS_CSV"
 echo "summary:      $SUMMARY_CSV"
+[ -f "$LAT_CSV" ] && echo "latency:      $LAT_CSV"
+[ -f "$OUT_DIR/mpps.png" ] && echo "plot:         $OUT_DIR/mpps.png"
 exit $status

@@ -1,30 +1,51 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The vdp authors.
-"""Measurement and summary helper for scripts/bench.sh (python3 stdlib only).
+"""Measurement and summary helper for scripts/bench.sh (python3 stdlib;
+matplotlib for the plot only).
 
-  bench_parse.py measure --scenario S1|S2 --gen PREFIX --dut-kind vdp|testpmd
-                         --dut PREFIX --warmup S --duration S
-      Waits until the generator's counters move, waits the warm-up, then
-      samples the generator's and the DUT's counters over their telemetry
-      sockets at the start and end of the window. Prints one JSON object.
+  bench_parse.py measure --scenario S1..S4 --gen PREFIX [--gen-ports N]
+                         --dut-kind vdp|testpmd|ovs --dut PREFIX|OVSDIR
+                         [--dut-ports N] [--netns NS --tap DEV]
+                         --warmup S --duration S
+      Waits until the measured counter moves, waits the warm-up, then
+      samples the generator's, the DUT's (and for S4 the tap's kernel)
+      counters at the start and end of the window. Prints one JSON object.
 
-  bench_parse.py row --meas FILE --dut-log FILE --round N --scenario S
-                     --size B --dut vdp|testpmd --order N --runs CSV
-      Adds one run to the per-run CSV: the window's rates and cycles, plus
-      testpmd's --record-core-cycles line from its exit output.
+  bench_parse.py row --meas FILE --dut-log FILE --gen-log FILE --generator
+                     testpmd|pktgen --round N --scenario S --size B --dut NAME
+                     --order N --attempt N --runs CSV
+      Adds one run to the per-run CSV: the window's rates, loss and cycles,
+      testpmd's --record-core-cycles line (or OVS's pmd-perf-show), and the
+      generator's own totals from its output.
 
   bench_parse.py quiet --max-other P [--seconds N] [--timeout S]
       Waits until the CPUs have been busy less than P% of one CPU for N
       seconds in a row (nothing of bench.sh's runs then).
 
   bench_parse.py clean --runs CSV --round N --scenario S --size B --attempt N
-                       --max-other P
-      Exit 0 when both runs of that pair attempt worked and other processes
-      took at most P% of a CPU during their windows.
+                       --nduts N --max-other P
+      Exit 0 when every run of that round's attempt worked and other
+      processes took at most P% of a CPU during their windows.
 
   bench_parse.py summary --runs CSV --out CSV [--markdown FILE]
-      Pairs the runs of each round, prints the table and writes the summary.
+      Groups the runs of each round, prints the table and writes the summary.
+
+  bench_parse.py plot --summary CSV --out PNG
+      Mpps against frame size, one panel per scenario, one line per DUT.
+
+  bench_parse.py gen-output --generator testpmd|pktgen|latency FILE
+      What the parser reads from a generator's output, as JSON.
+
+  bench_parse.py max-pps --meas FILE --scenario S [--ports N]
+      The packet rate a run measured, per direction: the offered load the
+      latency runs scale.
+
+  bench_parse.py latency-row --log FILE --round N --scenario S --size B
+                             --dut NAME --load P --max-pps R --out CSV
+  bench_parse.py latency-summary --csv CSV [--markdown FILE]
+      One latency run (vdp-latency's output) into a CSV; the medians over
+      the rounds as a table.
 """
 
 import argparse
@@ -36,10 +57,21 @@ import re
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import time
 
 RUNTIME = "/var/run/dpdk"
+SCENARIOS = ("S1", "S2", "S3", "S4")
+# Where the rate is measured: S1 the packets the generator got onto its tx
+# queue (the DUT's dequeue rate), S2 and S3 the packets the generator got
+# back, S4 the packets the tap's kernel end received.
+RATE_AT = {"S1": "gen_tx", "S2": "gen_rx", "S3": "gen_rx", "S4": "tap_rx"}
+
+
+def dut_kind(name):
+    """vdp, vdp-rte -> vdp; testpmd; ovs."""
+    return "vdp" if name.startswith("vdp") else name
 
 
 def telemetry(prefix, cmd, timeout=5.0):
@@ -57,31 +89,80 @@ def telemetry(prefix, cmd, timeout=5.0):
     return reply[cmd.split(",")[0]]
 
 
-def gen_stats(prefix):
-    st = telemetry(prefix, "/ethdev/stats,0")
-    return {k: st[k] for k in ("ipackets", "opackets", "ibytes", "obytes")}
+def gen_stats(prefix, nports):
+    """The generator's ethdev counters, summed over its ports."""
+    out = {"ipackets": 0, "opackets": 0, "ibytes": 0, "obytes": 0}
+    for p in range(nports):
+        st = telemetry(prefix, "/ethdev/stats,%d" % p)
+        for k in out:
+            out[k] += st[k]
+    return out
 
 
-def dut_sample(kind, prefix):
-    """The DUT's packet counters and, for vdp, its worker's cycles."""
+def ovs_appctl(ovsdir, *cmd):
+    return subprocess.run(["ovs-appctl", "-t", os.path.join(ovsdir, "ovs-vswitchd.ctl")]
+                          + list(cmd), capture_output=True, text=True, timeout=10,
+                          check=True).stdout
+
+
+OVS_PMD = {"busy": re.compile(r"processing cycles:\s+(\d+)"),
+           "idle": re.compile(r"idle cycles:\s+(\d+)"),
+           "pkts": re.compile(r"packets received:\s+(\d+)")}
+
+
+def parse_pmd_stats(text):
+    """ovs-appctl dpif-netdev/pmd-stats-show, summed over the PMD threads."""
+    return {k: sum(int(v) for v in r.findall(text)) for k, r in OVS_PMD.items()}
+
+
+def dut_sample(kind, prefix, nports):
+    """The DUT's packet counters and its polling core's cycles (when known)."""
     if kind == "vdp":
-        port = telemetry(prefix, "/vdp/port,0")
+        rx = tx = 0
+        for p in range(nports):
+            port = telemetry(prefix, "/vdp/port,%d" % p)
+            rx += port["rx_packets"]
+            tx += port["tx_packets"]
         lcores = telemetry(prefix, "/vdp/lcores")
-        busy = sum(c["busy_cycles"] for c in lcores.values())
-        idle = sum(c["idle_cycles"] for c in lcores.values())
-        pkts = sum(c["packets"] for c in lcores.values())
-        return {"rx": port["rx_packets"], "tx": port["tx_packets"],
-                "busy": busy, "idle": idle, "pkts": pkts}
-    st = telemetry(prefix, "/ethdev/stats,0")
-    return {"rx": st["ipackets"], "tx": st["opackets"]}
+        return {"rx": rx, "tx": tx,
+                "busy": sum(c["busy_cycles"] for c in lcores.values()),
+                "idle": sum(c["idle_cycles"] for c in lcores.values()),
+                "pkts": sum(c["packets"] for c in lcores.values())}
+    if kind == "ovs":
+        s = parse_pmd_stats(ovs_appctl(prefix, "dpif-netdev/pmd-stats-show"))
+        return {"rx": s["pkts"], "tx": 0, "busy": s["busy"], "idle": s["idle"],
+                "pkts": s["pkts"]}
+    rx = tx = 0
+    for p in range(nports):
+        st = telemetry(prefix, "/ethdev/stats,%d" % p)
+        rx += st["ipackets"]
+        tx += st["opackets"]
+    return {"rx": rx, "tx": tx}
+
+
+def tap_stats(netns, dev):
+    """The kernel's counters of the tap interface: its rx is what the DUT wrote."""
+    out = subprocess.run(["ip", "-n", netns, "-j", "-s", "link", "show", "dev", dev],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    st = json.loads(out)[0]["stats64"]
+    return {"packets": st["rx"]["packets"], "bytes": st["rx"]["bytes"],
+            "dropped": st["rx"]["dropped"]}
 
 
 def sample(args):
-    """Generator first, timestamped right after its reply, then the DUT."""
-    g = gen_stats(args.gen)
+    """Generator first, timestamped right after its reply, then the others."""
+    g = gen_stats(args.gen, args.gen_ports)
     t = time.monotonic()
-    d = dut_sample(args.dut_kind, args.dut)
-    return t, g, d
+    d = dut_sample(args.dut_kind, args.dut, args.dut_ports)
+    k = tap_stats(args.netns, args.tap) if args.scenario == "S4" else None
+    return t, g, d, k
+
+
+def rate_counter(args, g, k):
+    at = RATE_AT[args.scenario]
+    if at == "tap_rx":
+        return k["packets"]
+    return g["opackets"] if at == "gen_tx" else g["ipackets"]
 
 
 def proc_ticks(pid):
@@ -106,35 +187,35 @@ def cpu_snapshot(pids):
 
 
 def cmd_measure(args):
-    key = "opackets" if args.scenario == "S1" else "ipackets"
     deadline = time.monotonic() + args.timeout
     first = None
     while True:
         try:
-            g = gen_stats(args.gen)
-            dut_sample(args.dut_kind, args.dut)
+            _, g, _, k = sample(args)
+            c = rate_counter(args, g, k)
             if first is None:
-                first = g[key]
-            elif g[key] > first:
+                first = c
+            elif c > first:
                 break
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, IndexError, subprocess.SubprocessError):
             pass
         if time.monotonic() > deadline:
-            print(json.dumps({"error": "no traffic at the generator (%s) within %ss"
-                              % (key, args.timeout)}))
+            print(json.dumps({"error": "no traffic at %s within %ss"
+                              % (RATE_AT[args.scenario], args.timeout)}))
             return 1
         time.sleep(0.2)
     time.sleep(args.warmup)
     pids = args.pids.split()
     c0 = cpu_snapshot(pids)
-    t0, g0, d0 = sample(args)
+    t0, g0, d0, k0 = sample(args)
     time.sleep(args.duration)
-    t1, g1, d1 = sample(args)
+    t1, g1, d1, k1 = sample(args)
     c1 = cpu_snapshot(pids)
     win = t1 - t0
     # CPU time that went to anything but the generator and the DUT, in % of
     # one CPU: the two pollers alone keep both CPUs busy, so this is time
-    # other processes took from them.
+    # other processes took from them. (S4: the kernel's share of the tap
+    # writes runs in the DUT's context and counts as the DUT's.)
     other = (c1[0] - c0[0]) - (c1[1] - c0[1])
     out = {"window_s": win,
            "other_cpu_pct": max(0.0, 100.0 * other / os.sysconf("SC_CLK_TCK") / win)}
@@ -142,16 +223,103 @@ def cmd_measure(args):
         out["gen_" + k] = g1[k] - g0[k]
     for k in d0:
         out["dut_" + k] = d1[k] - d0[k]
-    if args.dut_kind == "vdp":
+    if k0 is not None:
+        for k in k0:
+            out["tap_rx_" + k] = k1[k] - k0[k]
+    if "busy" in d1:
         out["dut_run_busy"] = d1["busy"]
         out["dut_run_pkts"] = d1["pkts"]
     print(json.dumps(out))
     return 0
 
 
+# testpmd --record-core-cycles, at exit (the accumulated block for all ports).
 TESTPMD_CYCLES = re.compile(
     r"CPU cycles/packet=([0-9.]+) \(total cycles=(\d+) / total \w+ packets=(\d+)\)"
     r" at (\d+) MHz Clock")
+TESTPMD_ACCUM = re.compile(
+    r"Accumulated forward statistics for all ports\s*\+*\s*"
+    r"RX-packets:\s*(\d+)\s+RX-dropped:\s*(\d+)\s+RX-total:\s*(\d+)\s*"
+    r"TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)\s+TX-total:\s*(\d+)")
+# ovs-appctl dpif-netdev/pmd-perf-show: "Rx packets: N (K Kpps, C cycles/pkt)"
+OVS_PERF = re.compile(r"Rx packets:\s+(\d+)\s+\(\s*([0-9.]+) Kpps,\s*([0-9.]+) cycles/pkt\)")
+OVS_PERF_CYCLES = re.compile(r"Used TSC cycles:\s+(\d+)")
+# The lines the Lua script bench.sh gives pktgen prints (pktgen_lua()).
+PKTGEN_SAMPLE = re.compile(
+    r"^vdp-bench (start|end) port=(\d+) ms=(\d+) ipackets=(\d+) opackets=(\d+)"
+    r" ibytes=(\d+) obytes=(\d+)", re.M)
+PKTGEN_VERSION = re.compile(r"Pktgen-DPDK\D*([0-9][0-9.]*)|Pktgen (?:Ver|version)\D*([0-9][0-9.]*)")
+
+
+def parse_testpmd_gen(text):
+    """A testpmd's totals at exit: packets received, sent and dropped by its
+    tx queue being full (all ports), and its cycles line when recorded."""
+    out = {}
+    m = TESTPMD_ACCUM.search(text)
+    if not m:
+        # one port: testpmd prints only that port's block
+        blocks = re.findall(r"Forward statistics for port \d+\s*-*\s*"
+                            r"RX-packets:\s*(\d+)\s+RX-dropped:\s*(\d+)\s+RX-total:\s*(\d+)\s*"
+                            r"TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)\s+TX-total:\s*(\d+)",
+                            text)
+        if blocks:
+            v = [sum(int(b[i]) for b in blocks) for i in range(6)]
+            out.update(rx=v[0], tx=v[3], tx_dropped=v[4])
+    else:
+        out.update(rx=int(m.group(1)), tx=int(m.group(4)), tx_dropped=int(m.group(5)))
+    c = TESTPMD_CYCLES.search(text)
+    if c:
+        out.update(cyc_pkt=float(c.group(1)), cycles=int(c.group(2)),
+                   cyc_packets=int(c.group(3)), tsc_mhz=int(c.group(4)))
+    return out
+
+
+def parse_pktgen(text):
+    """pktgen's own view of the window: its port counters at the start and
+    end, printed by the Lua script; rates summed over its ports."""
+    ports = {}
+    for tag, port, ms, ip, op, ib, ob in PKTGEN_SAMPLE.findall(text):
+        ports.setdefault(int(port), {})[tag] = [int(ms), int(ip), int(op), int(ib), int(ob)]
+    out = {}
+    v = PKTGEN_VERSION.search(text)
+    if v:
+        out["version"] = v.group(1) or v.group(2)
+    done = {p: s for p, s in ports.items() if "start" in s and "end" in s}
+    if not done:
+        return out
+    win = max((s["end"][0] - s["start"][0]) for s in done.values()) / 1000.0
+    if win <= 0:
+        return out
+    d = [sum(s["end"][i] - s["start"][i] for s in done.values()) for i in range(1, 5)]
+    out.update(ports=sorted(done), window_s=win, rx=d[0], tx=d[1],
+               rx_mpps=d[0] / win / 1e6, tx_mpps=d[1] / win / 1e6,
+               rx_gbps=d[2] * 8 / win / 1e9, tx_gbps=d[3] * 8 / win / 1e9)
+    return out
+
+
+def parse_ovs_perf(text):
+    m = OVS_PERF.search(text)
+    if not m:
+        return {}
+    return {"pkts": int(m.group(1)), "cyc_pkt": float(m.group(3))}
+
+
+LATENCY_LINE = re.compile(r"^latency: (.*)$", re.M)
+
+
+def parse_latency(text):
+    """vdp-latency's result line: its key=value pairs as numbers."""
+    m = LATENCY_LINE.findall(text)
+    if not m:
+        return {}
+    out = {}
+    for kv in m[-1].split():
+        k, _, v = kv.partition("=")
+        try:
+            out[k] = float(v) if "." in v else int(v)
+        except ValueError:
+            pass
+    return out
 
 
 def fmt(v, digits=3):
@@ -161,48 +329,86 @@ def fmt(v, digits=3):
 
 
 RUN_FIELDS = ["round", "scenario", "size", "dut", "order", "window_s",
-              "mpps", "gbps", "gen_tx_mpps", "gen_rx_mpps", "dut_rx_mpps",
-              "dut_tx_mpps", "busy_cyc_pkt", "run_busy_cyc_pkt", "lcore_cyc_pkt",
-              "tsc_mhz", "other_cpu_pct", "attempt", "vdp_engine", "error"]
+              "mpps", "gbps", "sent_mpps", "loss_pct", "gen_tx_mpps", "gen_rx_mpps",
+              "dut_rx_mpps", "dut_tx_mpps", "busy_cyc_pkt", "run_busy_cyc_pkt",
+              "lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct", "attempt", "vdp_engine",
+              "generator", "gen_run_tx", "gen_run_rx", "gen_run_tx_dropped",
+              "gen_reported_mpps", "error"]
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except (OSError, TypeError):
+        return ""
 
 
 def cmd_row(args):
     row = {f: "" for f in RUN_FIELDS}
     row.update(round=args.round, scenario=args.scenario, size=args.size,
-               dut=args.dut, order=args.order, attempt=args.attempt)
+               dut=args.dut, order=args.order, attempt=args.attempt,
+               generator=args.generator)
     try:
         with open(args.meas) as f:
             m = json.loads(f.read().strip().splitlines()[-1])
     except (OSError, ValueError, IndexError) as e:
         m = {"error": "no measurement: %s" % e}
-    log = ""
-    try:
-        with open(args.dut_log, errors="replace") as f:
-            log = f.read()
-    except OSError:
-        pass
+    log = read_text(args.dut_log)
+    gen_log = read_text(args.gen_log)
+    kind = dut_kind(args.dut)
+    if args.generator == "pktgen":
+        p = parse_pktgen(gen_log)
+        if "tx" in p:
+            row["gen_run_tx"], row["gen_run_rx"] = p["tx"], p["rx"]
+            rep = p["tx_mpps"] if RATE_AT[args.scenario] != "gen_rx" else p["rx_mpps"]
+            row["gen_reported_mpps"] = fmt(rep, 4)
+    else:
+        t = parse_testpmd_gen(gen_log)
+        if "tx" in t:
+            row["gen_run_tx"], row["gen_run_rx"] = t["tx"], t["rx"]
+            row["gen_run_tx_dropped"] = t["tx_dropped"]
     if "error" in m:
         row["error"] = m["error"]
     else:
         w = m["window_s"]
+        at = RATE_AT[args.scenario]
         row["window_s"] = fmt(w)
         row["other_cpu_pct"] = fmt(m["other_cpu_pct"], 1)
-        rate_pkts = m["gen_opackets"] if args.scenario == "S1" else m["gen_ipackets"]
-        rate_bytes = m["gen_obytes"] if args.scenario == "S1" else m["gen_ibytes"]
-        row["mpps"] = fmt(rate_pkts / w / 1e6, 4)
-        row["gbps"] = fmt(rate_bytes * 8 / w / 1e9, 4)
+        if at == "tap_rx":
+            pkts, byts = m["tap_rx_packets"], m["tap_rx_bytes"]
+        elif at == "gen_tx":
+            pkts, byts = m["gen_opackets"], m["gen_obytes"]
+        else:
+            pkts, byts = m["gen_ipackets"], m["gen_ibytes"]
+        row["mpps"] = fmt(pkts / w / 1e6, 4)
+        row["gbps"] = fmt(byts * 8 / w / 1e9, 4)
+        sent = m["gen_opackets"]
+        row["sent_mpps"] = fmt(sent / w / 1e6, 4)
+        # loss: packets the generator sent in the window that did not arrive
+        # where the scenario measures (S1: at the DUT; packets in flight at
+        # the window's edges make this a few ppm noisy, never negative here)
+        arrived = m["dut_rx"] if at == "gen_tx" else pkts
+        if sent > 0:
+            row["loss_pct"] = fmt(max(0.0, 100.0 * (sent - arrived) / sent), 4)
         row["gen_tx_mpps"] = fmt(m["gen_opackets"] / w / 1e6, 4)
         row["gen_rx_mpps"] = fmt(m["gen_ipackets"] / w / 1e6, 4)
         row["dut_rx_mpps"] = fmt(m["dut_rx"] / w / 1e6, 4)
-        row["dut_tx_mpps"] = fmt(m["dut_tx"] / w / 1e6, 4)
-        if args.dut == "vdp":
-            e = re.search(r"^\s*engine: (\S+)", log, re.M)
-            row["vdp_engine"] = e.group(1) if e else ""
+        if kind != "ovs":
+            row["dut_tx_mpps"] = fmt(m["dut_tx"] / w / 1e6, 4)
+        if kind in ("vdp", "ovs"):
             if m["dut_pkts"] > 0:
                 row["busy_cyc_pkt"] = fmt(m["dut_busy"] / m["dut_pkts"], 1)
                 row["lcore_cyc_pkt"] = fmt((m["dut_busy"] + m["dut_idle"]) / m["dut_pkts"], 1)
             if m["dut_run_pkts"] > 0:
                 row["run_busy_cyc_pkt"] = fmt(m["dut_run_busy"] / m["dut_run_pkts"], 1)
+        if kind == "vdp":
+            e = re.search(r"^\s*engine: (\S+)", log, re.M)
+            row["vdp_engine"] = e.group(1) if e else ""
+        elif kind == "ovs":
+            p = parse_ovs_perf(log)
+            if p:
+                row["run_busy_cyc_pkt"] = fmt(p["cyc_pkt"], 1)
         else:
             c = TESTPMD_CYCLES.search(log)
             if c:
@@ -213,6 +419,8 @@ def cmd_row(args):
                     row["busy_cyc_pkt"] = row["run_busy_cyc_pkt"]
             else:
                 row["error"] = "no 'CPU cycles/packet' line in testpmd's output"
+        if not row["error"] and not num(row["mpps"]):
+            row["error"] = "no packets at %s in the window" % at
     new = not os.path.exists(args.runs) or os.path.getsize(args.runs) == 0
     with open(args.runs, "a", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=RUN_FIELDS)
@@ -223,10 +431,11 @@ def cmd_row(args):
         print("  %s %s %sB %s: error: %s" % (args.round, args.scenario, args.size,
                                              args.dut, row["error"]))
     else:
-        print("  round %s %s %4sB %-7s %7s Mpps %8s Gbps  busy %6s cyc/pkt"
+        print("  round %s %s %4sB %-7s %7s Mpps %8s Gbps  loss %7s%%  busy %6s cyc/pkt"
               "  other CPU %5s%%" %
               (args.round, args.scenario, args.size, args.dut, row["mpps"],
-               row["gbps"], row["busy_cyc_pkt"] or "-", row["other_cpu_pct"]))
+               row["gbps"], row["loss_pct"] or "-", row["busy_cyc_pkt"] or "-",
+               row["other_cpu_pct"]))
     return 0
 
 
@@ -244,7 +453,7 @@ def med(vals):
 
 def cmd_quiet(args):
     """Wait until the CPUs have been nearly idle for a few seconds in a row
-    (nothing of ours runs between pairs); exit 1 on timeout."""
+    (nothing of ours runs between rounds); exit 1 on timeout."""
     deadline = time.monotonic() + args.timeout
     hz = os.sysconf("SC_CLK_TCK")
     calm = 0
@@ -264,130 +473,298 @@ def cmd_quiet(args):
 
 
 def cmd_clean(args):
-    """Exit 0 when both runs of this pair attempt worked on a quiet machine."""
+    """Exit 0 when every run of this round's attempt worked on a quiet machine."""
     with open(args.runs, newline="") as f:
-        pair = [r for r in csv.DictReader(f)
-                if (r["round"], r["scenario"], r["size"], r["attempt"]) ==
-                (args.round, args.scenario, args.size, args.attempt)]
-    ok = len(pair) == 2 and all(
+        group = [r for r in csv.DictReader(f)
+                 if (r["round"], r["scenario"], r["size"], r["attempt"]) ==
+                 (args.round, args.scenario, args.size, args.attempt)]
+    ok = len(group) == args.nduts and all(
         not r["error"] and num(r["other_cpu_pct"]) is not None and
-        num(r["other_cpu_pct"]) <= args.max_other for r in pair)
+        num(r["other_cpu_pct"]) <= args.max_other for r in group)
     return 0 if ok else 1
 
 
-SUMMARY_FIELDS = ["scenario", "size", "rounds", "vdp_mpps", "testpmd_mpps",
-                  "vdp_gbps", "testpmd_gbps", "ratio_median", "ratio_min",
-                  "ratio_max", "vdp_busy_cyc_pkt", "testpmd_busy_cyc_pkt", "cyc_ratio_median",
-                  "vdp_busy_pct", "testpmd_busy_pct", "vdp_run_busy_cyc_pkt",
-                  "vdp_lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct_max", "attempts"]
+SUMMARY_FIELDS = ["scenario", "size", "dut", "rounds", "mpps", "mpps_min", "mpps_max",
+                  "gbps", "gbps_min", "gbps_max", "busy_cyc_pkt", "run_busy_cyc_pkt",
+                  "loss_pct", "loss_pct_max", "vs_testpmd", "vs_testpmd_min",
+                  "vs_testpmd_max", "cyc_vs_testpmd", "vs_vdp_rte", "vs_vdp_rte_min",
+                  "vs_vdp_rte_max", "cyc_vs_vdp_rte", "busy_pct", "tsc_mhz",
+                  "other_cpu_pct_max", "attempts"]
+
+DUT_ORDER = ["vdp", "vdp-rte", "testpmd", "ovs"]
 
 
-def cmd_summary(args):
-    with open(args.runs, newline="") as f:
+def ratios(by, dut, ref, field):
+    """Per-round ratios dut/ref of a field, over the rounds both have."""
+    out = []
+    for rnd, r in by.get(dut, {}).items():
+        o = by.get(ref, {}).get(rnd)
+        if o is not None and num(r[field]) and num(o[field]):
+            out.append(num(r[field]) / num(o[field]))
+    return out
+
+
+def load_runs(path):
+    with open(path, newline="") as f:
         runs = [{k: r.get(k) or "" for k in RUN_FIELDS} for r in csv.DictReader(f)]
-    # A pair that failed or ran while other processes took CPU time was run
-    # again: of each round's attempts, the one whose two runs worked and saw
-    # the least CPU taken by others counts.
-    pairs = {}
+    # A round's group of runs that failed or ran while other processes took
+    # CPU time was run again: of each round's attempts, the one whose runs
+    # all worked and saw the least CPU taken by others counts.
+    groups = {}
     for r in runs:
         k = (r["scenario"], r["size"], r["round"], r["attempt"] or "1")
-        pairs.setdefault(k, []).append(r)
+        groups.setdefault(k, []).append(r)
+    nduts = {}
+    for r in runs:
+        nduts.setdefault((r["scenario"], r["size"]), set()).add(r["dut"])
     best = {}
-    for k, pair in pairs.items():
-        ok = len(pair) == 2 and not any(r["error"] for r in pair)
-        other = max(num(r["other_cpu_pct"]) or 0.0 for r in pair)
+    for k, group in groups.items():
+        ok = len(group) == len(nduts[k[:2]]) and not any(r["error"] for r in group)
+        other = max(num(r["other_cpu_pct"]) or 0.0 for r in group)
         score = (0 if ok else 1, other, int(k[3]))
         if k[:3] not in best or score < best[k[:3]][0]:
             best[k[:3]] = (score, k[3])
-    all_runs = runs
-    runs = [r for r in runs
+    used = [r for r in runs
             if best[(r["scenario"], r["size"], r["round"])][1] == (r["attempt"] or "1")]
-    # testpmd prints the TSC rate EAL uses; vdp counts the same TSC.
+    return runs, used
+
+
+def cmd_summary(args):
+    all_runs, runs = load_runs(args.runs)
+    # testpmd prints the TSC rate EAL uses; vdp and OVS count the same TSC.
     tsc_mhz = med(num(r["tsc_mhz"]) for r in runs)
     cases = []
+    duts = []
     for r in runs:
         c = (r["scenario"], int(r["size"]))
         if c not in cases:
             cases.append(c)
+        if r["dut"] not in duts:
+            duts.append(r["dut"])
+    duts.sort(key=lambda d: (DUT_ORDER.index(d) if d in DUT_ORDER else 99, d))
+    cases.sort(key=lambda c: (c[0], c[1]))
     rows = []
     for sc, size in cases:
-        by = {"vdp": {}, "testpmd": {}}
+        by = {}
         for r in runs:
             if (r["scenario"], int(r["size"])) == (sc, size) and not r["error"] \
                     and num(r["mpps"]):
-                by[r["dut"]][r["round"]] = r
-        ratios = [num(by["vdp"][k]["mpps"]) / num(by["testpmd"][k]["mpps"])
-                  for k in by["vdp"] if k in by["testpmd"]]
-        cyc_ratios = [num(by["vdp"][k]["busy_cyc_pkt"]) / num(by["testpmd"][k]["busy_cyc_pkt"])
-                      for k in by["vdp"] if k in by["testpmd"]
-                      and num(by["vdp"][k]["busy_cyc_pkt"])
-                      and num(by["testpmd"][k]["busy_cyc_pkt"])]
+                by.setdefault(r["dut"], {})[r["round"]] = r
+        for dut in duts:
+            mine = by.get(dut, {})
+            if not mine and not any(r["dut"] == dut and r["scenario"] == sc and
+                                    int(r["size"]) == size for r in runs):
+                continue
 
-        def col(dut, field):
-            return med(num(r[field]) for r in by[dut].values())
+            def col(field, f=med):
+                vals = [num(r[field]) for r in mine.values() if num(r[field]) is not None]
+                return f(vals) if vals else None
 
-        def busy_pct(dut):
-            # share of the DUT worker's TSC cycles spent in iterations that
-            # moved packets, over the window: busy cycles/packet x rate
-            if not tsc_mhz:
-                return None
-            return med(100.0 * num(r["busy_cyc_pkt"]) * num(r["dut_rx_mpps"]) / tsc_mhz
-                       for r in by[dut].values()
-                       if num(r["busy_cyc_pkt"]) is not None)
-
-        rows.append({
-            "scenario": sc, "size": size, "rounds": len(ratios),
-            "vdp_mpps": col("vdp", "mpps"), "testpmd_mpps": col("testpmd", "mpps"),
-            "vdp_gbps": col("vdp", "gbps"), "testpmd_gbps": col("testpmd", "gbps"),
-            "ratio_median": med(ratios), "ratio_min": min(ratios) if ratios else None,
-            "ratio_max": max(ratios) if ratios else None,
-            "vdp_busy_cyc_pkt": col("vdp", "busy_cyc_pkt"),
-            "testpmd_busy_cyc_pkt": col("testpmd", "busy_cyc_pkt"),
-            "cyc_ratio_median": med(cyc_ratios),
-            "vdp_busy_pct": busy_pct("vdp"), "testpmd_busy_pct": busy_pct("testpmd"),
-            "vdp_run_busy_cyc_pkt": col("vdp", "run_busy_cyc_pkt"),
-            "vdp_lcore_cyc_pkt": col("vdp", "lcore_cyc_pkt"),
-            "tsc_mhz": tsc_mhz,
-            "other_cpu_pct_max": max([num(r["other_cpu_pct"]) for d in by.values()
-                                      for r in d.values()
-                                      if num(r["other_cpu_pct"]) is not None] or [None]),
-            "attempts": sum(1 for r in all_runs
-                            if (r["scenario"], int(r["size"])) == (sc, size)) // 2,
-        })
+            row = {"scenario": sc, "size": size, "dut": dut, "rounds": len(mine),
+                   "mpps": col("mpps"), "mpps_min": col("mpps", min),
+                   "mpps_max": col("mpps", max), "gbps": col("gbps"),
+                   "gbps_min": col("gbps", min), "gbps_max": col("gbps", max),
+                   "busy_cyc_pkt": col("busy_cyc_pkt"),
+                   "run_busy_cyc_pkt": col("run_busy_cyc_pkt"),
+                   "loss_pct": col("loss_pct"), "loss_pct_max": col("loss_pct", max),
+                   "tsc_mhz": tsc_mhz, "other_cpu_pct_max": col("other_cpu_pct", max),
+                   "attempts": len({r["round"] + "/" + (r["attempt"] or "1")
+                                    for r in all_runs if r["dut"] == dut and
+                                    (r["scenario"], int(r["size"])) == (sc, size)})}
+            for ref, key in (("testpmd", "vs_testpmd"), ("vdp-rte", "vs_vdp_rte")):
+                if dut == ref or (ref == "vdp-rte" and dut != "vdp"):
+                    continue
+                rt = ratios(by, dut, ref, "mpps")
+                if rt:
+                    row[key], row[key + "_min"], row[key + "_max"] = med(rt), min(rt), max(rt)
+                cr = ratios(by, dut, ref, "busy_cyc_pkt")
+                row["cyc_" + key] = med(cr)
+            if tsc_mhz:
+                # share of the polling core's TSC cycles spent in iterations
+                # that moved packets: busy cycles/packet x the DUT's rx rate
+                row["busy_pct"] = med(100.0 * num(r["busy_cyc_pkt"]) * num(r["dut_rx_mpps"])
+                                      / tsc_mhz for r in mine.values()
+                                      if num(r["busy_cyc_pkt"]) is not None and
+                                      num(r["dut_rx_mpps"]) is not None)
+            rows.append(row)
     with open(args.out, "w", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS)
+        wr = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS, restval="")
         wr.writeheader()
         for r in rows:
-            wr.writerow({k: (fmt(v, 4) if isinstance(v, float) else v)
-                         for k, v in r.items()})
+            wr.writerow({k: (fmt(v, 4) if isinstance(v, float) else
+                             ("" if v is None else v)) for k, v in r.items()})
 
-    hdr = ("scenario", "size", "vdp_Mpps", "testpmd_Mpps", "vdp_Gbps", "testpmd_Gbps",
-           "ratio(median, min..max)", "vdp_cyc/pkt", "testpmd_cyc/pkt", "cyc_ratio", "vdp_busy%",
-           "testpmd_busy%", "other_cpu%")
+    def ratio(r, key):
+        if r.get(key) is None:
+            return "-"
+        return "%.3f (%.3f..%.3f)" % (r[key], r[key + "_min"], r[key + "_max"])
+
+    hdr = ("scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
+           "vs testpmd (median, min..max)", "cyc vs testpmd", "vs vdp-rte (median, min..max)",
+           "busy%", "other_cpu%", "rounds")
     lines = [hdr]
     for r in rows:
-        if r["ratio_median"] is None:
-            ratio = "n/a"
-        else:
-            ratio = "%.3f (%.3f..%.3f)" % (r["ratio_median"], r["ratio_min"], r["ratio_max"])
-        lines.append((r["scenario"], str(r["size"]), fmt(r["vdp_mpps"], 2),
-                      fmt(r["testpmd_mpps"], 2), fmt(r["vdp_gbps"], 2),
-                      fmt(r["testpmd_gbps"], 2), ratio, fmt(r["vdp_busy_cyc_pkt"], 1),
-                      fmt(r["testpmd_busy_cyc_pkt"], 1), fmt(r["cyc_ratio_median"], 3),
-                      fmt(r["vdp_busy_pct"], 0),
-                      fmt(r["testpmd_busy_pct"], 0), fmt(r["other_cpu_pct_max"], 0)))
+        lines.append((r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
+                      "%s..%s" % (fmt(r["mpps_min"], 2), fmt(r["mpps_max"], 2))
+                      if r["mpps"] is not None else "",
+                      fmt(r["gbps"], 2), fmt(r["busy_cyc_pkt"], 1), fmt(r["loss_pct"], 3),
+                      ratio(r, "vs_testpmd"), fmt(r.get("cyc_vs_testpmd"), 3) or "-",
+                      ratio(r, "vs_vdp_rte"), fmt(r.get("busy_pct"), 0),
+                      fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])))
+    left = (0, 2, 8, 10)
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
     for l in lines:
-        print("  ".join(v.ljust(widths[i]) if i in (0, 6) else v.rjust(widths[i])
+        print("  ".join(v.ljust(widths[i]) if i in left else v.rjust(widths[i])
                         for i, v in enumerate(l)).rstrip())
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write("| " + " | ".join(hdr) + " |\n")
-            f.write("|" + "|".join("---" if i in (0, 6) else "--:"
+            f.write("|" + "|".join("---" if i in left else "--:"
                                    for i in range(len(hdr))) + "|\n")
             for l in lines[1:]:
                 f.write("| " + " | ".join(l) + " |\n")
     return 0 if rows and all(r["rounds"] >= 1 for r in rows) else 1
+
+
+def cmd_plot(args):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench_parse: no plot: python3-matplotlib is not installed", file=sys.stderr)
+        return 1
+    with open(args.summary, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if num(r["mpps"])]
+    scenarios = sorted({r["scenario"] for r in rows})
+    if not scenarios:
+        print("bench_parse: no plot: no rates in %s" % args.summary, file=sys.stderr)
+        return 1
+    names = {"S1": "S1 sink", "S2": "S2 loopback", "S3": "S3 vm-to-vm", "S4": "S4 tap"}
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(4.5 * len(scenarios), 4),
+                             squeeze=False)
+    for ax, sc in zip(axes[0], scenarios):
+        mine = [r for r in rows if r["scenario"] == sc]
+        for dut in sorted({r["dut"] for r in mine},
+                          key=lambda d: DUT_ORDER.index(d) if d in DUT_ORDER else 99):
+            pts = sorted((int(r["size"]), num(r["mpps"]), num(r["mpps_min"]),
+                          num(r["mpps_max"])) for r in mine if r["dut"] == dut)
+            x = [p[0] for p in pts]
+            y = [p[1] for p in pts]
+            err = [[p[1] - (p[2] if p[2] is not None else p[1]) for p in pts],
+                   [(p[3] if p[3] is not None else p[1]) - p[1] for p in pts]]
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=dut)
+        ax.set_xscale("log")
+        sizes = sorted({int(r["size"]) for r in mine})
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([str(s) for s in sizes])
+        ax.minorticks_off()
+        ax.set_xlabel("frame size (bytes)")
+        ax.set_ylabel("Mpps (median, min..max)")
+        ax.set_ylim(bottom=0)
+        ax.set_title(names.get(sc, sc))
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=100)
+    return 0
+
+
+def cmd_max_pps(args):
+    try:
+        with open(args.meas) as f:
+            m = json.loads(f.read().strip().splitlines()[-1])
+        pkts = {"gen_tx": m["gen_opackets"], "gen_rx": m["gen_ipackets"],
+                "tap_rx": m.get("tap_rx_packets", 0)}[RATE_AT[args.scenario]]
+        pps = int(pkts / m["window_s"] / args.ports)
+    except (OSError, ValueError, IndexError, KeyError, ZeroDivisionError):
+        return 1
+    print(pps)
+    return 0 if pps > 0 else 1
+
+
+LAT_FIELDS = ["round", "scenario", "size", "dut", "load_pct", "max_mpps", "offered_mpps",
+              "tx_mpps", "rx_mpps", "loss_pct", "samples", "min_us", "p50_us", "p99_us",
+              "p999_us", "max_us", "mean_us", "error"]
+
+
+def cmd_latency_row(args):
+    lat = parse_latency(read_text(args.log))
+    row = {f: "" for f in LAT_FIELDS}
+    row.update(round=args.round, scenario=args.scenario, size=args.size, dut=args.dut,
+               load_pct=args.load, max_mpps=fmt(args.max_pps / 1e6, 4))
+    if not lat.get("samples"):
+        row["error"] = "no latency samples, see %s" % args.log
+    else:
+        row.update(offered_mpps=fmt(lat["offered_pps"] / 1e6, 4),
+                   tx_mpps=fmt(lat["tx_pps"] / 1e6, 4), rx_mpps=fmt(lat["rx_pps"] / 1e6, 4),
+                   samples=lat["samples"])
+        if lat["tx_pps"] > 0:
+            row["loss_pct"] = fmt(max(0.0, 100.0 * (1 - lat["rx_pps"] / lat["tx_pps"])), 4)
+        for k in ("min", "p50", "p99", "p999", "max", "mean"):
+            row[k + "_us"] = fmt(lat[k + "_ns"] / 1000.0, 2)
+    new = not os.path.exists(args.out) or os.path.getsize(args.out) == 0
+    with open(args.out, "a", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=LAT_FIELDS)
+        if new:
+            wr.writeheader()
+        wr.writerow(row)
+    if row["error"]:
+        print("  %s %s %sB %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
+                                                  args.dut, args.load, row["error"]))
+    else:
+        print("  round %s %s %4sB %-7s %3s%% of %s Mpps: sent %s Mpps, p50 %s us, p99 %s us,"
+              " p99.9 %s us" % (args.round, args.scenario, args.size, args.dut, args.load,
+                                row["max_mpps"], row["tx_mpps"], row["p50_us"], row["p99_us"],
+                                row["p999_us"]))
+    return 0
+
+
+def cmd_latency_summary(args):
+    with open(args.csv, newline="") as f:
+        runs = [r for r in csv.DictReader(f)]
+    keys = []
+    for r in runs:
+        k = (r["scenario"], int(r["size"]), r["dut"], int(r["load_pct"]))
+        if k not in keys:
+            keys.append(k)
+    keys.sort(key=lambda k: (k[0], k[1], DUT_ORDER.index(k[2]) if k[2] in DUT_ORDER else 99,
+                             k[3]))
+    hdr = ("scenario", "size", "dut", "load%", "offered_Mpps", "sent_Mpps", "p50_us",
+           "p99_us", "p99.9_us", "max_us", "loss%", "rounds")
+    lines = [hdr]
+    for k in keys:
+        mine = [r for r in runs if (r["scenario"], int(r["size"]), r["dut"],
+                                    int(r["load_pct"])) == k and not r["error"]]
+
+        def col(field, digits=2):
+            return fmt(med(num(r[field]) for r in mine), digits)
+
+        lines.append((k[0], str(k[1]), k[2], str(k[3]), col("offered_mpps", 3),
+                      col("tx_mpps", 3), col("p50_us"), col("p99_us"), col("p999_us"),
+                      col("max_us"), col("loss_pct", 3), str(len(mine))))
+    widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
+    for l in lines:
+        print("  ".join(v.ljust(widths[i]) if i in (0, 2) else v.rjust(widths[i])
+                        for i, v in enumerate(l)).rstrip())
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("| " + " | ".join(hdr) + " |\n")
+            f.write("|" + "|".join("---" if i in (0, 2) else "--:"
+                                   for i in range(len(hdr))) + "|\n")
+            for l in lines[1:]:
+                f.write("| " + " | ".join(l) + " |\n")
+    return 0 if all(l[-1] != "0" for l in lines[1:]) else 1
+
+
+def cmd_gen_output(args):
+    text = read_text(args.file)
+    if args.generator == "latency":
+        out = parse_latency(text)
+    else:
+        out = parse_pktgen(text) if args.generator == "pktgen" else parse_testpmd_gen(text)
+    print(json.dumps(out, sort_keys=True))
+    return 0 if out else 1
 
 
 def main():
@@ -396,10 +773,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("measure")
-    m.add_argument("--scenario", required=True, choices=["S1", "S2"])
+    m.add_argument("--scenario", required=True, choices=SCENARIOS)
     m.add_argument("--gen", required=True)
-    m.add_argument("--dut-kind", required=True, choices=["vdp", "testpmd"])
-    m.add_argument("--dut", required=True)
+    m.add_argument("--gen-ports", type=int, default=1)
+    m.add_argument("--dut-kind", required=True, choices=["vdp", "testpmd", "ovs"])
+    m.add_argument("--dut", required=True, help="EAL file prefix, or OVS run directory")
+    m.add_argument("--dut-ports", type=int, default=1)
+    m.add_argument("--netns", help="S4: the tap's network namespace")
+    m.add_argument("--tap", help="S4: the tap interface")
     m.add_argument("--warmup", type=float, default=2.0)
     m.add_argument("--duration", type=float, default=5.0)
     m.add_argument("--timeout", type=float, default=30.0)
@@ -408,6 +789,8 @@ def main():
     for a in ("--meas", "--dut-log", "--round", "--scenario", "--size", "--dut",
               "--order", "--attempt", "--runs"):
         r.add_argument(a, required=True)
+    r.add_argument("--gen-log", default="")
+    r.add_argument("--generator", default="testpmd", choices=["testpmd", "pktgen"])
     q = sub.add_parser("quiet")
     q.add_argument("--max-other", type=float, required=True)
     q.add_argument("--seconds", type=int, default=3)
@@ -415,14 +798,37 @@ def main():
     c = sub.add_parser("clean")
     for a in ("--runs", "--round", "--scenario", "--size", "--attempt"):
         c.add_argument(a, required=True)
+    c.add_argument("--nduts", type=int, default=2)
     c.add_argument("--max-other", type=float, required=True)
     s = sub.add_parser("summary")
     s.add_argument("--runs", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--markdown", metavar="FILE", help="also write the table as markdown")
+    p = sub.add_parser("plot")
+    p.add_argument("--summary", required=True)
+    p.add_argument("--out", required=True)
+    g = sub.add_parser("gen-output")
+    g.add_argument("--generator", required=True, choices=["testpmd", "pktgen", "latency"])
+    x = sub.add_parser("max-pps")
+    x.add_argument("--meas", required=True)
+    x.add_argument("--scenario", required=True, choices=SCENARIOS)
+    x.add_argument("--ports", type=int, default=1)
+    lr = sub.add_parser("latency-row")
+    for a in ("--log", "--round", "--scenario", "--size", "--dut", "--load", "--out"):
+        lr.add_argument(a, required=True)
+    lr.add_argument("--max-pps", type=float, required=True)
+    ls = sub.add_parser("latency-summary")
+    ls.add_argument("--csv", required=True)
+    ls.add_argument("--markdown", metavar="FILE")
+    g.add_argument("file")
     args = ap.parse_args()
+    if args.cmd == "measure" and args.scenario == "S4" and not (args.netns and args.tap):
+        ap.error("S4 needs --netns and --tap")
     return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean, "quiet": cmd_quiet,
-            "summary": cmd_summary}[args.cmd](args)
+            "summary": cmd_summary, "plot": cmd_plot,
+            "gen-output": cmd_gen_output, "max-pps": cmd_max_pps,
+            "latency-row": cmd_latency_row,
+            "latency-summary": cmd_latency_summary}[args.cmd](args)
 
 
 if __name__ == "__main__":

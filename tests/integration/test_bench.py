@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright (c) 2026 The vdp authors.
+"""scripts/bench.sh --quick: a well-formed CSV with a rate for every DUT,
+and nothing left behind (processes, sockets, namespaces), also on Ctrl-C.
+Checks the harness, not the numbers (--no-huge, 1 s windows, any load)."""
+
+import csv
+import glob
+import os
+import re
+import signal
+import subprocess
+import time
+
+from vdptest import ROOT, wait_for
+
+BENCH = os.path.join(ROOT, "scripts", "bench.sh")
+DUTS = ["vdp", "vdp-rte", "testpmd"]
+
+
+def env():
+    return dict(os.environ, VDP_BUILD=os.environ.get("VDP_BUILD", os.path.join(ROOT, "build")))
+
+
+def leftovers(pid):
+    """What a bench.sh with this pid could have left behind."""
+    tag = "vdpbench%d" % pid
+    left = []
+    ps = subprocess.run(["pgrep", "-af", tag], capture_output=True, text=True).stdout
+    left += [l for l in ps.splitlines() if l.strip()]
+    left += glob.glob("/var/run/dpdk/%s*" % tag)
+    ns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    left += [l for l in ns.splitlines() if tag in l]
+    link = subprocess.run(["ip", "link", "show", "vdpbt%d" % pid], capture_output=True)
+    if link.returncode == 0:
+        left.append("tap vdpbt%d" % pid)
+    return left
+
+
+def run_dirs():
+    return set(glob.glob("/tmp/vdp-bench.*"))
+
+
+def test_bench_quick_all_scenarios():
+    before = run_dirs()
+    # --quick, then S3 and S4 too (one 64-byte run of each DUT per scenario)
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge", "--warmup", "0",
+                             "--duration", "1", "--max-other", "0",
+                             "--duts", ",".join(DUTS), "--scenarios", "S1,S2,S3,S4"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env())
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-4000:]
+    m = re.search(r"^summary: +(\S+)$", out, re.M)
+    assert m, out[-4000:]
+    summary = m.group(1)
+    res_dir = os.path.dirname(summary)
+    with open(summary, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for field in ("scenario", "size", "dut", "mpps", "mpps_min", "mpps_max", "gbps",
+                  "busy_cyc_pkt", "loss_pct", "vs_testpmd", "vs_vdp_rte"):
+        assert field in rows[0], field
+    got = {(r["scenario"], r["size"], r["dut"]): r for r in rows}
+    for sc in ("S1", "S2", "S3", "S4"):
+        for dut in DUTS:
+            r = got[(sc, "64", dut)]
+            assert float(r["mpps"]) > 0, r
+            assert float(r["gbps"]) > 0, r
+            assert float(r["busy_cyc_pkt"]) > 0, r
+            assert r["loss_pct"] != "", r
+        assert float(got[(sc, "64", "vdp")]["vs_testpmd"]) > 0
+        assert float(got[(sc, "64", "vdp")]["vs_vdp_rte"]) > 0
+    with open(os.path.join(res_dir, "runs.csv"), newline="") as f:
+        runs = list(csv.DictReader(f))
+    assert all(r["generator"] == "testpmd" for r in runs)
+    # the vdp DUTs ran the engine they are named after
+    engines = {r["dut"]: r["vdp_engine"] for r in runs if not r["error"]}
+    assert engines["vdp"] == "virtq" and engines["vdp-rte"] == "rte"
+    assert os.path.getsize(os.path.join(res_dir, "summary.md")) > 0
+    assert "S3" in out and "vs testpmd" in out
+    try:
+        import matplotlib  # noqa: F401
+        with open(os.path.join(res_dir, "mpps.png"), "rb") as f:
+            assert f.read(4) == b"\x89PNG"
+    except ImportError:
+        pass
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before
+
+
+def test_bench_ctrl_c_cleans_up():
+    before = run_dirs()
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge", "--max-other", "0",
+                             "--duration", "30", "--duts", "vdp,testpmd", "--scenarios", "S4"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env(), start_new_session=True)
+    try:
+        # interrupt in the middle of a run: the DUT and the generator are up
+        wait_for(lambda: len(glob.glob("/var/run/dpdk/vdpbench%d-*-gen" % proc.pid)) > 0,
+                 120, what="a generator of the benchmark")
+        time.sleep(2)
+        # Ctrl-C: SIGINT to the whole foreground process group
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, out[-3000:]
+    assert "interrupted" in out
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before
+
+
+def test_bench_refuses_taken_socket(tmp_path):
+    (tmp_path / "vhost0.sock").write_text("")
+    res = subprocess.run(["bash", BENCH, "--quick", "--no-huge", "--run-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600, env=env())
+    assert res.returncode == 2
+    assert "socket path %s is taken" % (tmp_path / "vhost0.sock") in res.stderr
+
+
+def test_bench_refuses_one_cpu():
+    res = subprocess.run(["taskset", "-c", "0", "bash", BENCH, "--quick", "--no-huge"],
+                         capture_output=True, text=True, timeout=60, env=env())
+    assert res.returncode == 1
+    assert "needs 2 CPUs" in res.stderr
+
+
+def test_latency_tool_through_vdp(sockdir, procs):
+    """tools/latency's vdp-latency: every packet it sends through vdp's
+    macswap comes back and gets a sample; percentiles in order."""
+    from vdptest import BUILD, Vdp, unique
+    sock = os.path.join(sockdir, "v0.sock")
+    vdp = Vdp(["--vhost", sock, "--fwd", "macswap"])
+    procs.append(vdp)
+    vdp.wait_started()
+    prefix = unique("vdplat")
+    res = subprocess.run([os.path.join(BUILD, "tools", "latency", "vdp-latency"), "--no-huge",
+                          "-m", "256", "--single-file-segments", "--no-pci", "--lcores", "0@0",
+                          "--file-prefix", prefix, "--log-level", "*:notice",
+                          "--vdev", "net_virtio_user0,path=%s,queue_size=1024" % sock, "--",
+                          "--rate", "2000", "--duration", "1", "--warmup", "0.5",
+                          "--size", "128"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    m = re.search(r"^latency: (.*)$", res.stdout, re.M)
+    assert m, res.stdout
+    lat = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    assert lat["samples"] > 0 and lat["foreign"] == 0
+    # (vdp may drop a few when the generator is descheduled with its rx ring full)
+    assert lat["received"] >= 0.9 * lat["sent"]
+    assert 0 < lat["min_ns"] <= lat["p50_ns"] <= lat["p99_ns"] <= lat["p999_ns"]
+    assert lat["p999_ns"] <= lat["max_ns"] + 1000
+    wait_for(lambda: vdp.port("vhost0")["rx_packets"] == lat["sent"], 10,
+             what="vdp to count every packet sent")

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ *
+ * vdp-latency: a paced generator that measures round-trip latency through
+ * a DUT. It sends UDP packets at a fixed rate on port 0, each with the TSC
+ * at transmission in its payload, and receives them back on port 0 (a DUT
+ * that returns them, S2) or port 1 (a DUT that forwards port to port, S3).
+ * One lcore does both, as the throughput generators do. At the end it
+ * prints one line:
+ *
+ *   latency: offered_pps=... tx_pps=... rx_pps=... sent=... tx_full=...
+ *            received=... samples=... min_ns=... p50_ns=... p99_ns=...
+ *            p999_ns=... max_ns=... mean_ns=...
+ *
+ * Samples count from the end of the warm-up to the end of the window;
+ * latencies are kept in 10 ns bins up to 1 ms, in 1 us bins up to 100 ms,
+ * beyond that in one bin (a percentile there is reported as the maximum).
+ */
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#define LAT_MAGIC 0x766470ebU
+#define BURST 32
+#define RING 1024
+#define BIN_NS 10
+#define BINS 100000 /* 10 ns x 100000 = 1 ms */
+#define BIN2_NS 1000
+#define BINS2 100000 /* then 1 us x 100000 = 100 ms */
+#define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
+		 sizeof(struct rte_udp_hdr))
+
+/* Right after the UDP header: 42 + 16 bytes fit a 64-byte frame. */
+struct stamp {
+	uint32_t magic;
+	uint32_t seq;
+	uint64_t tsc;
+} __rte_packed;
+
+static volatile sig_atomic_t quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [EAL options] -- --rate PPS [--size BYTES] [--duration S]\n"
+	       "          [--warmup S] [--ports 1|2]\n"
+	       "  --rate PPS     packets per second to offer (required)\n"
+	       "  --size BYTES   frame size with FCS, 64..9000 (default 64)\n"
+	       "  --duration S   measurement window, seconds (default 5)\n"
+	       "  --warmup S     traffic before the window, seconds (default 1)\n"
+	       "  --ports N      1: packets come back on port 0; 2: on port 1 (default 1)\n",
+	       prog);
+}
+
+static int port_setup(uint16_t port, struct rte_mempool *mp, uint32_t max_len)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	int ret;
+
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	if (max_len > RTE_ETHER_MAX_LEN && max_len <= info.max_rx_pktlen)
+		conf.rxmode.mtu = max_len - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (max_len > RTE_ETHER_MAX_LEN && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_rx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port), NULL, mp);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_tx_queue_setup(port, 0, RING, rte_eth_dev_socket_id(port), NULL);
+	if (ret != 0)
+		return ret;
+	return rte_eth_dev_start(port);
+}
+
+/* One UDP packet of len bytes (no FCS) into a fresh mbuf, stamped later. */
+static struct rte_mbuf *make_packet(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	char *p;
+
+	if (m == NULL)
+		return NULL;
+	p = rte_pktmbuf_append(m, (uint16_t)len);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(p, tmpl, HDR_LEN + sizeof(struct stamp));
+	return m;
+}
+
+static void build_template(uint8_t *t, uint16_t port, uint32_t len)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct rte_ether_addr dst = {{0x02, 0, 0, 0, 0, 0x02}};
+
+	rte_eth_macaddr_get(port, &eth->src_addr);
+	eth->dst_addr = dst;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(9);
+	udp->dst_port = rte_cpu_to_be_16(9);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth) - sizeof(*ip)));
+	udp->dgram_cksum = 0;
+}
+
+static uint32_t bin_of(uint64_t ns)
+{
+	if (ns < (uint64_t)BINS * BIN_NS)
+		return (uint32_t)(ns / BIN_NS);
+	if (ns < (uint64_t)BINS2 * BIN2_NS)
+		return BINS + (uint32_t)(ns / BIN2_NS);
+	return BINS + BINS2;
+}
+
+static uint64_t percentile(const uint64_t *bins, uint64_t n, double q, uint64_t max_ns)
+{
+	uint64_t want = (uint64_t)(q * (double)n), seen = 0;
+	uint32_t i;
+
+	if (want >= n)
+		want = n - 1;
+	for (i = 0; i < BINS + BINS2; i++) {
+		seen += bins[i];
+		if (seen > want)
+			return i < BINS ? (uint64_t)i * BIN_NS + BIN_NS / 2
+					: (uint64_t)(i - BINS) * BIN2_NS + BIN2_NS / 2;
+	}
+	return max_ns;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"rate", required_argument, NULL, 'r'},
+		{"size", required_argument, NULL, 's'},
+		{"duration", required_argument, NULL, 'd'},
+		{"warmup", required_argument, NULL, 'w'},
+		{"ports", required_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	double rate = 0, duration = 5, warmup = 1;
+	uint32_t size = 64, len, nports = 1, data_room;
+	uint16_t rx_port;
+	struct rte_mempool *mp;
+	uint8_t tmpl[HDR_LEN + sizeof(struct stamp)];
+	uint64_t *bins, samples = 0, sum_ns = 0, min_ns = UINT64_MAX, max_ns = 0;
+	uint64_t hz, period, next, t_start, t_win0, t_win1, t_end, now;
+	uint32_t seq = 0;
+	uint64_t sent = 0, tx_full = 0, received = 0, win_sent = 0, win_recv = 0, foreign = 0;
+	int ret, c;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "vdp-latency: EAL initialisation failed\n");
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rate = strtod(optarg, NULL); break;
+		case 's': size = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'd': duration = strtod(optarg, NULL); break;
+		case 'w': warmup = strtod(optarg, NULL); break;
+		case 'p': nports = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'h': usage(argv[0]); return 0;
+		default: usage(argv[0]); return 2;
+		}
+	}
+	if (rate < 1 || size < 64 || size > 9000 || duration <= 0 || warmup < 0 ||
+	    (nports != 1 && nports != 2)) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (rte_eth_dev_count_avail() < nports) {
+		fprintf(stderr, "vdp-latency: needs %u port(s), EAL has %u\n", nports,
+			rte_eth_dev_count_avail());
+		return 1;
+	}
+	len = size - RTE_ETHER_CRC_LEN;
+	data_room = RTE_PKTMBUF_HEADROOM + (len > 2048 ? len : 2048);
+	mp = rte_pktmbuf_pool_create("lat", 8191, 256, 0, (uint16_t)data_room, rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, "vdp-latency: no mbuf pool: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	for (uint16_t p = 0; p < nports; p++) {
+		ret = port_setup(p, mp, size);
+		if (ret != 0) {
+			fprintf(stderr, "vdp-latency: port %u: %s\n", p, rte_strerror(-ret));
+			return 1;
+		}
+	}
+	rx_port = (uint16_t)(nports - 1);
+	build_template(tmpl, 0, len);
+	bins = calloc(BINS + BINS2 + 1, sizeof(*bins));
+	if (bins == NULL)
+		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	hz = rte_get_tsc_hz();
+	period = (uint64_t)((double)hz / rate);
+	if (period == 0)
+		period = 1;
+	t_start = rte_rdtsc();
+	t_win0 = t_start + (uint64_t)(warmup * (double)hz);
+	t_win1 = t_win0 + (uint64_t)(duration * (double)hz);
+	t_end = t_win1 + hz; /* up to 1 s for packets still in flight */
+	next = t_start;
+	printf("vdp-latency: offering %.0f pps of %u-byte frames on port 0, back on port %u\n",
+	       rate, size, rx_port);
+	fflush(stdout);
+
+	while (!quit && (now = rte_rdtsc()) < t_end &&
+	       !(now >= t_win1 && received + foreign >= sent)) {
+		struct rte_mbuf *pkts[BURST];
+		uint16_t n = 0, i, nb;
+
+		if (now < t_win1 && now >= next) {
+			uint64_t due = (now - next) / period + 1;
+
+			if (due > BURST)
+				due = BURST;
+			for (n = 0; n < due; n++) {
+				pkts[n] = make_packet(mp, tmpl, len);
+				if (pkts[n] == NULL)
+					break;
+			}
+			now = rte_rdtsc();
+			for (i = 0; i < n; i++) {
+				struct stamp *st = rte_pktmbuf_mtod_offset(pkts[i], struct stamp *,
+									   HDR_LEN);
+				st->magic = LAT_MAGIC;
+				st->seq = seq++;
+				st->tsc = now;
+			}
+			nb = rte_eth_tx_burst(0, 0, pkts, n);
+			sent += nb;
+			if (now >= t_win0)
+				win_sent += nb;
+			if (nb < n) {
+				tx_full += n - nb;
+				rte_pktmbuf_free_bulk(&pkts[nb], n - nb);
+			}
+			next += due * period;
+			/* more than 1 ms behind: the rate is not reachable; do not burst */
+			if (now > next + hz / 1000)
+				next = now;
+		}
+		nb = rte_eth_rx_burst(rx_port, 0, pkts, BURST);
+		if (nb == 0)
+			continue;
+		now = rte_rdtsc();
+		for (i = 0; i < nb; i++) {
+			const struct stamp *st;
+			struct stamp copy;
+
+			st = rte_pktmbuf_read(pkts[i], HDR_LEN, sizeof(copy), &copy);
+			if (st != NULL && st->magic == LAT_MAGIC && st->tsc <= now) {
+				received++;
+				if (st->tsc >= t_win0 && st->tsc < t_win1) {
+					uint64_t ns = (now - st->tsc) * 1000000000ULL / hz;
+
+					win_recv++;
+					samples++;
+					sum_ns += ns;
+					if (ns < min_ns)
+						min_ns = ns;
+					if (ns > max_ns)
+						max_ns = ns;
+					bins[bin_of(ns)]++;
+				}
+			} else {
+				foreign++;
+			}
+		}
+		rte_pktmbuf_free_bulk(pkts, nb);
+	}
+
+	if (samples == 0) {
+		printf("latency: offered_pps=%.0f tx_pps=%.0f rx_pps=0 sent=%" PRIu64
+		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=0\n",
+		       rate, (double)win_sent / duration, sent, tx_full, received, foreign);
+		ret = 1;
+	} else {
+		printf("latency: offered_pps=%.0f tx_pps=%.0f rx_pps=%.0f sent=%" PRIu64
+		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=%" PRIu64
+		       " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p99_ns=%" PRIu64
+		       " p999_ns=%" PRIu64 " max_ns=%" PRIu64 " mean_ns=%" PRIu64 "\n",
+		       rate, (double)win_sent / duration, (double)win_recv / duration, sent,
+		       tx_full, received, foreign, samples, min_ns,
+		       percentile(bins, samples, 0.50, max_ns),
+		       percentile(bins, samples, 0.99, max_ns),
+		       percentile(bins, samples, 0.999, max_ns), max_ns, sum_ns / samples);
+		ret = 0;
+	}
+	fflush(stdout);
+	for (uint16_t p = 0; p < nports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	free(bins);
+	rte_eal_cleanup();
+	return ret;
+}
