@@ -11,6 +11,7 @@
 #include <rte_launch.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 
 #include "vdp_sched.h"
 
@@ -270,6 +271,11 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 	for (i = 0; i < plan->nb_rxq[w]; i++)
 		pkts += sched_poll_one(wk, plan->conf, &plan->rxq[w][i], start);
 	fwd_out_flush(plan->conf, &wk->out);
+	/* Nothing came in: back off for a moment before reading the guests'
+	 * ring indices again, so that the poll does not keep pulling the
+	 * cache lines they are writing away from their cores. */
+	if (pkts == 0)
+		rte_pause();
 	end = rte_rdtsc();
 	if (pkts != 0) {
 		stats_add(&wk->stats.busy_cycles, end - start);
