@@ -258,7 +258,8 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	struct port_vhost *vp = (struct port_vhost *)p;
 	uint16_t vring = 2 * q + VHOST_TXQ;
 
-	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE)))
+	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE) ||
+		     __atomic_load_n(&vp->rx_held, __ATOMIC_ACQUIRE)))
 		return 0;
 	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE)))
 		return 0;

@@ -46,6 +46,8 @@ struct port_vhost {
 	bool registered;              /**< The path is registered with rte_vhost. */
 	int vid;                      /**< rte_vhost device id while running, else -1. */
 	bool running;                 /**< A device is attached and its rings usable. */
+	bool rx_held;                 /**< Take nothing from the guest (a pause is draining:
+				       *   packets already taken still go out). */
 	bool use_virtq;               /**< The running device is served by the virtq engine. */
 	bool paused;                  /**< Stopped by a vhost-user message that changes rings. */
 	bool vring_on[VHOST_MAX_VRINGS]; /**< Vring enabled by the guest. */

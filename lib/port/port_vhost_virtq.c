@@ -157,8 +157,14 @@ virtq_pre_msg(int vid, void *msg)
 	if (vp == NULL || !vp->use_virtq ||
 	    !__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	/* Two steps, so that nothing already taken from a guest is lost: no
+	 * more rx, and the packets workers hold go out while the rings are
+	 * still the ones they know; then no tx either. */
+	__atomic_store_n(&vp->rx_held, true, __ATOMIC_RELEASE);
+	port_quiesce();
 	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
 	port_quiesce();
+	__atomic_store_n(&vp->rx_held, false, __ATOMIC_RELEASE);
 	virtq_save_bases(vp);
 	vp->paused = true;
 	VHOST_LOG(DEBUG, "%s: paused for message %u", vp->port.name, req);
