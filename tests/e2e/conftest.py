@@ -4,9 +4,7 @@
 private directory, and cleanup of every process and namespace started."""
 
 import os
-import shutil
 import sys
-import tempfile
 
 import pytest
 
@@ -14,7 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 import guest  # noqa: E402
-import vdptest  # noqa: E402
+import vdpfixtures  # noqa: E402
+from vdpfixtures import need_binary, procs  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
@@ -22,25 +21,4 @@ def image():
     return guest.build_image()
 
 
-@pytest.fixture
-def workdir():
-    d = tempfile.mkdtemp(prefix="vdp-e2e-")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture
-def procs():
-    """Collects Vdp, Peer and Guest objects and stops whatever is left."""
-    started = []
-    yield started
-    for p in reversed(started):
-        if isinstance(p, vdptest.Peer):
-            p.kill()
-        else:
-            p.stop()
-
-
-@pytest.fixture(autouse=True)
-def need_binary():
-    assert os.access(vdptest.VDP, os.X_OK), "build vdp first: %s" % vdptest.VDP
+workdir = vdpfixtures.private_dir("workdir", "vdp-e2e-")

@@ -3,35 +3,11 @@
 """Fixtures: a private socket directory and cleanup of every process started."""
 
 import os
-import shutil
 import sys
-import tempfile
-
-import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import vdptest  # noqa: E402
+import vdpfixtures  # noqa: E402
+from vdpfixtures import need_binary, procs  # noqa: E402,F401
 
 
-@pytest.fixture
-def sockdir():
-    d = tempfile.mkdtemp(prefix="vdp-it-")
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture
-def procs():
-    """Collects Vdp and Peer objects and stops whatever is left at the end."""
-    started = []
-    yield started
-    for p in reversed(started):
-        if isinstance(p, vdptest.Peer):
-            p.kill()
-        else:
-            p.stop()
-
-
-@pytest.fixture(autouse=True)
-def need_binary():
-    assert os.access(vdptest.VDP, os.X_OK), "build vdp first: %s" % vdptest.VDP
+sockdir = vdpfixtures.private_dir("sockdir", "vdp-it-")
