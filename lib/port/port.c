@@ -4,6 +4,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -372,4 +376,27 @@ port_tx_burst_offload(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16
 	}
 	port_tx_batch_flush(p, q, &b);
 	return b.sent;
+}
+
+int
+port_sock_path_claim(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, ret;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	ret = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (ret == 0)
+		return -EADDRINUSE;
+	PORT_LOG(NOTICE, "removing stale socket %s", path);
+	return unlink(path) == 0 ? 0 : -errno;
 }

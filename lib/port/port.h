@@ -247,6 +247,14 @@ void port_set_quiesce(void (*fn)(void));
 /** Wait out workers as set by port_set_quiesce(); no-op when unset. */
 void port_quiesce(void);
 
+/**
+ * Make a Unix socket path ready for a listener: usable when nothing is
+ * there, or when it is a stale socket nobody listens on (left by a process
+ * that died), which is removed. Returns 0, -EADDRINUSE for a live listener,
+ * -EEXIST for a file that is not a socket, or another negative errno.
+ */
+int port_sock_path_claim(const char *path);
+
 /** True when the port's link is up. */
 static inline bool
 port_is_up(const struct port *p)

@@ -15,9 +15,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -428,34 +425,6 @@ port_vhost_path(const struct port *p)
 	return ((const struct port_vhost *)p)->conf.path;
 }
 
-/*
- * A server socket path is usable when nothing is there, or when it is a
- * stale socket nobody listens on (left by a process that died): that one
- * is removed. A live listener or a non-socket file is an error.
- */
-static int
-vhost_check_path(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, ret;
-
-	if (stat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	ret = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (ret == 0)
-		return -EADDRINUSE;
-	VHOST_LOG(NOTICE, "removing stale socket %s", path);
-	return unlink(path) == 0 ? 0 : -errno;
-}
-
 static bool
 vhost_path_taken(const char *path)
 {
@@ -480,7 +449,7 @@ port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
 		return NULL;
 	}
 	if (!conf->client) {
-		ret = vhost_check_path(conf->path);
+		ret = port_sock_path_claim(conf->path);
 		if (ret < 0) {
 			rte_errno = -ret;
 			return NULL;

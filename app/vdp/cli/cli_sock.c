@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -26,29 +25,6 @@
 
 #define CLI_SOCK_TIMEOUT_S 2 /* a client that does not send its line in time is dropped */
 
-/* A socket at @p path nobody listens on is stale and removed; a live one is in use. */
-static int
-cli_sock_check(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, ret;
-
-	if (stat(path, &st) != 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
-	ret = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (ret == 0)
-		return -EADDRINUSE;
-	return unlink(path) == 0 ? 0 : -errno;
-}
-
 int
 cli_sock_open(const char *path)
 {
@@ -57,7 +33,7 @@ cli_sock_open(const char *path)
 
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
-	ret = cli_sock_check(path);
+	ret = port_sock_path_claim(path);
 	if (ret < 0)
 		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
