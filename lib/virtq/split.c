@@ -21,6 +21,15 @@
 
 RTE_LOG_REGISTER_SUFFIX(virtq_logtype, virtq, NOTICE);
 
+/* Features that let a guest's tx header ask for something. Without any of
+ * them the header is all zeroes by the spec, and the dequeue does not read
+ * it: for small packets it sits in a cache line of its own. */
+#define SPLIT_TX_HDR_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) | \
+			       (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
+			       (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+			       (1ULL << VIRTIO_NET_F_HOST_ECN) | \
+			       (1ULL << VIRTIO_NET_F_HOST_UFO))
+
 bool virtq_cpu_prefetchw;
 
 RTE_INIT(virtq_cpu_probe)
@@ -80,6 +89,7 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 	vq->event_idx = !!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	vq->indirect = !!(p->features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
 	vq->mrg_rxbuf = !!(p->features & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+	vq->tx_hdr = !!(p->features & SPLIT_TX_HDR_FEATURES);
 	vq->hdr_len = (vq->mrg_rxbuf || (p->features & (1ULL << VIRTIO_F_VERSION_1))) ?
 		sizeof(struct virtio_net_hdr_mrg_rxbuf) : sizeof(struct virtio_net_hdr);
 	vq->broken = false;
@@ -184,23 +194,34 @@ split_prefetch_burst(const struct virtq *vq, uint16_t *heads, uint16_t n)
 		virtq_prefetch_w(&vq->used->ring[(uint16_t)(vq->last_used + i) & vq->mask]);
 }
 
-/* Fetch the first two lines of the first buffer of the chain at @p head:
- * for reading (tx) or writing (rx). */
+/*
+ * Fetch the first buffer of the chain at @p head. For reading (tx): the
+ * lines of its first 128 bytes that the dequeue reads. For writing (rx):
+ * the line where the packet starts for writing, and the header's line, when
+ * it is another one, for reading only, since split_hdr_store() usually
+ * leaves it as it is.
+ */
 static __rte_always_inline void
 split_prefetch_buf(struct virtq *vq, uint16_t head, bool write)
 {
-	uint64_t gpa = ((const volatile struct vring_desc *)&vq->desc[head & vq->mask])->addr;
-	uint64_t contig;
-	const uint8_t *p = virtq_translate(vq->mem, &vq->hint, gpa, 1, &contig);
+	const volatile struct vring_desc *d = &vq->desc[head & vq->mask];
+	uint64_t gpa = d->addr, contig;
+	uint32_t len = d->len, skip = 0;
+	const uint8_t *p;
 
+	if (!write && !vq->tx_hdr)
+		skip = vq->hdr_len;
+	if (len <= skip)
+		return;
+	p = virtq_translate(vq->mem, &vq->hint, gpa + skip, 1, &contig);
 	if (p == NULL)
 		return;
 	if (write) {
-		virtq_prefetch_w(p);
-		virtq_prefetch_w(p + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(p);
+		virtq_prefetch_w(p + vq->hdr_len);
 	} else {
 		rte_prefetch0(p);
-		rte_prefetch0(p + RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(p + RTE_MIN(len - skip, 2u * RTE_CACHE_LINE_SIZE) - 1);
 	}
 }
 
@@ -317,10 +338,12 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m)
 	if (unlikely(p == NULL || contig != d.len))
 		return 1;
 	len = d.len - vq->hdr_len;
-	memcpy(&hdr, p, sizeof(hdr));
 	rte_memcpy(rte_pktmbuf_mtod(m, void *), p + vq->hdr_len, len);
 	m->data_len = len;
 	m->pkt_len = len;
+	if (likely(!vq->tx_hdr))
+		return 0;
+	memcpy(&hdr, p, sizeof(hdr));
 	return split_hdr_to_mbuf(&hdr, m);
 }
 
@@ -340,16 +363,17 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 	if (likely(c->nvec == 1 && c->len - vq->hdr_len <= rte_pktmbuf_tailroom(m))) {
 		uint32_t len = c->len - vq->hdr_len;
 
-		memcpy(&hdr, c->vec[0].addr, sizeof(hdr));
 		rte_memcpy(rte_pktmbuf_mtod(m, void *), c->vec[0].addr + vq->hdr_len, len);
 		m->data_len = len;
 		m->pkt_len = len;
 	} else {
-		split_chain_read(c, 0, &hdr, sizeof(hdr));
 		ret = split_copy_to_mbuf(c, vq->hdr_len, m, mp);
 		if (unlikely(ret < 0))
 			return ret;
 	}
+	if (!vq->tx_hdr)
+		return 0;
+	split_chain_read(c, 0, &hdr, sizeof(hdr));
 	return split_hdr_to_mbuf(&hdr, m);
 }
 
@@ -414,6 +438,33 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);
 	return count;
+}
+
+/*
+ * Put the rx header @p hdr (@p len bytes) at @p p, unless p holds it
+ * already. Drivers recycle their buffers, and most headers are the same
+ * (no offloads, one buffer): the guest only reads that line, and when we do
+ * not write it, it stays shared between its core and ours instead of moving
+ * over and back for every packet.
+ */
+static __rte_always_inline void
+split_hdr_store(uint8_t *p, const struct virtio_net_hdr_mrg_rxbuf *hdr, uint16_t len)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	RTE_BUILD_BUG_ON(sizeof(*hdr) != sizeof(a) + sizeof(c));
+	memcpy(&a, p, sizeof(a));
+	memcpy(&b, hdr, sizeof(b));
+	if (likely(len == sizeof(*hdr))) {
+		memcpy(&c, p + sizeof(a), sizeof(c));
+		memcpy(&e, (const uint8_t *)hdr + sizeof(b), sizeof(e));
+		if (a != b || c != e)
+			memcpy(p, hdr, sizeof(*hdr));
+	} else if (a != b || memcmp(p + sizeof(a), (const uint8_t *)hdr + sizeof(b),
+				    len - sizeof(a)) != 0) {
+		memcpy(p, hdr, len);
+	}
 }
 
 /* Where an enqueue copy stands in the mbuf it reads. */
@@ -587,7 +638,7 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = nbufs;
 	if (likely(hdr_one_piece)) {
-		memcpy(hdr_piece.addr, &hdr, vq->hdr_len);
+		split_hdr_store(hdr_piece.addr, &hdr, vq->hdr_len);
 		if (unlikely(vq->log != NULL))
 			vq->log->write(vq->log_ctx, hdr_piece.gpa, vq->hdr_len);
 	} else {
@@ -639,10 +690,7 @@ split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 		return 1;
 	split_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = 1;
-	if (likely(vq->hdr_len == sizeof(hdr)))
-		memcpy(p, &hdr, sizeof(hdr));
-	else
-		memcpy(p, &hdr, sizeof(hdr.hdr));
+	split_hdr_store(p, &hdr, vq->hdr_len);
 	rte_memcpy(p + vq->hdr_len, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_pkt_len(m));
 	if (unlikely(vq->log != NULL))
 		vq->log->write(vq->log_ctx, d.addr, need);

@@ -146,6 +146,9 @@ struct virtq {
 	bool event_idx;               /**< VIRTIO_RING_F_EVENT_IDX negotiated. */
 	bool indirect;                /**< VIRTIO_RING_F_INDIRECT_DESC negotiated. */
 	bool mrg_rxbuf;               /**< VIRTIO_NET_F_MRG_RXBUF negotiated. */
+	bool tx_hdr;                  /**< Tx offloads negotiated (CSUM, HOST_TSO*):
+				       *   tx headers are read; without them a
+				       *   header cannot ask for anything. */
 	bool broken;                  /**< Unrecoverable guest error: queue stopped. */
 	uint16_t hdr_len;             /**< virtio-net header bytes: 10 or 12. */
 	uint64_t features;            /**< Negotiated features. */
