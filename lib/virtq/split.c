@@ -125,8 +125,18 @@ virtq_used_flush(struct virtq *vq)
 
 	if (n == 0)
 		return;
-	for (i = 0; i < n; i++)
-		vq->used->ring[(uint16_t)(idx + i) & vq->mask] = vq->shadow[i];
+	/*
+	 * An entry that already holds the same id and length is left alone:
+	 * drivers that use their descriptors in order and steady packet sizes
+	 * make most of them repeat, and a line we do not write stays shared
+	 * with the guest's core.
+	 */
+	for (i = 0; i < n; i++) {
+		struct vring_used_elem *u = &vq->used->ring[(uint16_t)(idx + i) & vq->mask];
+
+		if (u->id != vq->shadow[i].id || u->len != vq->shadow[i].len)
+			*u = vq->shadow[i];
+	}
 	if (unlikely(vq->log != NULL)) {
 		for (i = 0; i < n; i++)
 			vq->log->used(vq->log_ctx, offsetof(struct vring_used, ring) +
@@ -178,7 +188,8 @@ split_avail_head(const struct virtq *vq)
 
 /* Read the heads of the next @p n avail slots into @p heads (once: the
  * dequeue uses this copy) and fetch their descriptors and the used entries
- * the burst will write. */
+ * the burst will fill (for reading: virtq_used_flush() writes only those
+ * that change). */
 static __rte_always_inline void
 split_prefetch_burst(const struct virtq *vq, uint16_t *heads, uint16_t n)
 {
@@ -191,7 +202,7 @@ split_prefetch_burst(const struct virtq *vq, uint16_t *heads, uint16_t n)
 		rte_prefetch0(&vq->desc[heads[i] & vq->mask]);
 	}
 	for (i = 0; i < n; i += per_line)
-		virtq_prefetch_w(&vq->used->ring[(uint16_t)(vq->last_used + i) & vq->mask]);
+		rte_prefetch0(&vq->used->ring[(uint16_t)(vq->last_used + i) & vq->mask]);
 }
 
 /*
