@@ -25,7 +25,11 @@ struct sched_worker {
 	struct stats_lcore stats;    /**< Busy/idle cycles, bursts; written by this worker. */
 	struct fwd_lcore fwd;        /**< Engine state of this worker. */
 	struct fwd_out out;          /**< Output buffers of this worker. */
+	unsigned int idle_streak;    /**< Iterations in a row that found nothing (capped). */
 } __rte_cache_aligned;
+
+/* An idle worker pauses 1, 2, 4, ... up to this many times between polls. */
+#define SCHED_IDLE_PAUSE_MAX 16u
 
 static struct sched_worker *sched_workers;
 static uint16_t sched_nb;
@@ -273,9 +277,19 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 	fwd_out_flush(plan->conf, &wk->out);
 	/* Nothing came in: back off for a moment before reading the guests'
 	 * ring indices again, so that the poll does not keep pulling the
-	 * cache lines they are writing away from their cores. */
-	if (pkts == 0)
-		rte_pause();
+	 * cache lines they are writing away from their cores; a little longer
+	 * each time, up to a bound that keeps the wait well under a
+	 * microsecond. */
+	if (pkts == 0) {
+		unsigned int n = RTE_MIN(1u << wk->idle_streak, SCHED_IDLE_PAUSE_MAX);
+
+		if ((1u << wk->idle_streak) < SCHED_IDLE_PAUSE_MAX)
+			wk->idle_streak++;
+		while (n-- != 0)
+			rte_pause();
+	} else {
+		wk->idle_streak = 0;
+	}
 	end = rte_rdtsc();
 	if (pkts != 0) {
 		stats_add(&wk->stats.busy_cycles, end - start);
