@@ -601,7 +601,7 @@ def cmd_summary(args):
 
     hdr = ("scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
            "vs testpmd (median, min..max)", "cyc vs testpmd", "vs vdp-rte (median, min..max)",
-           "busy%", "other_cpu%", "rounds")
+           "cyc vs vdp-rte", "busy%", "other_cpu%", "rounds")
     lines = [hdr]
     for r in rows:
         lines.append((r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
@@ -609,7 +609,8 @@ def cmd_summary(args):
                       if r["mpps"] is not None else "",
                       fmt(r["gbps"], 2), fmt(r["busy_cyc_pkt"], 1), fmt(r["loss_pct"], 3),
                       ratio(r, "vs_testpmd"), fmt(r.get("cyc_vs_testpmd"), 3) or "-",
-                      ratio(r, "vs_vdp_rte"), fmt(r.get("busy_pct"), 0),
+                      ratio(r, "vs_vdp_rte"), fmt(r.get("cyc_vs_vdp_rte"), 3) or "-",
+                      fmt(r.get("busy_pct"), 0),
                       fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])))
     left = (0, 2, 8, 10)
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
