@@ -454,6 +454,23 @@ ovs_start() {
 	esac
 }
 
+# Stop OVS the way it wants: ovs-appctl exit to ovs-vswitchd (which
+# does not stop on SIGINT while its DPDK threads run), then to ovsdb-server;
+# stop_proc stays the fallback for either.
+ovs_stop() {
+	local dir=$1
+	if [ -n "$DUT_PID" ] && kill -0 "$DUT_PID" 2> /dev/null; then
+		ovs-appctl -t "$dir/ovs-vswitchd.ctl" --timeout=20 exit > /dev/null 2>&1 ||
+			vdp_log "ovs-vswitchd did not take 'exit'"
+	fi
+	stop_proc "$DUT_PID"
+	if [ -n "$OVS_DB_PID" ] && kill -0 "$OVS_DB_PID" 2> /dev/null; then
+		ovs-appctl -t "$dir/ovsdb-server.ctl" --timeout=20 exit > /dev/null 2>&1 ||
+			vdp_log "ovsdb-server did not take 'exit'"
+	fi
+	stop_proc "$OVS_DB_PID"
+}
+
 # The Lua script pktgen runs: size, start, print its counters at the start
 # and the end of a window, keep sending until stopped.
 pktgen_lua() {
@@ -634,12 +651,13 @@ run_one() {
 			run_latency "$dut" "$sc" "$size" "$round" "$id" "$log" "$mem" \
 				"$nports" "${gen_vdevs[@]}"
 	fi
-	stop_proc "$DUT_PID"
 	if [ "$kind" = ovs ]; then
-		stop_proc "$OVS_DB_PID"
+		ovs_stop "$ovs_dir"
 		OVS_DB_PID=""
 		unset OVS_RUNDIR OVS_DBDIR OVS_LOGDIR OVS_SYSCONFDIR
 		rm -rf "$ovs_dir"
+	else
+		stop_proc "$DUT_PID"
 	fi
 	rm -rf "$s0" "$s1" /var/run/dpdk/"$id"-*
 	$PARSE row --meas "$log.json" --dut-log "$log.dut.log" --gen-log "$log.gen.log" \
