@@ -14,6 +14,8 @@
 #                 sits in a network namespace the script creates
 #
 # DUTs: vdp (its own virtq engine), vdp-rte (engine=rte, on rte_vhost),
+# vdp-b (another vdp build, given with --vdp-b, on its virtq engine: an A/B
+# of two versions of the hot path),
 # testpmd (dpdk-testpmd + net_vhost), ovs (Open vSwitch with DPDK, when
 # installed). Each round runs every DUT in turn with the same generator
 # command, pinning and ring sizes; the order rotates by one DUT per round.
@@ -30,11 +32,11 @@
 # are idle, and it runs the group again when others took CPU time during
 # its windows.
 #
-# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs]] [--rounds N]
+# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs][,vdp-b]] [--rounds N]
 #                         [--scenarios S1,S2,S3,S4] [--sizes 64,256,512,1518,9000]
 #                         [--duration S] [--warmup S] [--gen-core C] [--dut-core C]
 #                         [--quick] [--no-huge] [--with-ovs] [--max-other P]
-#                         [--run-dir DIR] [--latency]
+#                         [--run-dir DIR] [--latency] [--vdp-b PATH]
 # Sizes are Ethernet frame sizes including the 4-byte FCS (64 -> 60-byte packets).
 # PKTGEN=/path/to/pktgen: pktgen-dpdk is the generator instead of dpdk-testpmd.
 # Results: a table on stdout; bench-results/<date-time>/: summary.csv, summary.md,
@@ -56,6 +58,7 @@ WARMUP=2
 SIZES=64,256,512,1518,9000
 SCENARIOS=S1,S2,S3,S4
 DUTS=""          # default: vdp,vdp-rte,testpmd (+ovs when installed)
+VDP_B=""         # the vdp binary of DUT vdp-b
 NO_HUGE=0
 WITH_OVS=0
 GEN_CORE=""
@@ -72,7 +75,8 @@ CMDLINE="$0 $*"
 
 usage() {
 	sed -n '/^# Usage:/,/^# Results:/s/^# \{0,1\}//p' "$0"
-	echo "  --duts LIST    DUTs in the order of the first round: vdp, vdp-rte, testpmd, ovs"
+	echo "  --duts LIST    DUTs in the order of the first round: vdp, vdp-rte, testpmd, ovs,"
+	echo "                 vdp-b"
 	echo "                 (default vdp,vdp-rte,testpmd, plus ovs when installed)"
 	echo "  --rounds N     rounds per case, each running every DUT (default $ROUNDS)"
 	echo "  --scenarios L  S1, S2, S3, S4 (default $SCENARIOS)"
@@ -92,6 +96,8 @@ usage() {
 	echo "                 at 10, 50 and 90% of the rate that run measured, with the"
 	echo "                 same DUT and tools/latency's vdp-latency as the generator"
 	echo "  --vdp-engine E only vdp with engine E (virtq or rte) and testpmd"
+	echo "  --vdp-b PATH   the vdp binary of DUT vdp-b (say, a build of another commit),"
+	echo "                 run with the virtq engine; the tables then give vdp against it"
 	echo "  --max-other P  before each group, wait (up to 5 min) until other processes use"
 	echo "                 at most P% of a CPU; run the group again (up to $ATTEMPTS tries) when"
 	echo "                 they took more during a window (default $MAX_OTHER; 0 = never)"
@@ -123,6 +129,7 @@ while [ $# -gt 0 ]; do
 	--no-huge) NO_HUGE=1 ;;
 	--with-ovs) WITH_OVS=1 ;;
 	--latency) LATENCY=1 ;;
+	--vdp-b) VDP_B=${2:-}; shift ;;
 	--vdp-engine)
 		case "${2:-}" in
 		virtq) DUTS=vdp,testpmd ;;
@@ -173,10 +180,18 @@ if [ -z "$DUTS" ]; then
 elif [ "$WITH_OVS" = 1 ] && [[ ",$DUTS," != *,ovs,* ]]; then
 	DUTS=$DUTS,ovs
 fi
+if [ -n "$VDP_B" ]; then
+	[ -x "$VDP_B" ] || die "--vdp-b: '$VDP_B' is not an executable file"
+	VDP_B=$(realpath "$VDP_B")
+fi
 read -r -a DUT_LIST <<< "${DUTS//,/ }"
 [ "${#DUT_LIST[@]}" -ge 1 ] || die "--duts: empty"
 for d in "${DUT_LIST[@]}"; do
-	case "$d" in vdp | vdp-rte | testpmd | ovs) ;; *) die "--duts: '$d' is not vdp, vdp-rte, testpmd or ovs" ;; esac
+	case "$d" in
+	vdp | vdp-rte | testpmd | ovs) ;;
+	vdp-b) [ -n "$VDP_B" ] || die "--duts: vdp-b needs --vdp-b PATH" ;;
+	*) die "--duts: '$d' is not vdp, vdp-rte, testpmd, ovs or vdp-b" ;;
+	esac
 	[ "$(printf '%s\n' "${DUT_LIST[@]}" | grep -cx "$d")" = 1 ] || die "--duts: '$d' twice"
 done
 [ "$ROUNDS" -lt 3 ] && [ "${#DUT_LIST[@]}" -gt 1 ] &&
@@ -537,7 +552,12 @@ run_one() {
 	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1 fifo
 	DUT_PID=""
 
-	case "$dut" in vdp) engine=virtq; kind=vdp ;; vdp-rte) engine=rte; kind=vdp ;; esac
+	local bin=$VDP_BIN
+	case "$dut" in
+	vdp) engine=virtq; kind=vdp ;;
+	vdp-rte) engine=rte; kind=vdp ;;
+	vdp-b) engine=virtq; kind=vdp; bin=$VDP_B ;;
+	esac
 	case "$sc" in
 	S1) fwd=rxonly; gen_mode=txonly; len=$((size - 4)) ;;
 	S2) fwd=macswap; gen_mode=flowgen; len=$size ;; # flowgen takes off the FCS itself
@@ -567,7 +587,7 @@ run_one() {
 		[ "$sc" = S4 ] && dut_args+=(--port-pair vhost0:net_tap0)
 		dut_arg=""
 		[ "$sc" = S4 ] && dut_arg="--vdev=net_tap0,iface=$TAP"
-		spawn "$sc" "$VDP_BIN" $mem --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
+		spawn "$sc" "$bin" $mem --no-pci --lcores "$DUT_LCORES" --file-prefix "$id-dut" \
 			--log-level '*:notice' ${dut_arg:+"$dut_arg"} -- "${dut_args[@]}" --fwd "$fwd" \
 			--duration $((WARMUP + DURATION + 120 + LATENCY * 3 * (WARMUP + DURATION + 30))) \
 			> "$log.dut.log" 2>&1 < /dev/null &
@@ -703,6 +723,7 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	echo "dut lcores: $DUT_LCORES; generator lcores: $GEN_LCORES"
 	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}"
 	echo "duts: ${DUT_LIST[*]} (order rotated by one per round)"
+	[ -n "$VDP_B" ] && echo "vdp-b: $VDP_B (the git tree there: $(git -C "$(dirname "$VDP_B")" describe --always --dirty 2> /dev/null || echo none))"
 	ovs_installed && echo "ovs: $($OVS_VSWITCHD --version 2> /dev/null | head -1)"
 	echo "rounds $ROUNDS, warm-up $WARMUP s, window $DURATION s, sizes $SIZES, scenarios $SCENARIOS"
 	echo "groups run again (up to $ATTEMPTS tries) when others took > $MAX_OTHER% of a CPU"

@@ -488,10 +488,11 @@ SUMMARY_FIELDS = ["scenario", "size", "dut", "rounds", "mpps", "mpps_min", "mpps
                   "gbps", "gbps_min", "gbps_max", "busy_cyc_pkt", "run_busy_cyc_pkt",
                   "loss_pct", "loss_pct_max", "vs_testpmd", "vs_testpmd_min",
                   "vs_testpmd_max", "cyc_vs_testpmd", "vs_vdp_rte", "vs_vdp_rte_min",
-                  "vs_vdp_rte_max", "cyc_vs_vdp_rte", "busy_pct", "tsc_mhz",
+                  "vs_vdp_rte_max", "cyc_vs_vdp_rte", "vs_vdp_b", "vs_vdp_b_min",
+                  "vs_vdp_b_max", "cyc_vs_vdp_b", "busy_pct", "tsc_mhz",
                   "other_cpu_pct_max", "attempts"]
 
-DUT_ORDER = ["vdp", "vdp-rte", "testpmd", "ovs"]
+DUT_ORDER = ["vdp", "vdp-b", "vdp-rte", "testpmd", "ovs"]
 
 
 def ratios(by, dut, ref, field):
@@ -571,8 +572,9 @@ def cmd_summary(args):
                    "attempts": len({r["round"] + "/" + (r["attempt"] or "1")
                                     for r in all_runs if r["dut"] == dut and
                                     (r["scenario"], int(r["size"])) == (sc, size)})}
-            for ref, key in (("testpmd", "vs_testpmd"), ("vdp-rte", "vs_vdp_rte")):
-                if dut == ref or (ref == "vdp-rte" and dut != "vdp"):
+            for ref, key in (("testpmd", "vs_testpmd"), ("vdp-rte", "vs_vdp_rte"),
+                             ("vdp-b", "vs_vdp_b")):
+                if dut == ref or (ref != "testpmd" and dut != "vdp"):
                     continue
                 rt = ratios(by, dut, ref, "mpps")
                 if rt:
@@ -599,20 +601,27 @@ def cmd_summary(args):
             return "-"
         return "%.3f (%.3f..%.3f)" % (r[key], r[key + "_min"], r[key + "_max"])
 
-    hdr = ("scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
+    # vdp against another build of itself only when there was one
+    with_b = "vdp-b" in duts
+    hdr = ["scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
            "vs testpmd (median, min..max)", "cyc vs testpmd", "vs vdp-rte (median, min..max)",
-           "cyc vs vdp-rte", "busy%", "other_cpu%", "rounds")
+           "cyc vs vdp-rte"]
+    if with_b:
+        hdr += ["vs vdp-b (median, min..max)", "cyc vs vdp-b"]
+    hdr += ["busy%", "other_cpu%", "rounds"]
     lines = [hdr]
     for r in rows:
-        lines.append((r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
-                      "%s..%s" % (fmt(r["mpps_min"], 2), fmt(r["mpps_max"], 2))
-                      if r["mpps"] is not None else "",
-                      fmt(r["gbps"], 2), fmt(r["busy_cyc_pkt"], 1), fmt(r["loss_pct"], 3),
-                      ratio(r, "vs_testpmd"), fmt(r.get("cyc_vs_testpmd"), 3) or "-",
-                      ratio(r, "vs_vdp_rte"), fmt(r.get("cyc_vs_vdp_rte"), 3) or "-",
-                      fmt(r.get("busy_pct"), 0),
-                      fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])))
-    left = (0, 2, 8, 10)
+        line = [r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
+                "%s..%s" % (fmt(r["mpps_min"], 2), fmt(r["mpps_max"], 2))
+                if r["mpps"] is not None else "",
+                fmt(r["gbps"], 2), fmt(r["busy_cyc_pkt"], 1), fmt(r["loss_pct"], 3),
+                ratio(r, "vs_testpmd"), fmt(r.get("cyc_vs_testpmd"), 3) or "-",
+                ratio(r, "vs_vdp_rte"), fmt(r.get("cyc_vs_vdp_rte"), 3) or "-"]
+        if with_b:
+            line += [ratio(r, "vs_vdp_b"), fmt(r.get("cyc_vs_vdp_b"), 3) or "-"]
+        line += [fmt(r.get("busy_pct"), 0), fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])]
+        lines.append(line)
+    left = [i for i, h in enumerate(hdr) if h in ("scenario", "dut") or "(median" in h]
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
     for l in lines:
         print("  ".join(v.ljust(widths[i]) if i in left else v.rjust(widths[i])

@@ -120,6 +120,39 @@ def test_bench_refuses_taken_socket(tmp_path):
     assert "socket path %s is taken" % (tmp_path / "vhost0.sock") in res.stderr
 
 
+
+def test_bench_vdp_b(tmp_path):
+    """--vdp-b: a second vdp binary runs as DUT vdp-b, and vdp's row has its
+    ratios to it; vdp-b without --vdp-b, or a path that is no program, is
+    refused before anything starts."""
+    import shutil
+    from vdptest import BUILD
+    other = tmp_path / "vdp-other"
+    shutil.copy(os.path.join(BUILD, "app", "vdp", "vdp"), other)
+    res = subprocess.run(["bash", BENCH, "--quick", "--no-huge", "--warmup", "0",
+                          "--duration", "1", "--max-other", "0", "--scenarios", "S2",
+                          "--duts", "vdp,vdp-b", "--vdp-b", str(other)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         timeout=600, env=env())
+    assert res.returncode == 0, res.stdout[-4000:]
+    assert "vs vdp-b (median, min..max)" in res.stdout
+    summary = re.search(r"^summary: +(\S+)$", res.stdout, re.M).group(1)
+    with open(summary, newline="") as f:
+        got = {r["dut"]: r for r in csv.DictReader(f)}
+    assert float(got["vdp-b"]["mpps"]) > 0
+    assert float(got["vdp"]["vs_vdp_b"]) > 0
+    info = open(os.path.join(os.path.dirname(summary), "info.txt")).read()
+    assert "vdp-b" in info
+    res = subprocess.run(["bash", BENCH, "--quick", "--no-huge", "--duts", "vdp,vdp-b"],
+                         capture_output=True, text=True, timeout=60, env=env())
+    assert res.returncode == 2
+    assert "vdp-b needs --vdp-b PATH" in res.stderr
+    res = subprocess.run(["bash", BENCH, "--quick", "--no-huge", "--duts", "vdp,vdp-b",
+                          "--vdp-b", str(tmp_path / "nothing")],
+                         capture_output=True, text=True, timeout=60, env=env())
+    assert res.returncode == 2
+    assert "is not an executable file" in res.stderr
+
 def test_bench_refuses_one_cpu():
     res = subprocess.run(["taskset", "-c", "0", "bash", BENCH, "--quick", "--no-huge"],
                          capture_output=True, text=True, timeout=60, env=env())

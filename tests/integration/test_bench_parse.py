@@ -153,6 +153,37 @@ def test_summary_ratios(tmp_path):
     assert "1.200 (1.200..1.500)" in res.stdout
 
 
+def test_summary_vdp_b(tmp_path):
+    """With a second vdp build (vdp-b), vdp's row gives the ratios to it,
+    the table gets their columns, and nobody else's row has them."""
+    runs = [
+        run(1, "vdp", 12.0, 150), run(1, "vdp-b", 10.0, 180),
+        run(2, "vdp-b", 20.0, 100), run(2, "vdp", 22.0, 90),
+        run(3, "vdp", 9.0, 200), run(3, "vdp-b", 10.0, 190),
+    ]
+    rp, sp = tmp_path / "runs.csv", tmp_path / "summary.csv"
+    write_runs(rp, runs)
+    res = subprocess.run([sys.executable, SCRIPT, "summary", "--runs", str(rp), "--out", str(sp),
+                          "--markdown", str(tmp_path / "s.md")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with open(sp, newline="") as f:
+        rows = {r["dut"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {"vdp", "vdp-b"}
+    v, b = rows["vdp"], rows["vdp-b"]
+    # per-round vdp/vdp-b: 1.2, 1.1, 0.9
+    assert float(v["vs_vdp_b"]) == pytest.approx(1.1)
+    assert float(v["vs_vdp_b_min"]) == pytest.approx(0.9)
+    assert float(v["vs_vdp_b_max"]) == pytest.approx(1.2)
+    # cycles: 150/180, 90/100, 200/190 -> median 0.9
+    assert float(v["cyc_vs_vdp_b"]) == pytest.approx(0.9)
+    assert b["vs_vdp_b"] == "" and v["vs_vdp_rte"] == ""
+    assert "vs vdp-b (median, min..max)" in res.stdout
+    assert "1.100 (0.900..1.200)" in res.stdout
+    md = (tmp_path / "s.md").read_text().splitlines()
+    assert md[0].count("|") == md[2].count("|")
+
+
 def test_clean_needs_every_dut(tmp_path):
     rp = tmp_path / "runs.csv"
     write_runs(rp, [run(1, "vdp", 10.0, 100), run(1, "testpmd", 10.0, 100)])
