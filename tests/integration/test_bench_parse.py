@@ -112,6 +112,19 @@ def run(rnd, dut, mpps, cyc, attempt=1, other=1.0, error=""):
             "error": error}
 
 
+def summarize(tmp_path, runs):
+    """bench_parse.py summary over @runs (written to tmp_path/runs.csv,
+    summary.csv and s.md there): its output and summary.csv's rows by DUT."""
+    rp, sp = tmp_path / "runs.csv", tmp_path / "summary.csv"
+    write_runs(rp, runs)
+    res = subprocess.run([sys.executable, SCRIPT, "summary", "--runs", str(rp), "--out", str(sp),
+                          "--markdown", str(tmp_path / "s.md")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout + res.stderr
+    with open(sp, newline="") as f:
+        return res, {r["dut"]: r for r in csv.DictReader(f)}
+
+
 def test_summary_ratios(tmp_path):
     runs = [
         run(1, "vdp", 12.0, 150), run(1, "vdp-rte", 10.0, 170), run(1, "testpmd", 10.0, 180),
@@ -123,14 +136,7 @@ def test_summary_ratios(tmp_path):
         run(3, "testpmd", 8.0, 200, attempt=2), run(3, "vdp", 12.0, 160, attempt=2),
         run(3, "vdp-rte", 8.0, 190, attempt=2),
     ]
-    rp, sp = tmp_path / "runs.csv", tmp_path / "summary.csv"
-    write_runs(rp, runs)
-    res = subprocess.run([sys.executable, SCRIPT, "summary", "--runs", str(rp), "--out", str(sp),
-                          "--markdown", str(tmp_path / "s.md")],
-                         capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0, res.stdout + res.stderr
-    with open(sp, newline="") as f:
-        rows = {r["dut"]: r for r in csv.DictReader(f)}
+    res, rows = summarize(tmp_path, runs)
     assert set(rows) == {"vdp", "vdp-rte", "testpmd"}
     v, r, t = rows["vdp"], rows["vdp-rte"], rows["testpmd"]
     assert v["rounds"] == "3" and t["rounds"] == "3"
@@ -161,14 +167,7 @@ def test_summary_vdp_b(tmp_path):
         run(2, "vdp-b", 20.0, 100), run(2, "vdp", 22.0, 90),
         run(3, "vdp", 9.0, 200), run(3, "vdp-b", 10.0, 190),
     ]
-    rp, sp = tmp_path / "runs.csv", tmp_path / "summary.csv"
-    write_runs(rp, runs)
-    res = subprocess.run([sys.executable, SCRIPT, "summary", "--runs", str(rp), "--out", str(sp),
-                          "--markdown", str(tmp_path / "s.md")],
-                         capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0, res.stdout + res.stderr
-    with open(sp, newline="") as f:
-        rows = {r["dut"]: r for r in csv.DictReader(f)}
+    res, rows = summarize(tmp_path, runs)
     assert set(rows) == {"vdp", "vdp-b"}
     v, b = rows["vdp"], rows["vdp-b"]
     # per-round vdp/vdp-b: 1.2, 1.1, 0.9
