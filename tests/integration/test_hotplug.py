@@ -6,7 +6,7 @@ counts stay exact, and the new pair forwards."""
 import os
 import threading
 
-from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+from vdptest import Peer, settle, start_pair, wait_for, wait_rx
 
 
 def churn(vdp, sockdir, rounds, errors):
@@ -24,14 +24,7 @@ def churn(vdp, sockdir, rounds, errors):
 
 
 def test_hot_add_remove_under_traffic(sockdir, procs):
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0, "--vhost", s1])
-    procs.append(vdp)
-    vdp.wait_started()
-    p0, p1 = Peer(s0), Peer(s1)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    vdp, p0, p1 = start_pair(sockdir, procs)
     p0.rx_only()
     p1.rx_only()
 

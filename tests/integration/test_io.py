@@ -7,18 +7,11 @@ import signal
 
 import pytest
 
-from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+from vdptest import Peer, Vdp, settle, start_pair, wait_for, wait_rx
 
 
 def test_io_counted_both_directions(sockdir, procs):
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0, "--vhost", s1])
-    procs.append(vdp)
-    vdp.wait_started()
-    p0, p1 = Peer(s0), Peer(s1)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    vdp, p0, p1 = start_pair(sockdir, procs)
     p0.rx_only()
     p1.rx_only()
 
@@ -67,14 +60,7 @@ def test_default_topology_and_clean_exit(sockdir, procs):
 
 
 def test_multiqueue(sockdir, procs):
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0 + ",queues=2", "--vhost", s1 + ",queues=2"])
-    procs.append(vdp)
-    vdp.wait_started()
-    p0, p1 = Peer(s0, queues=2), Peer(s1, queues=2)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    vdp, p0, p1 = start_pair(sockdir, procs, ",queues=2", ({"queues": 2}, {"queues": 2}))
     p1.rx_only()
     # One testpmd stream per queue: 2 queues x 2 bursts x 32 packets.
     p0.send(2)
@@ -90,15 +76,8 @@ def test_multiqueue(sockdir, procs):
 def test_jumbo_frames(sockdir, procs, engine):
     # 9000-byte frames span several mbufs in vdp and several mergeable rx
     # buffers in the receiving guest.
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0 + ",engine=" + engine, "--vhost", s1 + ",engine=" + engine])
-    procs.append(vdp)
-    vdp.wait_started()
-    big = ["--mbuf-size=9600", "--max-pkt-len=9100"]
-    p0, p1 = Peer(s0, extra=big), Peer(s1, extra=big)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    big = {"extra": ["--mbuf-size=9600", "--max-pkt-len=9100"]}
+    vdp, p0, p1 = start_pair(sockdir, procs, ",engine=" + engine, (big, big))
     p1.rx_only()
     p0.cmd_out("stop")
     p0.cmd_out("set txpkts 9000")

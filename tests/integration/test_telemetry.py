@@ -3,10 +3,9 @@
 """The /vdp/... telemetry endpoints, read with dpdk-telemetry.py."""
 
 import json
-import os
 import subprocess
 
-from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+from vdptest import settle, start_pair, wait_for, wait_rx
 
 
 def telemetry_py(vdp, *cmds):
@@ -22,14 +21,7 @@ def telemetry_py(vdp, *cmds):
 
 
 def test_telemetry_endpoints(sockdir, procs):
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0, "--vhost", s1])
-    procs.append(vdp)
-    vdp.wait_started()
-    p0, p1 = Peer(s0), Peer(s1)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    vdp, p0, p1 = start_pair(sockdir, procs)
     p0.rx_only()
     p1.rx_only()
     p0.send(5)
@@ -42,7 +34,7 @@ def test_telemetry_endpoints(sockdir, procs):
     assert r["/vdp/port"]["tx_packets"] == 160 and r["/vdp/port"]["id"] == 1
     vh = r["/vdp/vhost"]
     assert sorted(vh) == ["vhost0", "vhost1"]
-    assert vh["vhost0"]["connected"] == 1 and vh["vhost0"]["socket"] == s0
+    assert vh["vhost0"]["connected"] == 1 and vh["vhost0"]["socket"] == p0.path
     assert vh["vhost0"]["engine"] == "virtq" and vh["vhost0"]["ring_size"] == 1024
     assert vh["vhost0"]["features"] & (1 << 32)  # VERSION_1
     lc = r["/vdp/lcores"]["lcore1"]

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from vdptest import Peer, Vdp, settle, wait_for, wait_rx
+from vdptest import Vdp, settle, start_pair, wait_for, wait_rx
 
 MAC0 = "02:00:00:00:00:10"
 MAC1 = "02:00:00:00:00:11"
@@ -34,14 +34,7 @@ def idle_vdp():
 @pytest.fixture
 def pair(sockdir, procs):
     """vdp with two vhost ports (io), a peer on each, 160 packets 0 -> 1."""
-    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0, "--vhost", s1])
-    procs.append(vdp)
-    vdp.wait_started()
-    p0, p1 = Peer(s0, mac=MAC0), Peer(s1, mac=MAC1)
-    procs += [p0, p1]
-    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
-             60, what="both links up")
+    vdp, p0, p1 = start_pair(sockdir, procs, peers=({"mac": MAC0}, {"mac": MAC1}))
     p0.rx_only()
     p1.rx_only()
     p0.send(5)

@@ -177,6 +177,7 @@ class Peer:
     def __init__(self, path, mac=None, server=False, queues=1, lcores="0@1,1@0",
                  extra=None, vdevs=None):
         self.prefix = unique("peer")
+        self.path = path
         vdev = "net_virtio_user0,path=%s,queues=%d,queue_size=1024" % (path, queues)
         if mac:
             vdev += ",mac=%s" % mac
@@ -282,6 +283,22 @@ class Peer:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+
+
+def start_pair(sockdir, procs, port_opt="", peers=({}, {})):
+    """vdp with vhost0 (sockdir/a.sock) and vhost1 (b.sock), port_opt after
+    each socket path, and a Peer on each (peers: each one's keyword
+    arguments); all three go to procs. Returns (vdp, p0, p1) once both links
+    are up."""
+    s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
+    vdp = Vdp(["--vhost", s0 + port_opt, "--vhost", s1 + port_opt])
+    procs.append(vdp)
+    vdp.wait_started()
+    p0, p1 = Peer(s0, **peers[0]), Peer(s1, **peers[1])
+    procs += [p0, p1]
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
+             60, what="both links up")
+    return vdp, p0, p1
 
 
 def wait_rx(peer, count, timeout=60):
