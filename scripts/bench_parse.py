@@ -69,6 +69,17 @@ SCENARIOS = ("S1", "S2", "S3", "S4")
 RATE_AT = {"S1": "gen_tx", "S2": "gen_rx", "S3": "gen_rx", "S4": "tap_rx"}
 
 
+def append_row(path, fields, row):
+    """Append row to the CSV file at path, with the header first when the
+    file is new or empty."""
+    new = not os.path.exists(path) or os.path.getsize(path) == 0
+    with open(path, "a", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=fields)
+        if new:
+            wr.writeheader()
+        wr.writerow(row)
+
+
 def dut_kind(name):
     """vdp, vdp-rte -> vdp; testpmd; ovs."""
     return "vdp" if name.startswith("vdp") else name
@@ -421,12 +432,7 @@ def cmd_row(args):
                 row["error"] = "no 'CPU cycles/packet' line in testpmd's output"
         if not row["error"] and not num(row["mpps"]):
             row["error"] = "no packets at %s in the window" % at
-    new = not os.path.exists(args.runs) or os.path.getsize(args.runs) == 0
-    with open(args.runs, "a", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=RUN_FIELDS)
-        if new:
-            wr.writeheader()
-        wr.writerow(row)
+    append_row(args.runs, RUN_FIELDS, row)
     if row["error"]:
         print("  %s %s %sB %s: error: %s" % (args.round, args.scenario, args.size,
                                              args.dut, row["error"]))
@@ -713,12 +719,7 @@ def cmd_latency_row(args):
             row["loss_pct"] = fmt(max(0.0, 100.0 * (1 - lat["rx_pps"] / lat["tx_pps"])), 4)
         for k in ("min", "p50", "p99", "p999", "max", "mean"):
             row[k + "_us"] = fmt(lat[k + "_ns"] / 1000.0, 2)
-    new = not os.path.exists(args.out) or os.path.getsize(args.out) == 0
-    with open(args.out, "a", newline="") as f:
-        wr = csv.DictWriter(f, fieldnames=LAT_FIELDS)
-        if new:
-            wr.writeheader()
-        wr.writerow(row)
+    append_row(args.out, LAT_FIELDS, row)
     if row["error"]:
         print("  %s %s %sB %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
                                                   args.dut, args.load, row["error"]))
