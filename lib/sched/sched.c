@@ -25,7 +25,7 @@ struct sched_worker {
 	struct stats_lcore stats;    /**< Busy/idle cycles, bursts; written by this worker. */
 	struct fwd_lcore fwd;        /**< Engine state of this worker. */
 	struct fwd_out out;          /**< Output buffers of this worker. */
-	unsigned int idle_streak;    /**< Iterations in a row that found nothing (capped). */
+	unsigned int idle_streak;    /**< Empty iterations in a row, up to log2(SCHED_IDLE_PAUSE_MAX). */
 } __rte_cache_aligned;
 
 /* An idle worker pauses 1, 2, 4, ... up to this many times between polls. */
@@ -281,9 +281,9 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 	 * each time, up to a bound that keeps the wait well under a
 	 * microsecond. */
 	if (pkts == 0) {
-		unsigned int n = RTE_MIN(1u << wk->idle_streak, SCHED_IDLE_PAUSE_MAX);
+		unsigned int n = 1u << wk->idle_streak;
 
-		if ((1u << wk->idle_streak) < SCHED_IDLE_PAUSE_MAX)
+		if (n < SCHED_IDLE_PAUSE_MAX)
 			wk->idle_streak++;
 		while (n-- != 0)
 			rte_pause();
