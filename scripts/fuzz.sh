@@ -78,7 +78,7 @@ read -r -a dpdk_libs < <(pkg-config --libs libdpdk) || fail "pkg-config libdpdk"
 san=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined)
 cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
 	-D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -DRTE_LOG_DEFAULT_LOGTYPE=vdp
-	"${dpdk_cflags[@]}" -I"$VDP_ROOT/lib/virtq")
+	"${dpdk_cflags[@]}" -I"$VDP_ROOT/lib/virtq" -I"$VDP_ROOT/lib/stats")
 objs=()
 for src in "$VDP_ROOT"/lib/virtq/*.c; do
 	obj=$FUZZ_BUILD/obj/$(basename "${src%.c}").o

@@ -125,6 +125,21 @@ void fwd_out_push(struct fwd_ctx *ctx, uint16_t dst, struct rte_mbuf *m);
 /** Free @p m and count it on the rx queue as dropped for @p why. */
 void fwd_drop(struct fwd_ctx *ctx, struct rte_mbuf *m, enum stats_drop why);
 
+/**
+ * The Ethernet header of @p m, for engines that read or rewrite it; NULL
+ * when the first segment is shorter than one, after dropping @p m as
+ * short_frame.
+ */
+static inline struct rte_ether_hdr *
+fwd_eth_hdr(struct fwd_ctx *ctx, struct rte_mbuf *m)
+{
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr))) {
+		fwd_drop(ctx, m, STATS_DROP_SHORT_FRAME);
+		return NULL;
+	}
+	return rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+}
+
 /** Send everything buffered in @p out for port @p dst. */
 void fwd_out_flush_port(const struct fwd_conf *conf, struct fwd_out *out,
 			uint16_t dst);

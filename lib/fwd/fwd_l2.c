@@ -379,11 +379,9 @@ fwd_l2(struct fwd_ctx *ctx)
 	for (i = 0; i < ctx->nb; i++) {
 		struct rte_mbuf *m = ctx->pkts[i];
 
-		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
-			fwd_drop(ctx, m, STATS_DROP_BAD_DESC);
+		eth = fwd_eth_hdr(ctx, m);
+		if (unlikely(eth == NULL))
 			continue;
-		}
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		/*
 		 * A full table only means this host is flooded to until an
 		 * entry ages out; the packet itself still goes through.

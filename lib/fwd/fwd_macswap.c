@@ -17,11 +17,9 @@ fwd_macswap(struct fwd_ctx *ctx)
 	for (i = 0; i < ctx->nb; i++) {
 		struct rte_mbuf *m = ctx->pkts[i];
 
-		if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*eth))) {
-			fwd_drop(ctx, m, STATS_DROP_BAD_DESC);
+		eth = fwd_eth_hdr(ctx, m);
+		if (unlikely(eth == NULL))
 			continue;
-		}
-		eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 		rte_ether_addr_copy(&eth->src_addr, &tmp);
 		rte_ether_addr_copy(&eth->dst_addr, &eth->src_addr);
 		rte_ether_addr_copy(&tmp, &eth->dst_addr);

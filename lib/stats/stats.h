@@ -21,12 +21,18 @@
 
 #include <rte_common.h>
 
+/**
+ * Drops that a virtqueue counts as well as the port (lib/virtq's errors
+ * include them): enum name, then the name shown to users.
+ */
+#define STATS_FOREACH_QUEUE_DROP(X) \
+	X(GUEST_RING_FULL, "guest_ring_full") \
+	X(MBUF_ALLOC, "mbuf_alloc_failed")
+
 /** Drop reasons, defined once: enum name, then the name shown to users. */
 #define STATS_FOREACH_DROP(X) \
-	X(GUEST_RING_FULL, "guest_ring_full") \
-	X(MBUF_ALLOC, "mbuf_alloc_failed") \
-	X(BAD_DESC, "bad_descriptor") \
-	X(TRANSLATE, "translation_failed") \
+	STATS_FOREACH_QUEUE_DROP(X) \
+	X(SHORT_FRAME, "short_frame") \
 	X(TX_FULL, "tx_full") \
 	X(NO_ROUTE, "no_route") \
 	X(LINK_DOWN, "link_down") \

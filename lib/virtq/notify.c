@@ -77,8 +77,8 @@ virtq_notify(struct virtq *vq, uint16_t old_used)
 	}
 	if (call && vq->callfd >= 0) {
 		eventfd_write(vq->callfd, 1);
-		vq->stats.calls++;
+		stats_add(&vq->stats.calls, 1);
 	} else {
-		vq->stats.calls_avoided++;
+		stats_add(&vq->stats.calls_avoided, 1);
 	}
 }

@@ -56,9 +56,23 @@ virtq_error_name(enum virtq_error e)
 }
 
 void
+virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s)
+{
+	unsigned int e;
+
+	acc->pkts += stats_read(&s->pkts);
+	acc->bytes += stats_read(&s->bytes);
+	acc->calls += stats_read(&s->calls);
+	acc->calls_avoided += stats_read(&s->calls_avoided);
+	acc->kicks_avoided += stats_read(&s->kicks_avoided);
+	for (e = 0; e < VIRTQ_ERR_MAX; e++)
+		acc->errors[e] += stats_read(&s->errors[e]);
+}
+
+void
 virtq_error(struct virtq *vq, enum virtq_error e)
 {
-	vq->stats.errors[e]++;
+	stats_add(&vq->stats.errors[e], 1);
 	VIRTQ_LOG_RL(WARNING, "ring %p: %s (avail %u used %u)", (void *)vq->desc,
 		     virtq_error_name(e), vq->last_avail, vq->last_used);
 }
@@ -396,6 +410,7 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	uint16_t heads[VIRTQ_MAX_BURST];
 	uint16_t old_used = vq->last_used, count = 0, todo, i;
 	struct virtq_chain c;
+	uint64_t bytes = 0;
 	int pending, ret;
 
 	if (unlikely(vq->broken))
@@ -403,11 +418,11 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	pending = split_pending(vq);
 	if (pending <= 0)
 		return 0;
-	vq->stats.kicks_avoided++;
+	stats_add(&vq->stats.kicks_avoided, 1);
 	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
 	/* All or nothing, so a chain is never taken without an mbuf for it. */
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
-		vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
+		stats_add(&vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC], 1);
 		return 0;
 	}
 	split_prefetch_start(vq, heads, todo, false);
@@ -425,7 +440,7 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		}
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
 			/* Leave the chain for the next burst. */
-			vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC]++;
+			stats_add(&vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC], 1);
 			rte_pktmbuf_free(bufs[count]->next);
 			rte_pktmbuf_reset(bufs[count]);
 			break;
@@ -438,13 +453,14 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 			rte_pktmbuf_reset(bufs[count]);
 			continue;
 		}
-		vq->stats.bytes += bufs[count]->pkt_len;
+		bytes += bufs[count]->pkt_len;
 		pkts[count] = bufs[count];
 		count++;
 	}
 	if (count < todo)
 		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
-	vq->stats.pkts += count;
+	stats_add(&vq->stats.pkts, count);
+	stats_add(&vq->stats.bytes, bytes);
 	virtq_used_flush(vq);
 	virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);
@@ -537,7 +553,7 @@ split_fill(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 }
 
 /*
- * Walk the rx chain at last_avail without taking it: 0, -RING_FULL when
+ * Walk the rx chain at last_avail without taking it: 0, -GUEST_RING_FULL when
  * the budget of avail entries is spent, or the chain's error (c->head
  * still names it).
  */
@@ -547,7 +563,7 @@ split_peek_rx_chain(struct virtq *vq, struct virtq_chain *c, uint16_t *budget)
 	int ret;
 
 	if (*budget == 0)
-		return -VIRTQ_ERR_RING_FULL;
+		return -VIRTQ_ERR_GUEST_RING_FULL;
 	(*budget)--;
 	ret = virtq_walk(vq, split_avail_head(vq), true, c);
 	if (ret == 0 && unlikely(c->len < vq->hdr_len))
@@ -574,7 +590,7 @@ split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	int ret;
 
 	while ((ret = split_peek_rx_chain(vq, &c, budget)) < 0) {
-		if (ret == -VIRTQ_ERR_RING_FULL)
+		if (ret == -VIRTQ_ERR_GUEST_RING_FULL)
 			return ret;
 		split_return_bad(vq, &c, ret);
 	}
@@ -615,7 +631,7 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	first.nvec = 0;
 	do {
 		ret = split_peek_rx_chain(vq, &c, budget);
-		if (ret == -VIRTQ_ERR_RING_FULL) {
+		if (ret == -VIRTQ_ERR_GUEST_RING_FULL) {
 			vq->last_avail = save_avail;
 			vq->nb_shadow = save_shadow;
 			*budget = save_budget;
@@ -735,6 +751,7 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t old_used = vq->last_used, start = vq->last_avail, placed = 0;
 	uint16_t heads[VIRTQ_MAX_BURST], nheads, budget, i;
 	uint8_t ok[VIRTQ_MAX_BURST];
+	uint64_t bytes = 0;
 	bool holes = false;
 	int pending, ret = 0;
 
@@ -744,7 +761,7 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	if (pending < 0)
 		return 0;
 	if (pending > 0)
-		vq->stats.kicks_avoided++;
+		stats_add(&vq->stats.kicks_avoided, 1);
 	budget = pending;
 	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
 	nheads = RTE_MIN(n, budget);
@@ -762,21 +779,22 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 		ok[i] = ret == 0;
 		if (likely(ret == 0)) {
 			placed++;
-			vq->stats.bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			bytes += rte_pktmbuf_pkt_len(pkts[i]);
 			continue;
 		}
-		if (ret == -VIRTQ_ERR_RING_FULL)
+		if (ret == -VIRTQ_ERR_GUEST_RING_FULL)
 			break;
 		virtq_error(vq, -ret);
 		holes = true;
 	}
 	if (i < n) {
-		vq->stats.errors[VIRTQ_ERR_RING_FULL] += n - i;
+		stats_add(&vq->stats.errors[VIRTQ_ERR_GUEST_RING_FULL], n - i);
 		memset(&ok[i], 0, n - i);
 	}
 	if (unlikely(holes))
 		split_compact(pkts, n, ok, placed);
-	vq->stats.pkts += placed;
+	stats_add(&vq->stats.pkts, placed);
+	stats_add(&vq->stats.bytes, bytes);
 	virtq_used_flush(vq);
 	virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);

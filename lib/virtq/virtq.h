@@ -32,6 +32,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "stats.h"
+
 #define VIRTQ_MAX_REGIONS 8     /**< Guest memory regions (vhost-user allows 8). */
 #define VIRTQ_MAX_VEC 64        /**< Host-contiguous pieces in one chain. */
 #define VIRTQ_MAX_BURST 64      /**< Packets per dequeue/enqueue call. */
@@ -51,7 +53,11 @@ struct virtq_mem {
 	struct virtq_region r[VIRTQ_MAX_REGIONS];   /**< The regions. */
 };
 
-/** Errors counted per queue, defined once: enum name, user-visible name. */
+/**
+ * Errors counted per queue, defined once: enum name, user-visible name.
+ * The queue-level drops (guest ring full, mbuf allocation failed) share
+ * their names with the port's drop reasons (stats.h).
+ */
 #define VIRTQ_FOREACH_ERROR(X) \
 	X(BAD_HEAD, "bad_head") \
 	X(BAD_INDEX, "bad_next_index") \
@@ -63,8 +69,7 @@ struct virtq_mem {
 	X(WRONG_DIR, "wrong_direction") \
 	X(TOO_MANY_BUFS, "too_many_buffers") \
 	X(AVAIL_JUMP, "avail_index_jump") \
-	X(MBUF_ALLOC, "mbuf_alloc_failed") \
-	X(RING_FULL, "guest_ring_full") \
+	STATS_FOREACH_QUEUE_DROP(X) \
 	X(PKT_TOO_BIG, "packet_too_big") \
 	X(BAD_HDR, "bad_net_header") \
 	X(BROKEN, "queue_broken")
@@ -81,7 +86,11 @@ enum virtq_error {
 	VIRTQ_ERR_MAX /**< Number of error kinds. */
 };
 
-/** Counters of one queue; written only by the thread that uses it. */
+/**
+ * Counters of one queue: written only by the thread that uses the queue,
+ * with stats_add(); read from any thread with stats_read() (as
+ * virtq_stats_acc() does).
+ */
 struct virtq_stats {
 	uint64_t pkts;                   /**< Packets dequeued or enqueued. */
 	uint64_t bytes;                  /**< Their bytes, without the virtio-net header. */
@@ -219,6 +228,9 @@ uint16_t virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
  */
 uint16_t virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts,
 			     uint16_t n);
+
+/** acc += @p s, field by field, read with stats_read(): any thread. */
+void virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s);
 
 /** Name of an error, for counters and logs. */
 const char *virtq_error_name(enum virtq_error e);

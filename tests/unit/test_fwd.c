@@ -168,7 +168,7 @@ test_macswap(void)
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	TAP_CHECK(rte_is_same_ether_addr(&eth->dst_addr, &a));
 	TAP_CHECK(rte_is_same_ether_addr(&eth->src_addr, &b));
-	TAP_EQ(test_port_stats(&tp[1]->port, true).drops[STATS_DROP_BAD_DESC], 1);
+	TAP_EQ(test_port_stats(&tp[1]->port, true).drops[STATS_DROP_SHORT_FRAME], 1);
 	TAP_EQ(rte_mempool_in_use_count(pool), 1);
 }
 

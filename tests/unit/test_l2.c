@@ -603,7 +603,7 @@ test_l2_runt(void)
 	test_port_rx_add(tp[0], test_pkt(pool, &a, &a, RTE_ETHER_HDR_LEN - 1));
 	test_port_poll(&conf, &tp[0]->port, &lc, t0);
 	TAP_EQ(tp[1]->tx_n, 0);
-	TAP_EQ(test_port_stats(&tp[0]->port, true).drops[STATS_DROP_BAD_DESC], 1);
+	TAP_EQ(test_port_stats(&tp[0]->port, true).drops[STATS_DROP_SHORT_FRAME], 1);
 	TAP_EQ(fwd_l2_count(conf.l2), 0);
 	TAP_EQ(rte_mempool_in_use_count(pool), 0);
 	teardown();

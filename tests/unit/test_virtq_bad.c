@@ -553,7 +553,7 @@ test_error_names(void)
 	for (e = 0; e < VIRTQ_ERR_MAX; e++)
 		TAP_CHECK(virtq_error_name(e) != NULL && virtq_error_name(e)[0] != '\0');
 	TAP_CHECK(strcmp(virtq_error_name(VIRTQ_ERR_BAD_HEAD), "bad_head") == 0);
-	TAP_CHECK(strcmp(virtq_error_name(VIRTQ_ERR_RING_FULL), "guest_ring_full") == 0);
+	TAP_CHECK(strcmp(virtq_error_name(VIRTQ_ERR_GUEST_RING_FULL), "guest_ring_full") == 0);
 }
 
 int

@@ -277,7 +277,7 @@ test_rx_burst_limit(void)
 	for (i = 0; i < n; i++)
 		TAP_CHECK(m[i] == orig[i]);
 	printf("# 100 offered: %u placed, %" PRIu64 " counted as ring full\n", n,
-	       vq.stats.errors[VIRTQ_ERR_RING_FULL]);
+	       vq.stats.errors[VIRTQ_ERR_GUEST_RING_FULL]);
 	rte_pktmbuf_free_bulk(orig, 100);
 	virtq_fini(&vq);
 }
@@ -303,15 +303,15 @@ test_rx_ring_full(void)
 		m[i] = vft_pkt_mbuf(pkt, 64, 60 + i);
 	in_use = rte_mempool_in_use_count(vft.pool);
 	TAP_EQ(virtq_enqueue_burst(&vq, m, 5), 2);
-	TAP_EQ(vq.stats.errors[VIRTQ_ERR_RING_FULL], 3);
-	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_RING_FULL), 0);
+	TAP_EQ(vq.stats.errors[VIRTQ_ERR_GUEST_RING_FULL], 3);
+	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_GUEST_RING_FULL), 0);
 	TAP_EQ(vdrv_used_pending(&d), 2);
 	vft_expect_used(&d, head[0], VFT_HDR12 + 64);
 	vft_expect_used(&d, head[1], VFT_HDR12 + 64);
 	TAP_EQ(vft_calls_read(), 1);
 	/* Nothing at all: no used entry, no call, every packet counted. */
 	TAP_EQ(virtq_enqueue_burst(&vq, m + 2, 3), 0);
-	TAP_EQ(vq.stats.errors[VIRTQ_ERR_RING_FULL], 6);
+	TAP_EQ(vq.stats.errors[VIRTQ_ERR_GUEST_RING_FULL], 6);
 	TAP_EQ(vdrv_used_pending(&d), 0);
 	TAP_EQ(vft_calls_read(), 0);
 	TAP_EQ(vq.stats.calls, 1);
@@ -429,8 +429,8 @@ test_rx_mergeable_ring_full(void)
 	m[0] = vft_mk_mbuf(vft.pool, pkt[0], 3000, 2048);
 	m[1] = vft_mk_mbuf(vft.pool, pkt[1], 100, 2048);
 	TAP_EQ(virtq_enqueue_burst(&vq, m, 1), 0);
-	TAP_EQ(vq.stats.errors[VIRTQ_ERR_RING_FULL], 1);
-	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_RING_FULL), 0);
+	TAP_EQ(vq.stats.errors[VIRTQ_ERR_GUEST_RING_FULL], 1);
+	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_GUEST_RING_FULL), 0);
 	TAP_EQ(vdrv_used_pending(&d), 0);
 	TAP_EQ(d.used->idx, 0);
 	TAP_EQ(vft_calls_read(), 0);
@@ -452,7 +452,7 @@ test_rx_mergeable_ring_full(void)
 
 		TAP_EQ(virtq_enqueue_burst(&vq, both, 2), 1);
 	}
-	TAP_EQ(vq.stats.errors[VIRTQ_ERR_RING_FULL], 2);
+	TAP_EQ(vq.stats.errors[VIRTQ_ERR_GUEST_RING_FULL], 2);
 	TAP_EQ(vdrv_used_pending(&d), 1);
 	TAP_EQ(rx_read_merged(&d, head[0], got, &len), 1);
 	TAP_EQ(len, 100);
