@@ -272,6 +272,7 @@ vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *
 			if ((fds[1].revents & (POLLIN | POLLHUP)) && cli_prompt_input() < 0)
 				c->quit = true;
 		}
+		port_tick_all();
 		now = rte_rdtsc();
 		if (c->stats_period != 0 && now - last_stats >= c->stats_period * hz) {
 			report_stats(stdout, &prev, pool);

@@ -97,7 +97,6 @@ port_alloc(size_t size, const char *name, const struct port_ops *ops,
 	p->socket = SOCKET_ID_ANY;
 	p->tx_full_drop = tx_full_drop;
 	p->pool = pool;
-	p->priv = p;
 	return p;
 }
 
@@ -143,6 +142,16 @@ port_start_all(void)
 			return ret;
 	}
 	return 0;
+}
+
+void
+port_tick_all(void)
+{
+	uint16_t i;
+
+	for (i = 0; i < port_nb; i++)
+		if (port_table[i] != NULL && port_table[i]->ops->tick != NULL)
+			port_table[i]->ops->tick(port_table[i]);
 }
 
 void

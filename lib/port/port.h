@@ -66,6 +66,12 @@ struct port_ops {
 	bool (*is_up)(const struct port *p);
 	/** Print type-specific detail (socket, state, features) to @p f. */
 	int (*show)(const struct port *p, FILE *f);
+	/**
+	 * Periodic housekeeping, such as counting what only the control
+	 * thread can see (a vhost guest's kicks). Called by port_tick_all()
+	 * about every 100 ms; never blocks. May be NULL.
+	 */
+	void (*tick)(struct port *p);
 };
 
 #define PORT_TSO4 0x1 /**< port.tx_tso: takes TCP/IPv4 segmentation requests. */
@@ -89,7 +95,6 @@ struct port {
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
 	struct stats_queue rxq_base[PORT_MAX_QUEUES]; /**< Rx snapshot at last clear. */
 	struct stats_queue txq_base[PORT_MAX_QUEUES]; /**< Tx snapshot at last clear. */
-	void *priv;                      /**< Type-private state. */
 };
 
 /** How a vhost-user port moves packets through the guest's rings. */
@@ -225,6 +230,9 @@ int port_start_all(void);
 
 /** Stop and destroy every port, last first. Safe to call twice. */
 void port_destroy_all(void);
+
+/** Run the tick op of every registered port. Control lcore only. */
+void port_tick_all(void);
 
 /** Sum a port's counters since the last clear; @p rx / @p tx may be NULL. */
 void port_stats_get(const struct port *p, struct stats_queue *rx,

@@ -30,6 +30,22 @@
 
 RTE_LOG_REGISTER_SUFFIX(port_vhost_logtype, vhost, INFO);
 
+/** vhost-user requests (vhost-user protocol numbering) that may change the
+ * memory, a ring, its indices, its call fd, the features or the log. */
+enum port_vhost_req {
+	VHOST_REQ_SET_FEATURES = 2,
+	VHOST_REQ_SET_MEM_TABLE = 5,
+	VHOST_REQ_SET_LOG_BASE = 6,
+	VHOST_REQ_SET_VRING_NUM = 8,
+	VHOST_REQ_SET_VRING_ADDR = 9,
+	VHOST_REQ_SET_VRING_BASE = 10,
+	VHOST_REQ_SET_VRING_KICK = 12,
+	VHOST_REQ_SET_VRING_CALL = 13,
+	VHOST_REQ_SET_VRING_ENABLE = 18,
+	VHOST_REQ_ADD_MEM_REG = 37,
+	VHOST_REQ_REM_MEM_REG = 38,
+};
+
 #define VHOST_ENQ_MAX 32 /* rte_vhost's MAX_PKT_BURST: most packets one enqueue call takes */
 
 /*
@@ -82,8 +98,8 @@ vhost_by_vid(int vid)
 	return NULL;
 }
 
-struct port_vhost *
-port_vhost_by_vid(int vid)
+static struct port_vhost *
+vhost_lookup(int vid)
 {
 	struct port_vhost *vp;
 
@@ -135,6 +151,108 @@ static const struct rte_vhost_user_extern_ops vhost_rte_msg_ops = {
 	.post_msg_handle = vhost_rte_post_msg,
 };
 
+/*
+ * Stop the workers' use of the device's rings, in two steps so that
+ * nothing already taken from a guest is lost: no more rx, and the packets
+ * workers hold go out while the rings are still the ones they know; then
+ * no tx either. Every pause (a ring-changing message, a device going
+ * away) goes through here. rte_vhost thread.
+ */
+static void
+vhost_quiesce(struct port_vhost *vp)
+{
+	__atomic_store_n(&vp->rx_held, true, __ATOMIC_RELEASE);
+	port_quiesce();
+	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
+	port_quiesce();
+	__atomic_store_n(&vp->rx_held, false, __ATOMIC_RELEASE);
+}
+
+static bool
+vhost_req_pauses(uint32_t req)
+{
+	switch (req) {
+	case VHOST_REQ_SET_FEATURES:
+	case VHOST_REQ_SET_MEM_TABLE:
+	case VHOST_REQ_SET_LOG_BASE:
+	case VHOST_REQ_SET_VRING_NUM:
+	case VHOST_REQ_SET_VRING_ADDR:
+	case VHOST_REQ_SET_VRING_BASE:
+	case VHOST_REQ_SET_VRING_KICK:
+	case VHOST_REQ_SET_VRING_CALL:
+	case VHOST_REQ_SET_VRING_ENABLE:
+	case VHOST_REQ_ADD_MEM_REG:
+	case VHOST_REQ_REM_MEM_REG:
+		return true;
+	}
+	return false;
+}
+
+/* virtq engine, before rte_vhost handles a message that can change what
+ * the engine uses: pause the device. */
+static enum rte_vhost_msg_result
+vhost_virtq_pre_msg(int vid, void *msg)
+{
+	struct port_vhost *vp;
+	uint32_t req;
+
+	/* The request number opens every vhost-user message. */
+	memcpy(&req, msg, sizeof(req));
+	if (!vhost_req_pauses(req))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vp = vhost_lookup(vid);
+	if (vp == NULL || !vp->use_virtq ||
+	    !__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vhost_quiesce(vp);
+	port_vhost_virtq_pause(vp);
+	vp->paused = true;
+	VHOST_LOG(DEBUG, "%s: paused for message %u", vp->port.name, req);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* After it: set the engine up again from what rte_vhost now holds. */
+static enum rte_vhost_msg_result
+vhost_virtq_post_msg(int vid, void *msg __rte_unused)
+{
+	struct port_vhost *vp = vhost_lookup(vid);
+	int ret;
+
+	if (vp == NULL || !vp->paused || vp->vid != vid)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	vp->paused = false;
+	rte_vhost_get_negotiated_features(vid, &vp->features);
+	ret = port_vhost_virtq_resume(vp, vid);
+	if (ret < 0) {
+		VHOST_LOG(ERR, "%s: cannot resume after a ring change (%s): port stays down",
+			  vp->port.name, strerror(-ret));
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
+	port_vhost_tx_offloads(vp, true);
+	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops vhost_virtq_msg_ops = {
+	.pre_msg_handle = vhost_virtq_pre_msg,
+	.post_msg_handle = vhost_virtq_post_msg,
+};
+
+/* Serve device @p vid with the virtq engine; 0, or a negative errno when
+ * the rte engine has to. */
+static int
+vhost_virtq_attach(struct port_vhost *vp, int vid)
+{
+	int ret = port_vhost_virtq_attach(vp, vid);
+
+	if (ret == 0 && rte_vhost_extern_callback_register(vid, &vhost_virtq_msg_ops,
+							   NULL) != 0) {
+		port_vhost_virtq_detach(vp);
+		ret = -EIO;
+	}
+	return ret;
+}
+
 static int
 vhost_new_device(int vid)
 {
@@ -156,7 +274,7 @@ vhost_new_device(int vid)
 	vp->vid = vid;
 	vp->use_virtq = false;
 	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ) {
-		int ret = port_vhost_virtq_attach(vp, vid);
+		int ret = vhost_virtq_attach(vp, vid);
 
 		if (ret == 0)
 			vp->use_virtq = true;
@@ -196,13 +314,12 @@ vhost_destroy_device(int vid)
 		rte_spinlock_unlock(&vhost_lock);
 		return;
 	}
-	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
 	port_vhost_tx_offloads(vp, false);
-	for (i = 0; i < VHOST_MAX_VRINGS; i++)
-		__atomic_store_n(&vp->vring_on[i], false, __ATOMIC_RELAXED);
 	rte_spinlock_unlock(&vhost_lock);
 	/* rte_vhost frees the rings when this returns: wait out the workers. */
-	port_quiesce();
+	vhost_quiesce(vp);
+	for (i = 0; i < VHOST_MAX_VRINGS; i++)
+		__atomic_store_n(&vp->vring_on[i], false, __ATOMIC_RELAXED);
 	if (vp->use_virtq)
 		port_vhost_virtq_detach(vp);
 	vp->use_virtq = false;
@@ -394,7 +511,7 @@ vhost_show(const struct port *p, FILE *f)
 		uint64_t kicks;
 		unsigned int i;
 
-		port_vhost_virtq_stats((struct port_vhost *)vp, &st, &kicks);
+		port_vhost_virtq_stats(vp, &st, &kicks);
 		fprintf(f, "  kicks %" PRIu64 ", kicks avoided %" PRIu64
 			", calls %" PRIu64 ", calls avoided %" PRIu64 "\n",
 			kicks, st.kicks_avoided, st.calls, st.calls_avoided);
@@ -406,6 +523,16 @@ vhost_show(const struct port *p, FILE *f)
 	return 0;
 }
 
+/* Kicks reach the kick eventfds only: count them from the control thread. */
+static void
+vhost_tick(struct port *p)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+
+	if (vp->use_virtq && __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
+		port_vhost_virtq_count_kicks(vp);
+}
+
 static const struct port_ops port_vhost_ops = {
 	.type = "vhost",
 	.start = vhost_start,
@@ -415,6 +542,7 @@ static const struct port_ops port_vhost_ops = {
 	.tx_burst = vhost_tx_burst,
 	.is_up = vhost_is_up,
 	.show = vhost_show,
+	.tick = vhost_tick,
 };
 
 const char *

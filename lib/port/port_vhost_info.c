@@ -78,7 +78,7 @@ port_vhost_protocol_feature_name(unsigned int bit)
 
 /* Indices and sizes of the device's vrings, read from the shared rings. */
 static void
-vhost_info_vrings(struct port_vhost *vp, struct port_vhost_info *out)
+vhost_info_vrings(const struct port_vhost *vp, struct port_vhost_info *out)
 {
 	struct rte_vhost_vring vr;
 	uint16_t i, nr = rte_vhost_get_vring_num(vp->vid);
@@ -121,7 +121,7 @@ vhost_info_errors(const struct port_vhost *vp, struct port_vhost_info *out)
 int
 port_vhost_info(const struct port *p, struct port_vhost_info *out)
 {
-	struct port_vhost *vp = (struct port_vhost *)(uintptr_t)p;
+	const struct port_vhost *vp = (const struct port_vhost *)p;
 
 	if (port_vhost_path(p) == NULL)
 		return -EINVAL;

@@ -35,7 +35,8 @@ struct port_vhost_vring {
 	uint16_t idx;             /**< Vring index in the device. */
 	bool ready;               /**< vq is set up for the current device. */
 	int kickfd;               /**< Guest kick eventfd, read only to count kicks. */
-	uint64_t kicks;           /**< Kicks the guest made anyway (control thread). */
+	uint64_t kicks;           /**< Kicks the guest made anyway; written by the control
+				   *   thread's tick (stats_add), read with stats_read(). */
 	rte_spinlock_t lock;      /**< Serialises workers that share one guest rx vring. */
 };
 
@@ -75,22 +76,6 @@ struct port_vhost {
  */
 void port_vhost_tx_offloads(struct port_vhost *vp, bool on);
 
-/** vhost-user requests (vhost-user protocol numbering) that may change the
- * memory, a ring, its indices, its call fd, the features or the log. */
-enum port_vhost_req {
-	VHOST_REQ_SET_FEATURES = 2,
-	VHOST_REQ_SET_MEM_TABLE = 5,
-	VHOST_REQ_SET_LOG_BASE = 6,
-	VHOST_REQ_SET_VRING_NUM = 8,
-	VHOST_REQ_SET_VRING_ADDR = 9,
-	VHOST_REQ_SET_VRING_BASE = 10,
-	VHOST_REQ_SET_VRING_KICK = 12,
-	VHOST_REQ_SET_VRING_CALL = 13,
-	VHOST_REQ_SET_VRING_ENABLE = 18,
-	VHOST_REQ_ADD_MEM_REG = 37,
-	VHOST_REQ_REM_MEM_REG = 38,
-};
-
 /**
  * Make a guest's call fd non-blocking. vhost-user lets the guest pass any
  * fd (a pipe nobody reads, say): a worker writing to it must never block.
@@ -98,15 +83,32 @@ enum port_vhost_req {
  */
 void port_vhost_call_nonblock(int fd);
 
-/** The port whose socket device @p vid came from, or NULL. */
-struct port_vhost *port_vhost_by_vid(int vid);
+/*
+ * The virtq engine's side of a device's life. port_vhost.c calls these and
+ * is the only writer of the port's state (running, rx_held, paused,
+ * features, use_virtq, vid); these read vp->features and vp->vid and keep
+ * the engine's state (memory table, vrings, kicks).
+ */
 
 /**
  * Set up the virtq engine on device @p vid: memory table, vrings and their
- * indices, and the message hooks that pause it. Returns 0, or a negative
- * errno when the device must fall back to the rte engine.
+ * indices, for vp->features. Returns 0, or a negative errno when the
+ * device must fall back to the rte engine (nothing is left set up).
  */
 int port_vhost_virtq_attach(struct port_vhost *vp, int vid);
+
+/**
+ * The device is paused for a message that may change its rings: hand the
+ * ring indices to rte_vhost. Workers must already be out of the rings.
+ */
+void port_vhost_virtq_pause(struct port_vhost *vp);
+
+/**
+ * After the message: set the memory table and every vring up again from
+ * what rte_vhost now holds, for vp->features. Returns 0 or a negative
+ * errno (the port must then stay down).
+ */
+int port_vhost_virtq_resume(struct port_vhost *vp, int vid);
 
 /**
  * Hand the ring indices back to rte_vhost and release the engine's state.
@@ -123,11 +125,16 @@ uint16_t port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q,
 			     struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Sum of the engine's counters over the device's vrings into @p out, and
- * the kicks the guest made (drained from the kick eventfds) into @p kicks.
- * Control thread only.
+ * Count the kicks the guest made since the last call, draining the kick
+ * eventfds of the ready vrings. Control thread (the periodic port tick).
  */
-void port_vhost_virtq_stats(struct port_vhost *vp, struct virtq_stats *out,
+void port_vhost_virtq_count_kicks(struct port_vhost *vp);
+
+/**
+ * Sum of the engine's counters over the device's vrings into @p out, and
+ * the kicks counted so far into @p kicks. No side effect; any thread.
+ */
+void port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 			    uint64_t *kicks);
 
 #endif /* VDP_PORT_VHOST_PRIV_H */

@@ -7,10 +7,10 @@
  * memory table and the ring addresses; lib/virtq processes the rings.
  *
  * rte_vhost does not tell a raw-ring application when the guest changes
- * its memory table or a ring under it, so a message hook does: before any
- * message that can change what the engine uses, the device is paused
- * (running cleared, then a grace period so no worker is in a ring) and
- * after it the engine is set up again from rte_vhost's view.
+ * its memory table or a ring under it. port_vhost.c hooks the messages
+ * that can, stops the workers' use of the rings around them and calls
+ * port_vhost_virtq_pause() and port_vhost_virtq_resume() here; this file
+ * keeps the engine's state and never changes the port's.
  */
 
 #include <errno.h>
@@ -122,84 +122,6 @@ virtq_save_bases(struct port_vhost *vp)
 						 vp->vr[i].vq.last_used);
 }
 
-static bool
-virtq_req_pauses(uint32_t req)
-{
-	switch (req) {
-	case VHOST_REQ_SET_FEATURES:
-	case VHOST_REQ_SET_MEM_TABLE:
-	case VHOST_REQ_SET_LOG_BASE:
-	case VHOST_REQ_SET_VRING_NUM:
-	case VHOST_REQ_SET_VRING_ADDR:
-	case VHOST_REQ_SET_VRING_BASE:
-	case VHOST_REQ_SET_VRING_KICK:
-	case VHOST_REQ_SET_VRING_CALL:
-	case VHOST_REQ_SET_VRING_ENABLE:
-	case VHOST_REQ_ADD_MEM_REG:
-	case VHOST_REQ_REM_MEM_REG:
-		return true;
-	}
-	return false;
-}
-
-/* Before rte_vhost handles a message: stop the workers' use of the rings. */
-static enum rte_vhost_msg_result
-virtq_pre_msg(int vid, void *msg)
-{
-	struct port_vhost *vp;
-	uint32_t req;
-
-	/* The request number opens every vhost-user message. */
-	memcpy(&req, msg, sizeof(req));
-	if (!virtq_req_pauses(req))
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	vp = port_vhost_by_vid(vid);
-	if (vp == NULL || !vp->use_virtq ||
-	    !__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	/* Two steps, so that nothing already taken from a guest is lost: no
-	 * more rx, and the packets workers hold go out while the rings are
-	 * still the ones they know; then no tx either. */
-	__atomic_store_n(&vp->rx_held, true, __ATOMIC_RELEASE);
-	port_quiesce();
-	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
-	port_quiesce();
-	__atomic_store_n(&vp->rx_held, false, __ATOMIC_RELEASE);
-	virtq_save_bases(vp);
-	vp->paused = true;
-	VHOST_LOG(DEBUG, "%s: paused for message %u", vp->port.name, req);
-	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-}
-
-/* After it: set the engine up again from what rte_vhost now holds. */
-static enum rte_vhost_msg_result
-virtq_post_msg(int vid, void *msg __rte_unused)
-{
-	struct port_vhost *vp = port_vhost_by_vid(vid);
-	int ret;
-
-	if (vp == NULL || !vp->paused || vp->vid != vid)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	vp->paused = false;
-	rte_vhost_get_negotiated_features(vid, &vp->features);
-	ret = virtq_load_mem(vp, vid);
-	if (ret == 0)
-		ret = virtq_load_vrings(vp, vid);
-	if (ret < 0) {
-		VHOST_LOG(ERR, "%s: cannot resume after a ring change (%s): port stays down",
-			  vp->port.name, strerror(-ret));
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	}
-	port_vhost_tx_offloads(vp, true);
-	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
-	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-}
-
-static const struct rte_vhost_user_extern_ops virtq_msg_ops = {
-	.pre_msg_handle = virtq_pre_msg,
-	.post_msg_handle = virtq_post_msg,
-};
-
 int
 port_vhost_virtq_attach(struct port_vhost *vp, int vid)
 {
@@ -208,14 +130,24 @@ port_vhost_virtq_attach(struct port_vhost *vp, int vid)
 	if (vp->features & ((1ULL << VIRTIO_F_RING_PACKED) |
 			    (1ULL << VIRTIO_F_IOMMU_PLATFORM)))
 		return -ENOTSUP;
-	ret = virtq_load_mem(vp, vid);
-	if (ret == 0)
-		ret = virtq_load_vrings(vp, vid);
-	if (ret == 0 && rte_vhost_extern_callback_register(vid, &virtq_msg_ops, NULL) != 0)
-		ret = -EIO;
+	ret = port_vhost_virtq_resume(vp, vid);
 	if (ret < 0)
 		port_vhost_virtq_detach(vp);
 	return ret;
+}
+
+void
+port_vhost_virtq_pause(struct port_vhost *vp)
+{
+	virtq_save_bases(vp);
+}
+
+int
+port_vhost_virtq_resume(struct port_vhost *vp, int vid)
+{
+	int ret = virtq_load_mem(vp, vid);
+
+	return ret < 0 ? ret : virtq_load_vrings(vp, vid);
 }
 
 void
@@ -282,26 +214,28 @@ virtq_drain_kicks(int fd)
 }
 
 void
-port_vhost_virtq_stats(struct port_vhost *vp, struct virtq_stats *out,
+port_vhost_virtq_count_kicks(struct port_vhost *vp)
+{
+	unsigned int i;
+
+	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
+		struct port_vhost_vring *vr = &vp->vr[i];
+
+		if (vr->ready)
+			stats_add(&vr->kicks, virtq_drain_kicks(vr->kickfd));
+	}
+}
+
+void
+port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 		       uint64_t *kicks)
 {
-	unsigned int i, e;
+	unsigned int i;
 
 	memset(out, 0, sizeof(*out));
 	*kicks = 0;
 	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
-		struct port_vhost_vring *vr = &vp->vr[i];
-		const struct virtq_stats *s = &vr->vq.stats;
-
-		if (vr->ready)
-			vr->kicks += virtq_drain_kicks(vr->kickfd);
-		*kicks += vr->kicks;
-		out->pkts += s->pkts;
-		out->bytes += s->bytes;
-		out->calls += s->calls;
-		out->calls_avoided += s->calls_avoided;
-		out->kicks_avoided += s->kicks_avoided;
-		for (e = 0; e < VIRTQ_ERR_MAX; e++)
-			out->errors[e] += s->errors[e];
+		*kicks += stats_read(&vp->vr[i].kicks);
+		virtq_stats_acc(out, &vp->vr[i].vq.stats);
 	}
 }
