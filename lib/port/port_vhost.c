@@ -289,7 +289,7 @@ vhost_new_device(int vid)
 				  "it changes later may block", vp->port.name, vid);
 	}
 	port_vhost_tx_offloads(vp, true);
-	vp->connects++;
+	stats_add(&vp->connects, 1);
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&vhost_lock);
@@ -325,7 +325,7 @@ vhost_destroy_device(int vid)
 	vp->use_virtq = false;
 	vp->paused = false;
 	vp->vid = -1;
-	vp->disconnects++;
+	stats_add(&vp->disconnects, 1);
 	vp->since = time(NULL);
 	VHOST_LOG(INFO, "%s: device %d down", vp->port.name, vid);
 }
@@ -498,7 +498,8 @@ vhost_show(const struct port *p, FILE *f)
 	fprintf(f, "  socket: %s (%s)\n", vp->conf.path,
 		vp->conf.client ? "client" : "server");
 	fprintf(f, "  state: %s, connects %" PRIu64 ", disconnects %" PRIu64 "\n",
-		up ? "connected" : "waiting for peer", vp->connects, vp->disconnects);
+		up ? "connected" : "waiting for peer", stats_read(&vp->connects),
+		stats_read(&vp->disconnects));
 	if (up)
 		fprintf(f, "  features: 0x%" PRIx64 "\n", vp->features);
 	fprintf(f, "  engine: %s%s\n", vhost_engine_name(vp->conf.engine),

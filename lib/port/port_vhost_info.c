@@ -97,23 +97,19 @@ vhost_info_vrings(const struct port_vhost *vp, struct port_vhost_info *out)
 	}
 }
 
-/* The virtq engine's error counters of every vring, summed by class. They
- * are plain counters that outlive a device: read also when none is up. */
+/* The virtq engine's error counters of every vring, by class. They
+ * outlive a device: read also when none is up. */
 static void
-vhost_info_errors(const struct port_vhost *vp, struct port_vhost_info *out)
+vhost_info_errors(const struct virtq_stats *st, struct port_vhost_info *out)
 {
-	unsigned int e, i;
+	unsigned int e;
 
 	out->nb_ring_errors = 0;
 	for (e = 0; e < VIRTQ_ERR_MAX && out->nb_ring_errors < PORT_VHOST_MAX_ERRORS; e++) {
-		uint64_t n = 0;
-
-		for (i = 0; i < VHOST_MAX_VRINGS; i++)
-			n += __atomic_load_n(&vp->vr[i].vq.stats.errors[e], __ATOMIC_RELAXED);
-		if (n == 0)
+		if (st->errors[e] == 0)
 			continue;
 		out->ring_errors[out->nb_ring_errors].name = virtq_error_name(e);
-		out->ring_errors[out->nb_ring_errors].count = n;
+		out->ring_errors[out->nb_ring_errors].count = st->errors[e];
 		out->nb_ring_errors++;
 	}
 }
@@ -122,6 +118,8 @@ int
 port_vhost_info(const struct port *p, struct port_vhost_info *out)
 {
 	const struct port_vhost *vp = (const struct port_vhost *)p;
+	struct virtq_stats st;
+	uint64_t kicks;
 
 	if (port_vhost_path(p) == NULL)
 		return -EINVAL;
@@ -129,20 +127,19 @@ port_vhost_info(const struct port *p, struct port_vhost_info *out)
 	strlcpy(out->path, vp->conf.path, sizeof(out->path));
 	out->client = vp->conf.client;
 	out->since = vp->since;
-	out->connects = vp->connects;
-	out->disconnects = vp->disconnects;
+	out->connects = stats_read(&vp->connects);
+	out->disconnects = stats_read(&vp->disconnects);
 	out->engine = vp->conf.engine == PORT_VHOST_ENGINE_RTE ? "rte" : "virtq";
 	out->connected = __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE);
-	vhost_info_errors(vp, out);
+	port_vhost_virtq_stats(vp, &st, &kicks);
+	vhost_info_errors(&st, out);
 	if (!out->connected)
 		return 0;
 	out->features = vp->features;
 	rte_vhost_get_negotiated_protocol_features(vp->vid, &out->protocol_features);
 	vhost_info_vrings(vp, out);
 	if (vp->use_virtq) {
-		struct virtq_stats st;
-
-		port_vhost_virtq_stats(vp, &st, &out->kicks);
+		out->kicks = kicks;
 		out->kicks_avoided = st.kicks_avoided;
 		out->calls = st.calls;
 		out->calls_avoided = st.calls_avoided;

@@ -53,8 +53,8 @@ struct port_vhost {
 	bool paused;                  /**< Stopped by a vhost-user message that changes rings. */
 	bool vring_on[VHOST_MAX_VRINGS]; /**< Vring enabled by the guest. */
 	uint64_t features;            /**< Negotiated virtio features. */
-	uint64_t connects;            /**< Devices that became ready. */
-	uint64_t disconnects;         /**< Devices destroyed. */
+	uint64_t connects;            /**< Devices that became ready (rte_vhost thread, stats_add). */
+	uint64_t disconnects;         /**< Devices destroyed (rte_vhost thread, stats_add). */
 	time_t since;                 /**< Wall time of the last state change. */
 	struct virtq_mem mem;         /**< Guest memory (virtq engine). */
 	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
