@@ -183,11 +183,8 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 void
 ctl_fini(struct ctl *c)
 {
-	if (c->conf != NULL && c->engine->end != NULL)
-		c->engine->end(c->conf);
 	fwd_l2_free(c->l2);
 	c->l2 = NULL;
-	rte_free((void *)sched_plan_current());
 	free(c->conf);
 	c->conf = NULL;
 }

@@ -42,7 +42,8 @@ struct ctl {
 	unsigned int nb_pins;             /**< Entries in pins[]. */
 	uint16_t nb_cores;                /**< Workers rx queues are spread over; 0: all. */
 	bool stopped[VDP_MAX_PORTS];      /**< Port stopped by "port stop" (not forwarded). */
-	struct fwd_l2_table *l2;          /**< l2 MAC table while the engine is l2. */
+	struct fwd_l2_table *l2;          /**< l2 MAC table while the engine is l2; only ctl
+					   *   creates and frees it. */
 	uint32_t l2_entries;              /**< l2 table capacity. */
 	uint32_t l2_age_s;                /**< l2 aging time in seconds. */
 	struct rte_mempool *pool;         /**< Packet pool of every port. */
@@ -68,7 +69,10 @@ extern pthread_mutex_t ctl_lock;
 int ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	     char *err, size_t errlen);
 
-/** Release what ctl_init() and later changes allocated; workers stopped. */
+/**
+ * Release what ctl_init() and later changes allocated; workers stopped.
+ * The plan in force is sched's to free (sched_fini()).
+ */
 void ctl_fini(struct ctl *c);
 
 /** Rebuild the configuration and plan from @p c and publish them. */

@@ -378,13 +378,13 @@ main(int argc, char **argv)
 	vdp_control_loop(&params, &vdp_ctl, pool, ctl_fd);
 
 	cli_prompt_fini();
-	if (sched_running())
-		sched_stop();
+	sched_stop();
 	printf("vdp: stopping\n");
 	report_summary(stdout, pool);
 	cli_sock_close(ctl_fd, params.ctl_socket);
 	port_destroy_all();
 	ctl_fini(&vdp_ctl);
+	sched_fini();
 	rte_eal_cleanup();
 	printf("vdp: exited cleanly\n");
 	return 0;

@@ -8,9 +8,11 @@
 /**
  * @file
  * Forwarding engines. An engine is an entry of a table, as in testpmd:
- * a name, optional begin/end hooks run on the control lcore, and a fwd
+ * a name, an optional begin hook run on the control lcore, and a fwd
  * function run by a worker for every received burst. The engine gets
- * everything through its context and reads no mutable globals.
+ * everything through its context and reads no mutable globals, and owns
+ * nothing: what a configuration points to (ports, the l2 table, the pool)
+ * belongs to whoever built it.
  */
 
 #include <stdbool.h>
@@ -84,10 +86,13 @@ struct fwd_ctx {
 /** One forwarding engine. */
 struct fwd_engine {
 	const char *name;                      /**< Name used by --fwd and the CLI. */
-	/** Prepare shared state before workers start; 0 or negative errno. May be NULL. */
+	/**
+	 * Check @p conf before it is published, so that fwd can trust it.
+	 * Runs on the control lcore for every new configuration, possibly
+	 * while workers still run the previous one; allocates nothing.
+	 * Returns 0, or a negative errno: conf is then not used. May be NULL.
+	 */
 	int (*begin)(struct fwd_conf *conf);
-	/** Release what begin made, after workers stopped. May be NULL. */
-	void (*end)(struct fwd_conf *conf);
 	/**
 	 * Forward one burst. Every mbuf in ctx->pkts must end up pushed with
 	 * fwd_out_push() or dropped with fwd_drop(). Runs on a worker; never

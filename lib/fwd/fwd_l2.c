@@ -31,10 +31,6 @@
 /* A learned entry is re-stamped at most every age / L2_REFRESH_DIV. */
 #define L2_REFRESH_DIV 16
 
-/* What the engine's begin() creates when the caller gave no table. */
-#define L2_DEFAULT_ENTRIES 4096
-#define L2_DEFAULT_AGE_MS 300000
-
 /** A MAC learning table. */
 struct fwd_l2_table {
 	struct rte_hash *h;          /**< MAC -> position in entry[]. */
@@ -403,48 +399,16 @@ fwd_l2(struct fwd_ctx *ctx)
 	}
 }
 
-/*
- * The table begin() created, so that end() frees only that one. Control
- * lcore only; fwd() never reads it.
- */
-static struct fwd_l2_table *fwd_l2_owned;
-
-/*
- * Create a default table when the caller did not provide one. It has no
- * QSBR variable, so it is only safe to age or flush while workers run if
- * the caller creates conf->l2 itself with params.qsbr set.
- */
+/* The table is the caller's (it lives across configurations and engine
+ * switches): the engine only checks that there is one. */
 static int
 fwd_l2_begin(struct fwd_conf *conf)
 {
-	const struct fwd_l2_params p = {
-		.entries = L2_DEFAULT_ENTRIES,
-		.age_ms = L2_DEFAULT_AGE_MS,
-		.socket = SOCKET_ID_ANY,
-	};
-
-	if (conf->l2 != NULL)
-		return 0;
-	conf->l2 = fwd_l2_create(&p);
-	if (conf->l2 == NULL)
-		return -rte_errno;
-	fwd_l2_owned = conf->l2;
-	return 0;
-}
-
-static void
-fwd_l2_end(struct fwd_conf *conf)
-{
-	if (conf->l2 == NULL || conf->l2 != fwd_l2_owned)
-		return;
-	fwd_l2_free(conf->l2);
-	conf->l2 = NULL;
-	fwd_l2_owned = NULL;
+	return conf->l2 == NULL ? -EINVAL : 0;
 }
 
 const struct fwd_engine fwd_l2_engine = {
 	.name = "l2",
 	.begin = fwd_l2_begin,
-	.end = fwd_l2_end,
 	.fwd = fwd_l2,
 };

@@ -226,6 +226,19 @@ sched_plan_publish(struct sched_plan *plan)
 	}
 }
 
+void
+sched_fini(void)
+{
+	sched_stop();
+	rte_free(sched_cur);
+	sched_cur = NULL;
+	rte_free(sched_workers);
+	sched_workers = NULL;
+	rte_free(sched_qsv);
+	sched_qsv = NULL;
+	sched_nb = 0;
+}
+
 const struct sched_plan *
 sched_plan_current(void)
 {

@@ -58,6 +58,13 @@ struct sched_pin {
  */
 int sched_init(void);
 
+/**
+ * Stop the workers if they run, and free the plan in force and what
+ * sched_init() set up. Whatever used the QSBR variable (an l2 table) must
+ * be freed first. sched_init() may be called again. Control lcore only.
+ */
+void sched_fini(void);
+
 /** Number of worker lcores found by sched_init(). */
 uint16_t sched_nb_workers(void);
 

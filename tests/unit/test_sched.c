@@ -126,8 +126,21 @@ test_loop_cycles_have_no_gaps(void)
 	sched_stop();
 	stats_lcore_read(sched_worker_stats(0), &s);
 	TAP_EQ(s.busy_cycles + s.idle_cycles, s.loop_cycles);
-	rte_free((void *)sched_plan_current());
 	rte_free(c);
+}
+
+/* sched_fini() leaves nothing published, and sched_init() works again. */
+static void
+test_fini(void)
+{
+	TAP_CHECK(sched_plan_current() != NULL);
+	sched_fini();
+	TAP_CHECK(!sched_running());
+	TAP_CHECK(sched_plan_current() == NULL);
+	TAP_EQ(sched_start(), -EINVAL);
+	TAP_EQ(sched_init(), 1);
+	TAP_CHECK(sched_qsbr() != NULL);
+	sched_fini();
 }
 
 int
@@ -159,5 +172,6 @@ main(void)
 	TAP_RUN(test_port_ids_reused);
 	TAP_RUN(test_plan_skips_removed_ports);
 	TAP_RUN(test_loop_cycles_have_no_gaps);
+	TAP_RUN(test_fini);
 	return tap_done();
 }
