@@ -234,7 +234,7 @@ config_fwd(const struct config_section *s, struct vdp_params *p, char *err,
 		} else if (strcmp(k, "xconnect") == 0) {
 			ret = config_list(s, k, val, p, 0, err, errlen);
 		} else if (strcmp(k, "txpkts") == 0) {
-			ret = config_num(s, k, val, 60, FWD_TXONLY_MAX_LEN, &v, err, errlen);
+			ret = config_num(s, k, val, FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN, &v, err, errlen);
 			p->txonly.pkt_len = v;
 		} else if (strcmp(k, "tx-flows") == 0) {
 			ret = config_num(s, k, val, 1, 65535, &v, err, errlen);

@@ -251,9 +251,9 @@ ctl_set_txpkts(struct ctl *c, uint16_t len, char *err, size_t errlen)
 	uint16_t old = c->txonly.pkt_len;
 	int ret;
 
-	if (len < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN || len > FWD_TXONLY_MAX_LEN)
+	if (len < FWD_TXONLY_MIN_LEN || len > FWD_TXONLY_MAX_LEN)
 		return ctl_err(err, errlen, -EINVAL, "frame length %u out of range %d..%d",
-			       len, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN, FWD_TXONLY_MAX_LEN);
+			       len, FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN);
 	c->txonly.pkt_len = len;
 	ret = ctl_commit(c, err, errlen);
 	if (ret < 0)

@@ -69,7 +69,7 @@ params_usage(const char *prog)
 	       "  --fwd MODE             io | l2 | macswap | rxonly | txonly (default io)\n"
 	       "  --port-pair A:B        io cross-connect of ports A and B (name or id); repeatable\n"
 	       "  --burst N              rx burst size, 1..%d (default %d)\n"
-	       "  --txpkts LEN           txonly frame length, 60..%d (default 64)\n"
+	       "  --txpkts LEN           txonly frame length, %d..%d (default 64)\n"
 	       "  --tx-flows N           txonly UDP flows, 1..65535 (default 1)\n"
 	       "  --l2-age S             l2 MAC aging time in seconds (default 300)\n"
 	       "Running:\n"
@@ -82,7 +82,7 @@ params_usage(const char *prog)
 	       "  --ctl-socket PATH      control socket for vdpctl (default RUN_DIR/vdp.ctl)\n"
 	       "  --cmdline-file FILE    run the commands in FILE once forwarding started\n"
 	       "  --help, --version\n",
-	       prog, FWD_BURST_MAX, VDP_DEFAULT_BURST, FWD_TXONLY_MAX_LEN);
+	       prog, FWD_BURST_MAX, VDP_DEFAULT_BURST, FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN);
 }
 
 void
@@ -255,9 +255,9 @@ params_number(int opt, const char *arg, struct vdp_params *p, char *err,
 		p->txonly.burst = v;
 		return 0;
 	case OPT_TXPKTS:
-		if (params_u32(arg, 60, FWD_TXONLY_MAX_LEN, &v) < 0)
-			return params_err(err, errlen, "--txpkts: bad value '%s' (60..%d)",
-					  arg, FWD_TXONLY_MAX_LEN);
+		if (params_u32(arg, FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN, &v) < 0)
+			return params_err(err, errlen, "--txpkts: bad value '%s' (%d..%d)",
+					  arg, FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN);
 		p->txonly.pkt_len = v;
 		return 0;
 	case OPT_TX_FLOWS:

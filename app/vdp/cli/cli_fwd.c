@@ -216,9 +216,9 @@ cli_set_txpkts(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 			return -1;
 		total += len;
 	}
-	if (total < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN || total > FWD_TXONLY_MAX_LEN)
+	if (total < FWD_TXONLY_MIN_LEN || total > FWD_TXONLY_MAX_LEN)
 		return cli_err(ctx, "bad frame length %u (%d to %d in total)", total,
-			       RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN, FWD_TXONLY_MAX_LEN);
+			       FWD_TXONLY_MIN_LEN, FWD_TXONLY_MAX_LEN);
 	if (ctl_set_txpkts(ctx->ctl, total, err, sizeof(err)) < 0)
 		return cli_err(ctx, "%s", err);
 	fprintf(ctx->out, "txonly frames are %u bytes\n", total);
