@@ -105,7 +105,7 @@ static int
 config_ethdev(const struct config_section *s, const char *pname,
 	      struct vdp_params *p, char *err, size_t errlen)
 {
-	struct port_ethdev_conf c = { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 };
+	struct port_ethdev_conf c = PORT_ETHDEV_CONF_DEFAULTS;
 	uint32_t v;
 	uint16_t j;
 	int i, ret;

@@ -396,7 +396,7 @@ ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 int
 ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
 {
-	struct port_ethdev_conf conf = { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 };
+	struct port_ethdev_conf conf = PORT_ETHDEV_CONF_DEFAULTS;
 	struct port *p;
 
 	if (strlcpy(conf.devargs, devargs, sizeof(conf.devargs)) >= sizeof(conf.devargs))

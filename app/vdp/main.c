@@ -133,12 +133,9 @@ vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq,
 				named = true;
 		if (named)
 			continue;
-		memset(&c, 0, sizeof(c));
+		c = (struct port_ethdev_conf)PORT_ETHDEV_CONF_DEFAULTS;
 		strlcpy(c.name, name, sizeof(c.name));
 		strlcpy(c.devargs, name, sizeof(c.devargs));
-		c.rxq = 1;
-		c.rx_desc = 1024;
-		c.tx_desc = 1024;
 		if (port_ethdev_create(&c, nb_txq, pool) == NULL)
 			vdp_fail(VDP_EXIT_USAGE, "ethdev %s: %s", name, rte_strerror(rte_errno));
 	}
