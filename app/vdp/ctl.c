@@ -148,13 +148,13 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	c->engine = fwd_engine_find(p->fwd);
-	c->burst = p->burst;
-	c->txonly = p->txonly;
+	c->engine = p->opts.engine;
+	c->burst = p->opts.burst;
+	c->txonly = p->opts.txonly;
 	c->l2_entries = p->l2_entries;
-	c->l2_age_s = p->l2_age_s;
+	c->l2_age_s = p->opts.l2_age_s;
 	c->pool = pool;
-	c->stats_period = p->stats_period;
+	c->stats_period = p->opts.stats_period;
 	pairs.nb_ports = port_count();
 	fwd_xconnect_pairs(&pairs);
 	memcpy(c->xconnect, pairs.xconnect, sizeof(c->xconnect));
