@@ -270,7 +270,7 @@ vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *
 				c->quit = true;
 		}
 		now = rte_rdtsc();
-		if (c->stats_period != 0 && now - last_stats >= c->stats_period * hz) {
+		if (c->opts.stats_period != 0 && now - last_stats >= c->opts.stats_period * hz) {
 			report_stats(stdout, &prev, pool);
 			last_stats = now;
 		}
