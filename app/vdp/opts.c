@@ -79,26 +79,28 @@ opts_at(unsigned int i)
 	return i < RTE_DIM(opts_table) ? &opts_table[i] : NULL;
 }
 
-const struct opts_desc *
-opts_find(const char *name)
+/* The entry whose name, or with @p by_key whose config key, is @p s. */
+static const struct opts_desc *
+opts_lookup(const char *s, bool by_key)
 {
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(opts_table); i++)
-		if (strcmp(opts_table[i].name, name) == 0)
+		if (strcmp(by_key ? opts_table[i].key : opts_table[i].name, s) == 0)
 			return &opts_table[i];
 	return NULL;
 }
 
 const struct opts_desc *
+opts_find(const char *name)
+{
+	return opts_lookup(name, false);
+}
+
+const struct opts_desc *
 opts_find_key(const char *key)
 {
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(opts_table); i++)
-		if (strcmp(opts_table[i].key, key) == 0)
-			return &opts_table[i];
-	return NULL;
+	return opts_lookup(key, true);
 }
 
 int
