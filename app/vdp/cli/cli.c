@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -58,14 +57,8 @@ int
 cli_u32_arg(struct cli_ctx *ctx, const char *what, const char *arg, uint32_t min,
 	    uint32_t max, uint32_t *out)
 {
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < min || v > max)
+	if (opts_u32(arg, min, max, out) < 0)
 		return cli_err(ctx, "bad %s '%s' (a number from %u to %u)", what, arg, min, max);
-	*out = v;
 	return 0;
 }
 
