@@ -9,8 +9,8 @@
  *                vhost:  path, mode = server | client, queues,
  *                        engine = virtq | rte
  *                ethdev: devargs, rxq, rx_desc, tx_desc
- *   [fwd]        mode, burst, xconnect = A:B [C:D ...], txpkts, tx-flows,
- *                l2-age, stats-period
+ *   [fwd]        xconnect = A:B [C:D ...], and the key of every option
+ *                of opts.c's table (mode = io, burst = 32, ...)
  *   [lcore N]    rxq = PORT:Q [PORT:Q ...]
  *
  * Unknown sections and keys are errors, so a typo never goes unnoticed.
@@ -43,7 +43,7 @@ static int
 config_num(const struct config_section *s, const char *key, const char *val,
 	   uint32_t min, uint32_t max, uint32_t *out, char *err, size_t errlen)
 {
-	if (params_u32(val, min, max, out) < 0)
+	if (opts_u32(val, min, max, out) < 0)
 		return params_err(err, errlen, "%s: [%s] %s: bad value '%s' (%u..%u)",
 				  s->file, s->name, key, val, min, max);
 	return 0;
@@ -105,7 +105,7 @@ static int
 config_ethdev(const struct config_section *s, const char *pname,
 	      struct vdp_params *p, char *err, size_t errlen)
 {
-	struct port_ethdev_conf c = { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 };
+	struct port_ethdev_conf c = PORT_ETHDEV_CONF_DEFAULTS;
 	uint32_t v;
 	uint16_t j;
 	int i, ret;
@@ -198,7 +198,7 @@ config_list(const struct config_section *s, const char *key, const char *val,
 			p->xconnect[p->nb_xconnect++] = x;
 			continue;
 		}
-		if (params_u32(x.b, 0, PORT_MAX_QUEUES - 1, &q) < 0)
+		if (opts_u32(x.b, 0, PORT_MAX_QUEUES - 1, &q) < 0)
 			return params_err(err, errlen, "%s: [%s] rxq: bad queue in '%s'",
 					  s->file, s->name, tok);
 		if (p->nb_pins >= PARAMS_MAX_PINS)
@@ -211,45 +211,27 @@ config_list(const struct config_section *s, const char *key, const char *val,
 	return 0;
 }
 
+/* [fwd]: xconnect, and the keys of the option table. */
 static int
 config_fwd(const struct config_section *s, struct vdp_params *p, char *err,
 	   size_t errlen)
 {
-	uint32_t v;
+	char why[PARAMS_ERR_LEN];
 	int i, ret;
 
 	for (i = 0; i < s->n; i++) {
 		const char *k = s->e[i].name, *val = s->e[i].value;
+		const struct opts_desc *d = opts_find_key(k);
 
-		ret = 0;
-		if (strcmp(k, "mode") == 0) {
-			if (fwd_engine_find(val) == NULL)
-				return params_err(err, errlen, "%s: [fwd] mode: unknown mode '%s'",
-						  s->file, val);
-			strlcpy(p->fwd, val, sizeof(p->fwd));
-		} else if (strcmp(k, "burst") == 0) {
-			ret = config_num(s, k, val, 1, FWD_BURST_MAX, &v, err, errlen);
-			p->burst = v;
-			p->txonly.burst = v;
-		} else if (strcmp(k, "xconnect") == 0) {
+		if (strcmp(k, "xconnect") == 0) {
 			ret = config_list(s, k, val, p, 0, err, errlen);
-		} else if (strcmp(k, "txpkts") == 0) {
-			ret = config_num(s, k, val, 60, FWD_TXONLY_MAX_LEN, &v, err, errlen);
-			p->txonly.pkt_len = v;
-		} else if (strcmp(k, "tx-flows") == 0) {
-			ret = config_num(s, k, val, 1, 65535, &v, err, errlen);
-			p->txonly.flows = v;
-		} else if (strcmp(k, "l2-age") == 0) {
-			ret = config_num(s, k, val, 1, 86400, &v, err, errlen);
-			p->l2_age_s = v;
-		} else if (strcmp(k, "stats-period") == 0) {
-			ret = config_num(s, k, val, 0, 86400, &v, err, errlen);
-			p->stats_period = v;
-		} else {
+			if (ret < 0)
+				return ret;
+		} else if (d == NULL) {
 			return params_err(err, errlen, "%s: [fwd] unknown key '%s'", s->file, k);
+		} else if (opts_set(&p->opts, d, val, why, sizeof(why)) < 0) {
+			return params_err(err, errlen, "%s: [fwd] %s: %s", s->file, k, why);
 		}
-		if (ret < 0)
-			return ret;
 	}
 	return 0;
 }
@@ -261,7 +243,7 @@ config_lcore(const struct config_section *s, struct vdp_params *p, char *err,
 	uint32_t lcore;
 	int i, ret;
 
-	if (params_u32(s->name + strlen("lcore "), 0, RTE_MAX_LCORE - 1, &lcore) < 0)
+	if (opts_u32(s->name + strlen("lcore "), 0, RTE_MAX_LCORE - 1, &lcore) < 0)
 		return params_err(err, errlen, "%s: [%s] bad lcore id", s->file, s->name);
 	for (i = 0; i < s->n; i++) {
 		if (strcmp(s->e[i].name, "rxq") != 0)

@@ -59,9 +59,9 @@ ctl_commit(struct ctl *c, char *err, size_t errlen)
 
 	if (conf == NULL)
 		return ctl_err(err, errlen, -ENOMEM, "out of memory");
-	conf->engine = c->engine;
-	conf->burst = c->burst;
-	conf->txonly = c->txonly;
+	conf->engine = c->opts.engine;
+	conf->burst = c->opts.burst;
+	conf->txonly = c->opts.txonly;
 	conf->pool = c->pool;
 	conf->l2 = c->l2;
 	conf->nb_ports = port_count();
@@ -78,7 +78,7 @@ ctl_commit(struct ctl *c, char *err, size_t errlen)
 		ret = conf->engine->begin(conf);
 		if (ret < 0) {
 			free(conf);
-			return ctl_err(err, errlen, ret, "fwd %s: %s", c->engine->name,
+			return ctl_err(err, errlen, ret, "fwd %s: %s", c->opts.engine->name,
 				       rte_strerror(-ret));
 		}
 	}
@@ -100,7 +100,7 @@ ctl_l2_create(struct ctl *c, char *err, size_t errlen)
 {
 	struct fwd_l2_params l2 = {
 		.entries = c->l2_entries,
-		.age_ms = c->l2_age_s * 1000,
+		.age_ms = c->opts.l2_age_s * 1000,
 		.socket = SOCKET_ID_ANY,
 		.qsbr = sched_qsbr(),
 	};
@@ -110,6 +110,21 @@ ctl_l2_create(struct ctl *c, char *err, size_t errlen)
 		return ctl_err(err, errlen, -ENOMEM, "cannot create the l2 table: %s",
 			       rte_strerror(rte_errno));
 	return 0;
+}
+
+/*
+ * The l2 table exists while the engine is l2: create it on the way in;
+ * on the way out only drop it from @p c (the caller frees it once the
+ * commit that stops its use is done).
+ */
+static int
+ctl_l2_follow(struct ctl *c, char *err, size_t errlen)
+{
+	if (c->opts.engine != &fwd_l2_engine) {
+		c->l2 = NULL;
+		return 0;
+	}
+	return c->l2 == NULL ? ctl_l2_create(c, err, errlen) : 0;
 }
 
 static int
@@ -148,13 +163,9 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	c->engine = fwd_engine_find(p->fwd);
-	c->burst = p->burst;
-	c->txonly = p->txonly;
+	c->opts = p->opts;
 	c->l2_entries = p->l2_entries;
-	c->l2_age_s = p->l2_age_s;
 	c->pool = pool;
-	c->stats_period = p->stats_period;
 	pairs.nb_ports = port_count();
 	fwd_xconnect_pairs(&pairs);
 	memcpy(c->xconnect, pairs.xconnect, sizeof(c->xconnect));
@@ -170,14 +181,9 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 		c->xconnect[b->id] = a->id;
 	}
 	ret = ctl_init_pins(c, p, err, errlen);
-	if (ret < 0)
-		return ret;
-	if (strcmp(c->engine->name, "l2") == 0) {
-		ret = ctl_l2_create(c, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
-	return ctl_commit(c, err, errlen);
+	if (ret == 0)
+		ret = ctl_l2_follow(c, err, errlen);
+	return ret < 0 ? ret : ctl_commit(c, err, errlen);
 }
 
 void
@@ -190,72 +196,33 @@ ctl_fini(struct ctl *c)
 }
 
 int
-ctl_set_fwd(struct ctl *c, const char *name, char *err, size_t errlen)
+ctl_set_opt(struct ctl *c, const char *name, const char *value, char *err,
+	    size_t errlen)
 {
-	const struct fwd_engine *e = fwd_engine_find(name), *old = c->engine;
+	const struct opts_desc *d = opts_find(name);
 	struct fwd_l2_table *old_l2 = c->l2;
-	bool l2 = e != NULL && strcmp(e->name, "l2") == 0;
+	struct opts_fwd old = c->opts;
+	char why[CTL_ERR_LEN];
 	int ret;
 
-	if (e == NULL)
-		return ctl_err(err, errlen, -EINVAL,
-			       "unknown forwarding mode '%s' (io, l2, macswap, rxonly, txonly)",
-			       name);
-	if (l2 && c->l2 == NULL) {
-		ret = ctl_l2_create(c, err, errlen);
-		if (ret < 0)
-			return ret;
-	}
-	if (!l2)
-		c->l2 = NULL;
-	c->engine = e;
-	ret = ctl_commit(c, err, errlen);
+	if (d == NULL || !d->runtime)
+		return ctl_err(err, errlen, -EINVAL, "%s cannot be changed at run time", name);
+	if (opts_set(&c->opts, d, value, why, sizeof(why)) < 0)
+		return ctl_err(err, errlen, -EINVAL, "%s: %s", name, why);
+	ret = ctl_l2_follow(c, err, errlen);
+	if (ret == 0)
+		ret = ctl_commit(c, err, errlen);
 	if (ret < 0) {
 		if (c->l2 != old_l2)
 			fwd_l2_free(c->l2);
 		c->l2 = old_l2;
-		c->engine = old;
+		c->opts = old;
 		return ret;
 	}
 	/* The commit waited for the workers: nobody reads the old table. */
 	if (old_l2 != c->l2)
 		fwd_l2_free(old_l2);
 	return 0;
-}
-
-int
-ctl_set_burst(struct ctl *c, uint16_t burst, char *err, size_t errlen)
-{
-	uint16_t old = c->burst;
-	int ret;
-
-	if (burst == 0 || burst > FWD_BURST_MAX)
-		return ctl_err(err, errlen, -EINVAL, "burst %u out of range 1..%d",
-			       burst, FWD_BURST_MAX);
-	c->burst = burst;
-	c->txonly.burst = burst;
-	ret = ctl_commit(c, err, errlen);
-	if (ret < 0) {
-		c->burst = old;
-		c->txonly.burst = old;
-	}
-	return ret;
-}
-
-int
-ctl_set_txpkts(struct ctl *c, uint16_t len, char *err, size_t errlen)
-{
-	uint16_t old = c->txonly.pkt_len;
-	int ret;
-
-	if (len < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN || len > FWD_TXONLY_MAX_LEN)
-		return ctl_err(err, errlen, -EINVAL, "frame length %u out of range %d..%d",
-			       len, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN, FWD_TXONLY_MAX_LEN);
-	c->txonly.pkt_len = len;
-	ret = ctl_commit(c, err, errlen);
-	if (ret < 0)
-		c->txonly.pkt_len = old;
-	return ret;
 }
 
 int
@@ -393,7 +360,7 @@ ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 int
 ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
 {
-	struct port_ethdev_conf conf = { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 };
+	struct port_ethdev_conf conf = PORT_ETHDEV_CONF_DEFAULTS;
 	struct port *p;
 
 	if (strlcpy(conf.devargs, devargs, sizeof(conf.devargs)) >= sizeof(conf.devargs))

@@ -26,6 +26,7 @@
 #include <rte_mempool.h>
 
 #include "fwd.h"
+#include "opts.h"
 #include "params.h"
 #include "port.h"
 #include "vdp_sched.h"
@@ -34,9 +35,7 @@
 
 /** What the user asked for; the forwarding configuration is derived from it. */
 struct ctl {
-	const struct fwd_engine *engine;  /**< Forwarding engine. */
-	uint16_t burst;                   /**< Rx burst size. */
-	struct fwd_txonly_conf txonly;    /**< Generator parameters. */
+	struct opts_fwd opts;             /**< The options of the table in opts.h. */
 	uint16_t xconnect[VDP_MAX_PORTS]; /**< io map by port id, FWD_NO_PORT: none. */
 	struct sched_pin pins[PARAMS_MAX_PINS]; /**< Explicit rx queue placements. */
 	unsigned int nb_pins;             /**< Entries in pins[]. */
@@ -45,10 +44,8 @@ struct ctl {
 	struct fwd_l2_table *l2;          /**< l2 MAC table while the engine is l2; only ctl
 					   *   creates and frees it. */
 	uint32_t l2_entries;              /**< l2 table capacity. */
-	uint32_t l2_age_s;                /**< l2 aging time in seconds. */
 	struct rte_mempool *pool;         /**< Packet pool of every port. */
 	struct fwd_conf *conf;            /**< Configuration in force (published). */
-	unsigned int stats_period;        /**< Seconds between periodic stats; 0: off. */
 	bool quit;                        /**< "quit" was asked for. */
 };
 
@@ -62,8 +59,8 @@ extern struct ctl vdp_ctl;
 extern pthread_mutex_t ctl_lock;
 
 /**
- * Take the forwarding choices of @p p (engine, burst, generator, cross-
- * connects, rx queue placements) over the ports already created, and
+ * Take the forwarding choices of @p p (its options, cross-connects, rx
+ * queue placements) over the ports already created, and
  * publish the first plan.
  */
 int ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
@@ -84,14 +81,16 @@ struct port *ctl_port_ref(const char *ref);
 /** True when @p p is forwarded (not stopped with ctl_port_stop()). */
 bool ctl_port_started(const struct ctl *c, const struct port *p);
 
-/** Switch the forwarding engine. */
-int ctl_set_fwd(struct ctl *c, const char *name, char *err, size_t errlen);
-
-/** Set the rx burst size (and the generator's), 1..FWD_BURST_MAX. */
-int ctl_set_burst(struct ctl *c, uint16_t burst, char *err, size_t errlen);
-
-/** Set the generator's frame length. */
-int ctl_set_txpkts(struct ctl *c, uint16_t len, char *err, size_t errlen);
+/**
+ * Change option @p name of the option table (opts.h) to @p value while
+ * forwarding runs, as the command line and config would set it, and
+ * publish the result; on any failure nothing changes. Switching to the l2
+ * engine creates an empty MAC table, leaving it frees the table. An
+ * option the table does not mark as changeable at run time is refused.
+ * The message names the option: "burst: bad value '0' (1..64)".
+ */
+int ctl_set_opt(struct ctl *c, const char *name, const char *value, char *err,
+		size_t errlen);
 
 /** Spread unplaced rx queues over the first @p n workers. */
 int ctl_set_nbcore(struct ctl *c, uint16_t n, char *err, size_t errlen);

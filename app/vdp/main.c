@@ -133,12 +133,9 @@ vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq,
 				named = true;
 		if (named)
 			continue;
-		memset(&c, 0, sizeof(c));
+		c = (struct port_ethdev_conf)PORT_ETHDEV_CONF_DEFAULTS;
 		strlcpy(c.name, name, sizeof(c.name));
 		strlcpy(c.devargs, name, sizeof(c.devargs));
-		c.rxq = 1;
-		c.rx_desc = 1024;
-		c.tx_desc = 1024;
 		if (port_ethdev_create(&c, nb_txq, pool) == NULL)
 			vdp_fail(VDP_EXIT_USAGE, "ethdev %s: %s", name, rte_strerror(rte_errno));
 	}
@@ -274,7 +271,7 @@ vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *
 		}
 		port_tick_all();
 		now = rte_rdtsc();
-		if (c->stats_period != 0 && now - last_stats >= c->stats_period * hz) {
+		if (c->opts.stats_period != 0 && now - last_stats >= c->opts.stats_period * hz) {
 			report_stats(stdout, &prev, pool);
 			last_stats = now;
 		}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_string_fns.h>
 
 #include "params.h"
@@ -18,42 +19,60 @@ enum {
 	OPT_CONFIG = 256,
 	OPT_VHOST,
 	OPT_PORT_PAIR,
-	OPT_FWD,
-	OPT_BURST,
-	OPT_TXPKTS,
-	OPT_TX_FLOWS,
-	OPT_STATS_PERIOD,
 	OPT_RUN_DIR,
 	OPT_MBUFS,
-	OPT_L2_AGE,
 	OPT_DURATION,
 	OPT_INTERACTIVE,
 	OPT_CTL_SOCKET,
 	OPT_CMDLINE_FILE,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_TABLE,  /* + i: opts_at(i) */
 };
 
 static const struct option params_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "vhost", required_argument, NULL, OPT_VHOST },
 	{ "port-pair", required_argument, NULL, OPT_PORT_PAIR },
-	{ "fwd", required_argument, NULL, OPT_FWD },
-	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "txpkts", required_argument, NULL, OPT_TXPKTS },
-	{ "tx-flows", required_argument, NULL, OPT_TX_FLOWS },
-	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
-	{ "l2-age", required_argument, NULL, OPT_L2_AGE },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "interactive", no_argument, NULL, OPT_INTERACTIVE },
 	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
 	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
 };
+
+/* getopt's table: the options above, then those of the option table. */
+static void
+params_longopts(struct option *lo)
+{
+	const struct opts_desc *d;
+	unsigned int i, n = RTE_DIM(params_opts);
+
+	memcpy(lo, params_opts, sizeof(params_opts));
+	for (i = 0; (d = opts_at(i)) != NULL; i++)
+		lo[n++] = (struct option){ d->name, required_argument, NULL, OPT_TABLE + i };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* One usage line per entry of the option table, with its config key if it differs. */
+static void
+params_usage_opts(void)
+{
+	char syntax[64], range[OPTS_RANGE_LEN];
+	const struct opts_desc *d;
+	unsigned int i;
+
+	for (i = 0; (d = opts_at(i)) != NULL; i++) {
+		snprintf(syntax, sizeof(syntax), "%s %s", d->name, d->arg);
+		opts_range(d, range, sizeof(range));
+		printf("  --%-20s %s%s%s (%s; default %s)\n", syntax, d->help,
+		       strcmp(d->key, d->name) != 0 ? ", [fwd] key " : "",
+		       strcmp(d->key, d->name) != 0 ? d->key : "", range, d->def);
+	}
+}
 
 void
 params_usage(const char *prog)
@@ -65,15 +84,11 @@ params_usage(const char *prog)
 	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,name=NAME]\n"
 	       "                         a vhost-user port (server unless client); repeatable\n"
 	       "  (ethdevs given to EAL with --vdev or -a become ports too, named by device)\n"
-	       "Forwarding:\n"
-	       "  --fwd MODE             io | l2 | macswap | rxonly | txonly (default io)\n"
-	       "  --port-pair A:B        io cross-connect of ports A and B (name or id); repeatable\n"
-	       "  --burst N              rx burst size, 1..%d (default %d)\n"
-	       "  --txpkts LEN           txonly frame length, 60..%d (default 64)\n"
-	       "  --tx-flows N           txonly UDP flows, 1..65535 (default 1)\n"
-	       "  --l2-age S             l2 MAC aging time in seconds (default 300)\n"
-	       "Running:\n"
-	       "  --stats-period S       print stats every S seconds (default 0: off)\n"
+	       "Forwarding (a config's [fwd] keys: xconnect, and these names unless noted):\n"
+	       "  --port-pair A:B        io cross-connect of ports A and B (name or id); repeatable\n",
+	       prog);
+	params_usage_opts();
+	printf("Running:\n"
 	       "  --duration S           exit cleanly after S seconds (default 0: until SIGINT)\n"
 	       "  --run-dir DIR          directory for relative socket paths in configs\n"
 	       "  --mbufs N              mbufs in the packet pool (default: sized from ports)\n"
@@ -81,8 +96,7 @@ params_usage(const char *prog)
 	       "  -i, --interactive      a vdp> prompt on the terminal (commands: help)\n"
 	       "  --ctl-socket PATH      control socket for vdpctl (default RUN_DIR/vdp.ctl)\n"
 	       "  --cmdline-file FILE    run the commands in FILE once forwarding started\n"
-	       "  --help, --version\n",
-	       prog, FWD_BURST_MAX, VDP_DEFAULT_BURST, FWD_TXONLY_MAX_LEN);
+	       "  --help, --version\n");
 }
 
 void
@@ -90,12 +104,7 @@ params_defaults(struct vdp_params *p, const char *run_dir)
 {
 	memset(p, 0, sizeof(*p));
 	strlcpy(p->run_dir, run_dir, sizeof(p->run_dir));
-	strlcpy(p->fwd, "io", sizeof(p->fwd));
-	p->burst = VDP_DEFAULT_BURST;
-	p->txonly.pkt_len = 64;
-	p->txonly.flows = 1;
-	p->txonly.burst = VDP_DEFAULT_BURST;
-	p->l2_age_s = 300;
+	opts_defaults(&p->opts);
 	p->l2_entries = 4096;
 }
 
@@ -114,22 +123,6 @@ params_err(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-int
-params_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
 }
 
 int
@@ -173,7 +166,7 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 		} else if (strcmp(tok, "server") == 0) {
 			c->client = false;
 		} else if (strncmp(tok, "queues=", 7) == 0) {
-			if (params_u32(tok + 7, 1, PORT_MAX_QUEUES, &v) < 0)
+			if (opts_u32(tok + 7, 1, PORT_MAX_QUEUES, &v) < 0)
 				return params_err(err, errlen,
 						  "--vhost: bad queues '%s' (1..%d)",
 						  tok + 7, PORT_MAX_QUEUES);
@@ -239,7 +232,7 @@ params_add_vhost(struct vdp_params *p, const struct port_vhost_conf *c,
 	return 0;
 }
 
-/* Options that take a number: range, destination and name. */
+/* The options that take a number and are not in the option table. */
 static int
 params_number(int opt, const char *arg, struct vdp_params *p, char *err,
 	      size_t errlen)
@@ -247,46 +240,30 @@ params_number(int opt, const char *arg, struct vdp_params *p, char *err,
 	uint32_t v;
 
 	switch (opt) {
-	case OPT_BURST:
-		if (params_u32(arg, 1, FWD_BURST_MAX, &v) < 0)
-			return params_err(err, errlen, "--burst: bad value '%s' (1..%d)",
-					  arg, FWD_BURST_MAX);
-		p->burst = v;
-		p->txonly.burst = v;
-		return 0;
-	case OPT_TXPKTS:
-		if (params_u32(arg, 60, FWD_TXONLY_MAX_LEN, &v) < 0)
-			return params_err(err, errlen, "--txpkts: bad value '%s' (60..%d)",
-					  arg, FWD_TXONLY_MAX_LEN);
-		p->txonly.pkt_len = v;
-		return 0;
-	case OPT_TX_FLOWS:
-		if (params_u32(arg, 1, 65535, &v) < 0)
-			return params_err(err, errlen, "--tx-flows: bad value '%s' (1..65535)", arg);
-		p->txonly.flows = v;
-		return 0;
-	case OPT_STATS_PERIOD:
-		if (params_u32(arg, 0, 86400, &v) < 0)
-			return params_err(err, errlen, "--stats-period: bad value '%s' (0..86400)", arg);
-		p->stats_period = v;
-		return 0;
 	case OPT_MBUFS:
-		if (params_u32(arg, 1024, 16 * 1024 * 1024, &v) < 0)
+		if (opts_u32(arg, 1024, 16 * 1024 * 1024, &v) < 0)
 			return params_err(err, errlen, "--mbufs: bad value '%s' (1024..16777216)", arg);
 		p->nb_mbufs = v;
 		return 0;
-	case OPT_L2_AGE:
-		if (params_u32(arg, 1, 86400, &v) < 0)
-			return params_err(err, errlen, "--l2-age: bad value '%s' (1..86400)", arg);
-		p->l2_age_s = v;
-		return 0;
 	case OPT_DURATION:
-		if (params_u32(arg, 0, UINT32_MAX, &v) < 0)
+		if (opts_u32(arg, 0, UINT32_MAX, &v) < 0)
 			return params_err(err, errlen, "--duration: bad value '%s'", arg);
 		p->duration = v;
 		return 0;
 	}
 	return params_err(err, errlen, "internal: option %d", opt);
+}
+
+/* An option of the option table, named as on the command line. */
+static int
+params_table(const struct opts_desc *d, const char *arg, struct vdp_params *p,
+	     char *err, size_t errlen)
+{
+	char why[PARAMS_ERR_LEN];
+
+	if (opts_set(&p->opts, d, arg, why, sizeof(why)) < 0)
+		return params_err(err, errlen, "--%s: %s", d->name, why);
+	return 0;
 }
 
 static int
@@ -313,13 +290,6 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 		if (ret == 0)
 			p->nb_xconnect++;
 		return ret;
-	case OPT_FWD:
-		if (fwd_engine_find(arg) == NULL)
-			return params_err(err, errlen,
-					  "--fwd: unknown mode '%s' (io, l2, macswap, rxonly, txonly)",
-					  arg);
-		strlcpy(p->fwd, arg, sizeof(p->fwd));
-		return 0;
 	case OPT_RUN_DIR:
 		if (strlcpy(p->run_dir, arg, sizeof(p->run_dir)) >= sizeof(p->run_dir))
 			return params_err(err, errlen, "--run-dir: path too long");
@@ -343,6 +313,8 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 		p->version = true;
 		return 0;
 	}
+	if (opt >= OPT_TABLE)
+		return params_table(opts_at(opt - OPT_TABLE), arg, p, err, errlen);
 	return params_number(opt, arg, p, err, errlen);
 }
 
@@ -356,12 +328,14 @@ int
 params_parse(int argc, char **argv, struct vdp_params *p, char *err,
 	     size_t errlen)
 {
+	struct option lo[RTE_DIM(params_opts) + OPTS_MAX + 1];
 	int opt, ret, pass;
 
+	params_longopts(lo);
 	for (pass = 0; pass < 2; pass++) {
 		optind = 1;
 		opterr = 0;
-		while ((opt = getopt_long(argc, argv, ":hi", params_opts, NULL)) != -1) {
+		while ((opt = getopt_long(argc, argv, ":hi", lo, NULL)) != -1) {
 			bool early = opt == OPT_CONFIG || opt == OPT_RUN_DIR;
 
 			if (opt == 'h')

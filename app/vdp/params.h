@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "opts.h"
 #include "port.h"
 #include "vdp_sched.h"
 
@@ -49,12 +50,8 @@ struct vdp_params {
 	uint16_t nb_xconnect;           /**< Entries in xconnect[]. */
 	struct params_pin pins[PARAMS_MAX_PINS]; /**< Explicit rx queue placements. */
 	uint16_t nb_pins;               /**< Entries in pins[]. */
-	char fwd[32];                   /**< Forwarding engine name. */
-	uint16_t burst;                 /**< Rx burst size. */
-	struct fwd_txonly_conf txonly;  /**< Generator parameters. */
-	uint32_t l2_age_s;              /**< l2 MAC aging time in seconds. */
+	struct opts_fwd opts;           /**< The options of the table in opts.h. */
 	uint32_t l2_entries;            /**< l2 MAC table capacity. */
-	unsigned int stats_period;      /**< Seconds between stats prints; 0: never. */
 	uint32_t nb_mbufs;              /**< Mbufs in the pool; 0: computed. */
 	unsigned int duration;          /**< Exit after this many seconds; 0: run until signalled. */
 	bool interactive;               /**< -i: run the vdp> prompt. */
@@ -64,7 +61,7 @@ struct vdp_params {
 	bool version;                   /**< --version was given. */
 };
 
-/** Fill @p p with the defaults (io, burst 32, txonly 64 B, 1 flow...). */
+/** Fill @p p with the defaults (those of the option table, no ports). */
 void params_defaults(struct vdp_params *p, const char *run_dir);
 
 /**

@@ -16,9 +16,6 @@
 int params_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/** Parse a whole decimal number in [min, max]; 0 or -EINVAL. */
-int params_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
-
 /** 1 when @p name is a valid port name ([A-Za-z0-9_.-], 1..31 chars). */
 int params_name_ok(const char *name);
 

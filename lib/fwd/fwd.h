@@ -32,11 +32,13 @@ struct fwd_l2_table;
 
 /** Parameters of the built-in generator (txonly). */
 struct fwd_txonly_conf {
-	uint16_t pkt_len;   /**< Frame length without CRC, 60..FWD_TXONLY_MAX_LEN. */
+	uint16_t pkt_len;   /**< Frame length without CRC, FWD_TXONLY_MIN_LEN..FWD_TXONLY_MAX_LEN. */
 	uint16_t flows;     /**< Distinct UDP flows (source port varies), >= 1. */
 	uint16_t burst;     /**< Packets generated per poll of each rx queue. */
 };
 
+/** Smallest frame txonly builds: Ethernet's minimum without the CRC (60). */
+#define FWD_TXONLY_MIN_LEN (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
 /** Largest frame txonly builds (one mbuf segment). */
 #define FWD_TXONLY_MAX_LEN 1518
 

@@ -103,8 +103,10 @@ fwd_txonly(struct fwd_ctx *ctx)
 
 /*
  * Check the generator parameters once, so that fwd() can trust them:
- * every frame fits in one mbuf segment of conf->pool and bursts fit the
- * output buffers.
+ * every frame holds the headers and fits in one mbuf segment of
+ * conf->pool, and bursts fit the stack array. User input is validated
+ * against these same constants before it gets here; this guard is the
+ * library's own, for any caller, because fwd() writes memory sized by them.
  */
 static int
 fwd_txonly_begin(struct fwd_conf *conf)
@@ -112,8 +114,7 @@ fwd_txonly_begin(struct fwd_conf *conf)
 	const struct fwd_txonly_conf *tc = &conf->txonly;
 
 	if (conf->pool == NULL || tc->flows == 0 || tc->burst == 0 ||
-	    tc->burst > FWD_BURST_MAX ||
-	    tc->pkt_len < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN ||
+	    tc->burst > FWD_BURST_MAX || tc->pkt_len < FWD_TXONLY_MIN_LEN ||
 	    tc->pkt_len > FWD_TXONLY_MAX_LEN)
 		return -EINVAL;
 	if (rte_pktmbuf_data_room_size(conf->pool) <

@@ -121,6 +121,9 @@ struct port_ethdev_conf {
 	uint16_t tx_desc;          /**< Tx ring size. */
 };
 
+/** Initializer of a struct port_ethdev_conf: no name yet, 1 rx queue, 1024-entry rings. */
+#define PORT_ETHDEV_CONF_DEFAULTS { .rxq = 1, .rx_desc = 1024, .tx_desc = 1024 }
+
 /**
  * Create a vhost-user port and add it to the table. It listens (or
  * connects) only after port_start(). @p nb_txq is the number of tx queues

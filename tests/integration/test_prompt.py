@@ -33,7 +33,7 @@ def test_prompt_with_traffic(sockdir, procs):
 
     # Bad input: an error line, and the prompt is back.
     assert "error: unknown command 'bogus' (try help)" in vdp.cmd_out("bogus")
-    assert "error: bad burst '0'" in vdp.cmd_out("set burst 0")
+    assert "error: burst: bad value '0' (1..64)" in vdp.cmd_out("set burst 0")
     assert "error: no port 'nosuch'" in vdp.cmd_out("show port stats nosuch")
     assert "error: usage: show port stats <port>|all" in vdp.cmd_out("show port stats")
 

@@ -193,7 +193,7 @@ test_rxonly(void)
 static void
 test_txonly_begin(void)
 {
-	const struct fwd_txonly_conf good = { .pkt_len = 60, .flows = 1, .burst = 1 };
+	const struct fwd_txonly_conf good = { .pkt_len = FWD_TXONLY_MIN_LEN, .flows = 1, .burst = 1 };
 
 	setup(&fwd_txonly_engine, 1);
 	conf.txonly = good;
@@ -202,7 +202,7 @@ test_txonly_begin(void)
 	conf.txonly.burst = FWD_BURST_MAX;
 	TAP_EQ(fwd_txonly_engine.begin(&conf), 0);
 	conf.txonly = good;
-	conf.txonly.pkt_len = 59;
+	conf.txonly.pkt_len = FWD_TXONLY_MIN_LEN - 1;
 	TAP_EQ(fwd_txonly_engine.begin(&conf), -EINVAL);
 	conf.txonly.pkt_len = FWD_TXONLY_MAX_LEN + 1;
 	TAP_EQ(fwd_txonly_engine.begin(&conf), -EINVAL);

@@ -2,7 +2,7 @@
  * Copyright (c) 2026 The vdp authors.
  */
 
-/* vdp's option parser and config loader; no EAL needed. */
+/* vdp's option parser, config loader and option table; no EAL needed. */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,11 +52,11 @@ static void
 test_defaults(void)
 {
 	TAP_EQ(parse(NULL), 0);
-	TAP_CHECK(strcmp(P.fwd, "io") == 0);
-	TAP_EQ(P.burst, VDP_DEFAULT_BURST);
-	TAP_EQ(P.txonly.pkt_len, 64);
-	TAP_EQ(P.txonly.flows, 1);
-	TAP_EQ(P.stats_period, 0);
+	TAP_CHECK(P.opts.engine == &fwd_io_engine);
+	TAP_EQ(P.opts.burst, VDP_DEFAULT_BURST);
+	TAP_EQ(P.opts.txonly.pkt_len, 64);
+	TAP_EQ(P.opts.txonly.flows, 1);
+	TAP_EQ(P.opts.stats_period, 0);
 	TAP_CHECK(!params_has_topology(&P));
 }
 
@@ -104,12 +104,12 @@ test_numbers(void)
 {
 	TAP_EQ(parse("--burst", "64", "--txpkts", "1518", "--tx-flows", "100",
 		     "--stats-period", "2", "--l2-age", "10", NULL), 0);
-	TAP_EQ(P.burst, 64);
-	TAP_EQ(P.txonly.burst, 64);
-	TAP_EQ(P.txonly.pkt_len, 1518);
-	TAP_EQ(P.txonly.flows, 100);
-	TAP_EQ(P.stats_period, 2);
-	TAP_EQ(P.l2_age_s, 10);
+	TAP_EQ(P.opts.burst, 64);
+	TAP_EQ(P.opts.txonly.burst, 64);
+	TAP_EQ(P.opts.txonly.pkt_len, 1518);
+	TAP_EQ(P.opts.txonly.flows, 100);
+	TAP_EQ(P.opts.stats_period, 2);
+	TAP_EQ(P.opts.l2_age_s, 10);
 	TAP_EQ(parse("--burst", "65", NULL), -EINVAL);
 	TAP_EQ(parse("--burst", "0", NULL), -EINVAL);
 	TAP_EQ(parse("--burst", "3x", NULL), -EINVAL);
@@ -132,7 +132,7 @@ test_bad_options(void)
 	TAP_EQ(parse("stray", NULL), -EINVAL);
 	TAP_CHECK(strstr(E, "unexpected argument 'stray'") != NULL);
 	TAP_EQ(parse("--fwd", "l2", NULL), 0);
-	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
+	TAP_CHECK(P.opts.engine == &fwd_l2_engine);
 }
 
 static void
@@ -174,14 +174,14 @@ test_config_good(void)
 	TAP_CHECK(strcmp(P.ethdev[0].name, "tap") == 0);
 	TAP_CHECK(strcmp(P.ethdev[0].devargs, "net_tap0,iface=t0") == 0);
 	TAP_EQ(P.ethdev[0].rxq, 2);
-	TAP_CHECK(strcmp(P.fwd, "l2") == 0);
-	TAP_EQ(P.burst, 16);
+	TAP_CHECK(P.opts.engine == &fwd_l2_engine);
+	TAP_EQ(P.opts.burst, 16);
 	TAP_EQ(P.nb_xconnect, 2);
 	TAP_CHECK(strcmp(P.xconnect[0].b, "tap") == 0);
-	TAP_EQ(P.txonly.pkt_len, 128);
-	TAP_EQ(P.txonly.flows, 8);
-	TAP_EQ(P.l2_age_s, 5);
-	TAP_EQ(P.stats_period, 3);
+	TAP_EQ(P.opts.txonly.pkt_len, 128);
+	TAP_EQ(P.opts.txonly.flows, 8);
+	TAP_EQ(P.opts.l2_age_s, 5);
+	TAP_EQ(P.opts.stats_period, 3);
 	TAP_EQ(P.nb_pins, 2);
 	TAP_CHECK(strcmp(P.pins[1].port, "tap") == 0);
 	TAP_EQ(P.pins[1].q, 1);
@@ -194,11 +194,11 @@ test_config_override(void)
 	const char *f = write_config("ovr.ini", "[fwd]\nmode = l2\nburst = 8\n");
 
 	TAP_EQ(parse("--config", f, "--fwd", "macswap", NULL), 0);
-	TAP_CHECK(strcmp(P.fwd, "macswap") == 0);
-	TAP_EQ(P.burst, 8);
+	TAP_CHECK(P.opts.engine == &fwd_macswap_engine);
+	TAP_EQ(P.opts.burst, 8);
 	TAP_EQ(parse("--fwd", "macswap", "--config", f, NULL), 0);
-	TAP_CHECK(strcmp(P.fwd, "macswap") == 0);
-	TAP_EQ(P.burst, 8);
+	TAP_CHECK(P.opts.engine == &fwd_macswap_engine);
+	TAP_EQ(P.opts.burst, 8);
 	TAP_EQ(parse("--config", f, "--config", f, NULL), -EINVAL);
 	TAP_CHECK(strstr(E, "given twice") != NULL);
 }
@@ -255,7 +255,7 @@ test_default_config_file(void)
 	snprintf(expect, sizeof(expect), "%s/vhost0.sock", tmpdir);
 	TAP_CHECK(strcmp(P.vhost[0].path, expect) == 0);
 	TAP_CHECK(!P.vhost[0].client && !P.vhost[1].client);
-	TAP_CHECK(strcmp(P.fwd, "io") == 0);
+	TAP_CHECK(P.opts.engine == &fwd_io_engine);
 	TAP_EQ(P.nb_xconnect, 1);
 }
 
@@ -279,6 +279,163 @@ test_shipped_configs(void)
 	}
 }
 
+static bool
+opts_same(const struct opts_fwd *a, const struct opts_fwd *b)
+{
+	return a->engine == b->engine && a->burst == b->burst &&
+	       a->txonly.pkt_len == b->txonly.pkt_len && a->txonly.flows == b->txonly.flows &&
+	       a->txonly.burst == b->txonly.burst && a->l2_age_s == b->l2_age_s &&
+	       a->stats_period == b->stats_period;
+}
+
+/*
+ * The outcome of parse() against opts_set()'s: the same options when
+ * @p ret is 0, else @p prefix followed by opts_set()'s message @p core.
+ */
+static void
+check_outcome(int got, int ret, const struct opts_fwd *want, const char *prefix,
+	      const char *core)
+{
+	char expect[PATH_MAX + PARAMS_ERR_LEN];
+
+	TAP_EQ(got, ret);
+	snprintf(expect, sizeof(expect), "%s%s", prefix, core);
+	if (ret == 0)
+		TAP_CHECK(opts_same(&P.opts, want));
+	else if (strcmp(E, expect) != 0) {
+		printf("# '%s', expected '%s'\n", E, expect);
+		tap_case_failed++;
+	}
+}
+
+/*
+ * Give option @p d the value @p v on the command line, then (unless empty:
+ * rte_cfgfile refuses empty values itself) as its [fwd] key in a config:
+ * both take it as opts_set() does or both refuse it with its message,
+ * which names the value, after their own prefix.
+ */
+static void
+check_value(const struct opts_desc *d, const char *v, bool good)
+{
+	char core[PARAMS_ERR_LEN], prefix[PATH_MAX + 64], text[128];
+	struct opts_fwd want;
+	const char *f;
+	int ret;
+
+	opts_defaults(&want);
+	ret = opts_set(&want, d, v, core, sizeof(core));
+	TAP_EQ(ret, good ? 0 : -EINVAL);
+	TAP_CHECK(good || strstr(core, v) != NULL);
+	snprintf(prefix, sizeof(prefix), "--%s", d->name);
+	ret = parse(prefix, v, NULL);
+	snprintf(prefix, sizeof(prefix), "--%s: ", d->name);
+	check_outcome(ret, good ? 0 : -EINVAL, &want, prefix, core);
+	if (*v == '\0')
+		return;
+	snprintf(text, sizeof(text), "[fwd]\n%s = %s\n", d->key, v);
+	f = write_config("opt.ini", text);
+	ret = parse("--config", f, NULL);
+	snprintf(prefix, sizeof(prefix), "%s: [fwd] %s: ", f, d->key);
+	check_outcome(ret, good ? 0 : -EINVAL, &want, prefix, core);
+}
+
+/* Every option: names found both ways, a default that parses, a range that is said. */
+static void
+test_opts_table(void)
+{
+	const struct opts_desc *d;
+	struct opts_fwd o, def;
+	char range[OPTS_RANGE_LEN];
+	unsigned int i;
+
+	opts_defaults(&def);
+	for (i = 0; (d = opts_at(i)) != NULL; i++) {
+		TAP_CHECK(opts_find(d->name) == d);
+		TAP_CHECK(opts_find_key(d->key) == d);
+		TAP_CHECK(d->help != NULL && d->arg != NULL && d->set != NULL);
+		o = def;
+		TAP_EQ(opts_set(&o, d, d->def, E, sizeof(E)), 0);
+		TAP_CHECK(opts_same(&o, &def));
+		opts_range(d, range, sizeof(range));
+		TAP_CHECK(range[0] != '\0');
+	}
+	TAP_CHECK(i > 0 && i <= OPTS_MAX);
+	TAP_CHECK(opts_find("xconnect") == NULL && opts_find_key("fwd") == NULL);
+	TAP_EQ(parse(NULL), 0);
+	TAP_CHECK(opts_same(&P.opts, &def));
+}
+
+/* Each number option's bounds, taken and refused alike on the command line and in a config. */
+static void
+test_opts_bounds(void)
+{
+	const struct opts_desc *d;
+	char v[32];
+	unsigned int i;
+
+	for (i = 0; (d = opts_at(i)) != NULL; i++) {
+		if (d->kind == OPTS_ENGINE)
+			continue;
+		snprintf(v, sizeof(v), "%u", d->min);
+		check_value(d, v, true);
+		snprintf(v, sizeof(v), "%u", d->max);
+		check_value(d, v, true);
+		snprintf(v, sizeof(v), "%llu", d->max + 1ULL);
+		check_value(d, v, false);
+		if (d->min > 0) {
+			snprintf(v, sizeof(v), "%u", d->min - 1);
+			check_value(d, v, false);
+		}
+		check_value(d, "12x", false);
+		snprintf(v, sizeof(v), "(%u..%u)", d->min, d->max);
+		TAP_CHECK(strstr(E, v) != NULL);
+		check_value(d, "-1", false);
+		check_value(d, "", false);
+	}
+}
+
+/* txpkts takes testpmd's segment list and sums it. */
+static void
+test_opts_txpkts_list(void)
+{
+	const struct opts_desc *d = opts_find("txpkts");
+
+	check_value(d, "100,20", true);
+	TAP_EQ(P.opts.txonly.pkt_len, 120);
+	check_value(d, "30,30", true);
+	TAP_EQ(P.opts.txonly.pkt_len, FWD_TXONLY_MIN_LEN);
+	check_value(d, "30,29", false);
+	check_value(d, "1500,18,1", false);
+	check_value(d, "100,", false);
+	check_value(d, ",100", false);
+	check_value(d, "50,,50", false);
+	check_value(d, "0,64", false);
+	check_value(d, "64, 1", false);
+}
+
+/* The engine names come from fwd_engines[]: each is taken, and a refusal lists them all. */
+static void
+test_opts_engines(void)
+{
+	const struct opts_desc *d = opts_find("fwd");
+	char range[OPTS_RANGE_LEN], expect[OPTS_RANGE_LEN] = "";
+	unsigned int i;
+
+	TAP_CHECK(d != NULL && d->kind == OPTS_ENGINE && strcmp(d->key, "mode") == 0);
+	for (i = 0; fwd_engines[i] != NULL; i++) {
+		check_value(d, fwd_engines[i]->name, true);
+		TAP_CHECK(P.opts.engine == fwd_engines[i]);
+		snprintf(expect + strlen(expect), sizeof(expect) - strlen(expect), "%s%s",
+			 i ? ", " : "", fwd_engines[i]->name);
+	}
+	opts_range(d, range, sizeof(range));
+	TAP_CHECK(strcmp(range, expect) == 0);
+	check_value(d, "teleport", false);
+	TAP_CHECK(strstr(E, "unknown mode 'teleport'") != NULL && strstr(E, expect) != NULL);
+	check_value(d, "IO", false);
+	check_value(d, "", false);
+}
+
 int
 main(void)
 {
@@ -296,9 +453,14 @@ main(void)
 	TAP_RUN(test_config_errors);
 	TAP_RUN(test_default_config_file);
 	TAP_RUN(test_shipped_configs);
+	TAP_RUN(test_opts_table);
+	TAP_RUN(test_opts_bounds);
+	TAP_RUN(test_opts_txpkts_list);
+	TAP_RUN(test_opts_engines);
 	unlink(write_config("good.ini", ""));
 	unlink(write_config("ovr.ini", ""));
 	unlink(write_config("bad.ini", ""));
+	unlink(write_config("opt.ini", ""));
 	rmdir(tmpdir);
 	return tap_done();
 }

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -58,14 +57,35 @@ int
 cli_u32_arg(struct cli_ctx *ctx, const char *what, const char *arg, uint32_t min,
 	    uint32_t max, uint32_t *out)
 {
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < min || v > max)
+	if (opts_u32(arg, min, max, out) < 0)
 		return cli_err(ctx, "bad %s '%s' (a number from %u to %u)", what, arg, min, max);
-	*out = v;
+	return 0;
+}
+
+const char *
+cli_cmd_help(const struct cli_cmd *c, char *buf, size_t len)
+{
+	const char *name = strrchr(c->words, ' ');
+	const struct opts_desc *d;
+	char range[OPTS_RANGE_LEN];
+
+	if (c->help != NULL)
+		return c->help;
+	d = opts_find(name != NULL ? name + 1 : c->words);
+	if (d == NULL)
+		return "";
+	opts_range(d, range, sizeof(range));
+	snprintf(buf, len, "%s (%s)", d->help, range);
+	return buf;
+}
+
+int
+cli_set_opt(struct cli_ctx *ctx, const char *name, const char *value)
+{
+	char err[CTL_ERR_LEN];
+
+	if (ctl_set_opt(ctx->ctl, name, value, err, sizeof(err)) < 0)
+		return cli_err(ctx, "%s", err);
 	return 0;
 }
 
@@ -223,11 +243,11 @@ cli_help_group(FILE *f, const struct cli_group *g)
 
 	fprintf(f, "%s: %s\n", g->name, g->help);
 	for (i = 0; i < g->nb; i++) {
-		char syntax[160];
+		char syntax[160], help[CLI_HELP_LEN];
 
 		snprintf(syntax, sizeof(syntax), "%s%s%s", g->cmds[i].words,
 			 *g->cmds[i].args ? " " : "", g->cmds[i].args);
-		fprintf(f, "  %-40s %s\n", syntax, g->cmds[i].help);
+		fprintf(f, "  %-40s %s\n", syntax, cli_cmd_help(&g->cmds[i], help, sizeof(help)));
 	}
 }
 
@@ -240,14 +260,14 @@ cli_help_json(FILE *f, const struct cli_group *g, bool first)
 	cli_json_str(f, g->help);
 	fprintf(f, ", \"commands\": [");
 	for (i = 0; i < g->nb; i++) {
-		char syntax[160];
+		char syntax[160], help[CLI_HELP_LEN];
 
 		snprintf(syntax, sizeof(syntax), "%s%s%s", g->cmds[i].words,
 			 *g->cmds[i].args ? " " : "", g->cmds[i].args);
 		fprintf(f, "%s{\"syntax\": ", i ? ", " : "");
 		cli_json_str(f, syntax);
 		fprintf(f, ", \"help\": ");
-		cli_json_str(f, g->cmds[i].help);
+		cli_json_str(f, cli_cmd_help(&g->cmds[i], help, sizeof(help)));
 		fprintf(f, "}");
 	}
 	fprintf(f, "]}");

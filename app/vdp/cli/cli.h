@@ -28,6 +28,7 @@
 
 #define CLI_MAX_WORDS 16  /**< Words in one command line. */
 #define CLI_LINE_MAX 1024 /**< Longest command line. */
+#define CLI_HELP_LEN 256  /**< Room for a command's help line. */
 
 /** Where a command runs. */
 struct cli_ctx {
@@ -53,7 +54,7 @@ struct cli_cmd {
 	uint8_t min_args;        /**< Fewest argument words. */
 	uint8_t max_args;        /**< Most argument words. */
 	enum cli_arg_kind kind;  /**< Completion of the first argument. */
-	const char *help;        /**< One line: what it does. */
+	const char *help;        /**< One line: what it does; NULL: from the option table (cli_cmd_help()). */
 	cli_handler_t fn;        /**< Handler. */
 };
 
@@ -107,6 +108,20 @@ int cli_err(struct cli_ctx *ctx, const char *fmt, ...) __rte_format_printf(2, 3)
  * port.
  */
 int cli_port_arg(struct cli_ctx *ctx, const char *arg, bool all_ok, struct port **p);
+
+/**
+ * The help line of @p c: c->help, or for a "set NAME" command whose help
+ * is NULL, that of option NAME of the option table with what it accepts.
+ * Returns @p buf or c->help.
+ */
+const char *cli_cmd_help(const struct cli_cmd *c, char *buf, size_t len);
+
+/**
+ * Change option @p name to @p value with ctl_set_opt(). Prints the error
+ * and returns -1 on failure; prints nothing on success (the caller says
+ * what changed).
+ */
+int cli_set_opt(struct cli_ctx *ctx, const char *name, const char *value);
 
 /** Parse a number in [min, max]; prints an error naming @p what and returns -1 when bad. */
 int cli_u32_arg(struct cli_ctx *ctx, const char *what, const char *arg, uint32_t min,

@@ -11,7 +11,6 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ether.h>
-#include <rte_string_fns.h>
 
 #include "cli.h"
 
@@ -22,7 +21,7 @@ cli_start(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rte_unused)
 
 	if (ctl_start(ctx->ctl, false, err, sizeof(err)) < 0)
 		return cli_err(ctx, "%s", err);
-	fprintf(ctx->out, "%s packet forwarding started\n", ctx->ctl->engine->name);
+	fprintf(ctx->out, "%s packet forwarding started\n", ctx->ctl->opts.engine->name);
 	return 0;
 }
 
@@ -34,7 +33,7 @@ cli_start_tx_first(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rte
 	if (ctl_start(ctx->ctl, true, err, sizeof(err)) < 0)
 		return cli_err(ctx, "%s", err);
 	fprintf(ctx->out, "%s packet forwarding started, after one burst of %u from every "
-		"port that is up\n", ctx->ctl->engine->name, ctx->ctl->burst);
+		"port that is up\n", ctx->ctl->opts.engine->name, ctx->ctl->opts.burst);
 	return 0;
 }
 
@@ -181,47 +180,28 @@ cli_show_config_fwd(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rt
 static int
 cli_set_fwd(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 {
-	char err[CTL_ERR_LEN];
-
-	if (ctl_set_fwd(ctx->ctl, argv[0], err, sizeof(err)) < 0)
-		return cli_err(ctx, "%s", err);
-	fprintf(ctx->out, "Set %s packet forwarding mode\n", ctx->ctl->engine->name);
+	if (cli_set_opt(ctx, "fwd", argv[0]) < 0)
+		return -1;
+	fprintf(ctx->out, "Set %s packet forwarding mode\n", ctx->ctl->opts.engine->name);
 	return 0;
 }
 
 static int
 cli_set_burst(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 {
-	char err[CTL_ERR_LEN];
-	uint32_t n;
-
-	if (cli_u32_arg(ctx, "burst", argv[0], 1, FWD_BURST_MAX, &n) < 0)
+	if (cli_set_opt(ctx, "burst", argv[0]) < 0)
 		return -1;
-	if (ctl_set_burst(ctx->ctl, n, err, sizeof(err)) < 0)
-		return cli_err(ctx, "%s", err);
-	fprintf(ctx->out, "Number of packets per burst set to %u\n", n);
+	fprintf(ctx->out, "Number of packets per burst set to %u\n", ctx->ctl->opts.burst);
 	return 0;
 }
 
-/* testpmd's "len[,len...]": vdp builds one segment of the total length. */
+/* testpmd's "len[,len...]": the option sums it, vdp builds one segment. */
 static int
 cli_set_txpkts(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 {
-	char buf[128], err[CTL_ERR_LEN], *save = NULL, *tok;
-	uint32_t len, total = 0;
-
-	strlcpy(buf, argv[0], sizeof(buf));
-	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (cli_u32_arg(ctx, "segment length", tok, 1, FWD_TXONLY_MAX_LEN, &len) < 0)
-			return -1;
-		total += len;
-	}
-	if (total < RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN || total > FWD_TXONLY_MAX_LEN)
-		return cli_err(ctx, "bad frame length %u (%d to %d in total)", total,
-			       RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN, FWD_TXONLY_MAX_LEN);
-	if (ctl_set_txpkts(ctx->ctl, total, err, sizeof(err)) < 0)
-		return cli_err(ctx, "%s", err);
-	fprintf(ctx->out, "txonly frames are %u bytes\n", total);
+	if (cli_set_opt(ctx, "txpkts", argv[0]) < 0)
+		return -1;
+	fprintf(ctx->out, "txonly frames are %u bytes\n", ctx->ctl->opts.txonly.pkt_len);
 	return 0;
 }
 
@@ -287,7 +267,7 @@ cli_show_mac_table(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rte
 
 	if (ctx->ctl->l2 == NULL)
 		return cli_err(ctx, "no MAC table: forwarding mode is %s (set fwd l2)",
-			       ctx->ctl->engine->name);
+			       ctx->ctl->opts.engine->name);
 	if (ctx->json)
 		fprintf(ctx->out, "{\"entries\": [");
 	else
@@ -305,7 +285,7 @@ cli_clear_mac_table(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rt
 {
 	if (ctx->ctl->l2 == NULL)
 		return cli_err(ctx, "no MAC table: forwarding mode is %s (set fwd l2)",
-			       ctx->ctl->engine->name);
+			       ctx->ctl->opts.engine->name);
 	fwd_l2_flush(ctx->ctl->l2);
 	fprintf(ctx->out, "MAC table cleared\n");
 	return 0;
@@ -321,11 +301,9 @@ static const struct cli_cmd cli_fwd_cmds[] = {
 	  "forwarded and dropped packets per port, and their sum", cli_show_fwd_stats },
 	{ "show config fwd", "", 0, 0, CLI_ARG_NONE,
 	  "mode, burst, cores, rx queue placement and cross-connects", cli_show_config_fwd },
-	{ "set fwd", "<mode>", 1, 1, CLI_ARG_ENGINE,
-	  "forwarding mode: io, l2, macswap, rxonly or txonly", cli_set_fwd },
-	{ "set burst", "<n>", 1, 1, CLI_ARG_NONE, "rx burst size, 1..64", cli_set_burst },
-	{ "set txpkts", "<len>[,<len>...]", 1, 1, CLI_ARG_NONE,
-	  "txonly frame length (segment lengths are summed into one)", cli_set_txpkts },
+	{ "set fwd", "<mode>", 1, 1, CLI_ARG_ENGINE, NULL, cli_set_fwd },
+	{ "set burst", "<n>", 1, 1, CLI_ARG_NONE, NULL, cli_set_burst },
+	{ "set txpkts", "<len>[,<len>...]", 1, 1, CLI_ARG_NONE, NULL, cli_set_txpkts },
 	{ "set nbcore", "<n>", 1, 1, CLI_ARG_NONE,
 	  "spread rx queues over the first n worker lcores", cli_set_nbcore },
 	{ "add xconnect", "<port> <port>", 2, 2, CLI_ARG_PORT,

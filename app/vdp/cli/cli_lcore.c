@@ -132,9 +132,9 @@ cli_set_stats_period(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 {
 	uint32_t s;
 
-	if (cli_u32_arg(ctx, "period", argv[0], 0, 86400, &s) < 0)
+	if (cli_set_opt(ctx, "stats-period", argv[0]) < 0)
 		return -1;
-	ctx->ctl->stats_period = s;
+	s = ctx->ctl->opts.stats_period;
 	if (s == 0)
 		fprintf(ctx->out, "Periodic stats off\n");
 	else
@@ -149,8 +149,7 @@ static const struct cli_cmd cli_lcore_cmds[] = {
 	  "every non-zero drop counter by port, queue and reason", cli_show_drops },
 	{ "set rxq affinity", "<port> <queue> <lcore>", 3, 3, CLI_ARG_PORT,
 	  "poll an rx queue on the given worker lcore", cli_set_rxq_affinity },
-	{ "set stats-period", "<seconds>", 1, 1, CLI_ARG_NONE,
-	  "print the counters every so many seconds (0: off)", cli_set_stats_period },
+	{ "set stats-period", "<seconds>", 1, 1, CLI_ARG_NONE, NULL, cli_set_stats_period },
 };
 
 const struct cli_group cli_group_lcore = {

@@ -185,11 +185,11 @@ cli_inst(const struct cli_cmd *c, unsigned int nargs)
 	unsigned int nw = 0, i, a;
 	cmdline_parse_inst_t *in;
 	char *words, *save = NULL, *w;
-	char *help;
+	char *help, buf[CLI_HELP_LEN];
 
 	words = strdup(c->words);
 	if (words == NULL || asprintf(&help, "%s%s%s: %s", c->words, *c->args ? " " : "",
-				      c->args, c->help) < 0)
+				      c->args, cli_cmd_help(c, buf, sizeof(buf))) < 0)
 		return NULL;
 	in = calloc(1, sizeof(*in) + (CLI_MAX_WORDS + 1) * sizeof(in->tokens[0]));
 	if (in == NULL)
