@@ -65,6 +65,8 @@ virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s)
 	acc->calls += stats_read(&s->calls);
 	acc->calls_avoided += stats_read(&s->calls_avoided);
 	acc->kicks_avoided += stats_read(&s->kicks_avoided);
+	acc->zc_pkts += stats_read(&s->zc_pkts);
+	acc->zc_capped += stats_read(&s->zc_capped);
 	for (e = 0; e < VIRTQ_ERR_MAX; e++)
 		acc->errors[e] += stats_read(&s->errors[e]);
 }
@@ -113,6 +115,16 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 	vq->log = p->log;
 	vq->log_ctx = p->log_ctx;
 	vq->nb_shadow = 0;
+	vq->zc_min = UINT32_MAX;
+	if (p->zcopy_min != 0) {
+		int ret = virtq_zc_init(vq, p->zcopy_min, p->zcopy_max);
+
+		if (ret < 0)
+			return ret;
+		vq->zc_min = RTE_MAX(p->zcopy_min, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+	} else {
+		virtq_zc_fini(vq);
+	}
 	virtq_kick_suppress(vq);
 	return 0;
 }
@@ -120,6 +132,7 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 void
 virtq_fini(struct virtq *vq)
 {
+	virtq_zc_fini(vq);
 	rte_free(vq->shadow);
 	vq->shadow = NULL;
 	vq->size = 0;
@@ -262,28 +275,6 @@ split_prefetch_start(struct virtq *vq, uint16_t *heads, uint16_t n, bool write)
 		split_prefetch_buf(vq, heads[i], write);
 }
 
-/* Copy @p len bytes of the chain from byte @p off into @p dst. */
-static void
-split_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t len)
-{
-	uint8_t *d = dst;
-	uint16_t i;
-
-	for (i = 0; i < c->nvec && len != 0; i++) {
-		uint32_t l = c->vec[i].len, n;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n = RTE_MIN(l - off, len);
-		rte_memcpy(d, c->vec[i].addr + off, n);
-		d += n;
-		len -= n;
-		off = 0;
-	}
-}
-
 /* Copy the packet part of a tx chain (after the header) into mbufs. */
 static int
 split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m,
@@ -344,7 +335,7 @@ split_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
  * -VIRTQ_ERR_BAD_HDR.
  */
 static __rte_always_inline int
-split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m)
+split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bool zc)
 {
 	struct virtio_net_hdr hdr;
 	struct vring_desc d;
@@ -357,7 +348,8 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m)
 	d = chain_desc_read(vq->desc, head);
 	if (unlikely((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT |
 				 VRING_DESC_F_WRITE)) != 0 || d.len <= vq->hdr_len ||
-		     d.len - vq->hdr_len > rte_pktmbuf_tailroom(m)))
+		     d.len - vq->hdr_len > rte_pktmbuf_tailroom(m) ||
+		     (zc && d.len - vq->hdr_len >= vq->zc_min)))
 		return 1;
 	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
 	if (unlikely(p == NULL || contig != d.len))
@@ -372,39 +364,75 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m)
 	return split_hdr_to_mbuf(&hdr, m);
 }
 
-/* Turn one walked tx chain into @p m; 0 or -virtq_error. */
+/* Copy the packet of walked tx chain @p c into @p m; 0 or -virtq_error. */
+static int
+split_copy_chain(struct virtq *vq, const struct virtq_chain *c, struct rte_mbuf *m,
+		 struct rte_mempool *mp)
+{
+	uint32_t len = c->len - vq->hdr_len;
+
+	/* Header and packet in one piece that fits one mbuf: the common case
+	 * (virtio 1.0 drivers push the header in front of the data). */
+	if (likely(c->nvec == 1 && len <= rte_pktmbuf_tailroom(m))) {
+		rte_memcpy(rte_pktmbuf_mtod(m, void *), c->vec[0].addr + vq->hdr_len, len);
+		m->data_len = len;
+		m->pkt_len = len;
+		return 0;
+	}
+	return split_copy_to_mbuf(c, vq->hdr_len, m, mp);
+}
+
+/*
+ * Turn one walked tx chain into @p m; 0 or -virtq_error. Sets @p zcopied
+ * when @p m points into the guest's buffers (even when it then fails: the
+ * chain's used entry must wait for the free of its segments).
+ */
 static int
 split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
-		    struct rte_mbuf *m, struct rte_mempool *mp)
+		    struct rte_mbuf *m, struct rte_mempool *mp, const bool zc, bool *zcopied)
 {
 	struct virtio_net_hdr hdr;
+	uint32_t len;
 	int ret;
 
 	if (unlikely(c->len <= vq->hdr_len ||
 		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
 		return -VIRTQ_ERR_BAD_LEN;
-	/* Header and packet in one piece that fits one mbuf: the common case
-	 * (virtio 1.0 drivers push the header in front of the data). */
-	if (likely(c->nvec == 1 && c->len - vq->hdr_len <= rte_pktmbuf_tailroom(m))) {
-		uint32_t len = c->len - vq->hdr_len;
-
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), c->vec[0].addr + vq->hdr_len, len);
-		m->data_len = len;
-		m->pkt_len = len;
-	} else {
-		ret = split_copy_to_mbuf(c, vq->hdr_len, m, mp);
+	len = c->len - vq->hdr_len;
+	if (zc && len >= vq->zc_min && virtq_zc_wants(vq, len)) {
+		ret = virtq_zc_to_mbuf(vq, c, vq->hdr_len, m, mp);
+		if (unlikely(ret < 0))
+			return ret;
+		*zcopied = ret == 0;
+	}
+	if (!*zcopied) {
+		ret = split_copy_chain(vq, c, m, mp);
 		if (unlikely(ret < 0))
 			return ret;
 	}
 	if (!vq->tx_hdr)
 		return 0;
-	split_chain_read(c, 0, &hdr, sizeof(hdr));
+	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
 	return split_hdr_to_mbuf(&hdr, m);
 }
 
-uint16_t
-virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
-		    struct rte_mbuf **pkts, uint16_t n)
+/* Hand back what the burst used (and, with zero-copy, the buffers whose
+ * mbufs were freed), then call the guest if it asked. */
+static __rte_always_inline void
+split_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc)
+{
+	if (zc)
+		virtq_zc_complete(vq);
+	virtq_used_flush(vq);
+	virtq_kick_suppress(vq);
+	virtq_notify(vq, old_used);
+}
+
+/* The dequeue, specialised on zero-copy (@p zc constant) so that the copy
+ * path pays nothing for it. */
+static __rte_always_inline uint16_t
+split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+	      uint16_t n, const bool zc)
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t heads[VIRTQ_MAX_BURST];
@@ -415,9 +443,15 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 
 	if (unlikely(vq->broken))
 		return 0;
+	/* Zero-copied buffers that came back count against the cap no more. */
+	if (zc)
+		virtq_zc_complete(vq);
 	pending = split_pending(vq);
-	if (pending <= 0)
+	if (pending <= 0) {
+		if (zc && pending == 0)
+			split_dequeue_end(vq, old_used, zc);
 		return 0;
+	}
 	stats_add(&vq->stats.kicks_avoided, 1);
 	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
 	/* All or nothing, so a chain is never taken without an mbuf for it. */
@@ -428,15 +462,24 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 	split_prefetch_start(vq, heads, todo, false);
 	for (i = 0; i < todo; i++) {
 		uint16_t head = heads[i];
+		bool zcopied = false;
 
 		if (i + SPLIT_PREFETCH_AHEAD < todo)
 			split_prefetch_buf(vq, heads[i + SPLIT_PREFETCH_AHEAD], false);
 
-		ret = split_dequeue_fast(vq, head, bufs[count]);
+		if (zc && unlikely(virtq_zc_head_busy(vq, head))) {
+			/* The guest made a buffer available again before we
+			 * gave it back: take the entry, use nothing. */
+			vq->last_avail++;
+			virtq_error(vq, VIRTQ_ERR_HEAD_IN_FLIGHT);
+			continue;
+		}
+		ret = split_dequeue_fast(vq, head, bufs[count], zc);
 		if (unlikely(ret > 0)) {
 			ret = virtq_walk(vq, head, false, &c);
 			if (likely(ret == 0))
-				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp);
+				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp, zc,
+							  &zcopied);
 		}
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
 			/* Leave the chain for the next burst. */
@@ -445,7 +488,10 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 			rte_pktmbuf_reset(bufs[count]);
 			break;
 		}
-		virtq_shadow_add(vq, head, 0);
+		if (zc)
+			virtq_zc_taken(vq, head, zcopied);
+		else
+			virtq_shadow_add(vq, head, 0);
 		vq->last_avail++;
 		if (unlikely(ret < 0)) {
 			virtq_error(vq, -ret);
@@ -461,10 +507,31 @@ virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
 	stats_add(&vq->stats.pkts, count);
 	stats_add(&vq->stats.bytes, bytes);
-	virtq_used_flush(vq);
-	virtq_kick_suppress(vq);
-	virtq_notify(vq, old_used);
+	split_dequeue_end(vq, old_used, zc);
 	return count;
+}
+
+static __rte_noinline uint16_t
+split_dequeue_copy(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		   uint16_t n)
+{
+	return split_dequeue(vq, mp, pkts, n, false);
+}
+
+static __rte_noinline uint16_t
+split_dequeue_zc(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		 uint16_t n)
+{
+	return split_dequeue(vq, mp, pkts, n, true);
+}
+
+uint16_t
+virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
+		    struct rte_mbuf **pkts, uint16_t n)
+{
+	if (unlikely(vq->zc != NULL))
+		return split_dequeue_zc(vq, mp, pkts, n);
+	return split_dequeue_copy(vq, mp, pkts, n);
 }
 
 /*

@@ -39,6 +39,12 @@
 #define VIRTQ_MAX_BURST 64      /**< Packets per dequeue/enqueue call. */
 #define VIRTQ_MAX_SIZE 32768    /**< Largest ring (virtio 1.x limit). */
 #define VIRTQ_MAX_PKT_LEN (64 * 1024 + 18) /**< Largest packet taken from a guest. */
+/**
+ * Bytes of a zero-copied packet copied into its private first segment:
+ * room for the headers that forwarding may rewrite (Ethernet, VLAN, IPv6,
+ * TCP with options), so that nothing writes into the guest's buffer.
+ */
+#define VIRTQ_ZC_COPY_LEN 128
 
 /** One region of guest memory, as the vhost-user memory table gives it. */
 struct virtq_region {
@@ -72,6 +78,7 @@ struct virtq_mem {
 	STATS_FOREACH_QUEUE_DROP(X) \
 	X(PKT_TOO_BIG, "packet_too_big") \
 	X(BAD_HDR, "bad_net_header") \
+	X(HEAD_IN_FLIGHT, "head_in_flight") \
 	X(BROKEN, "queue_broken")
 
 /**
@@ -97,6 +104,8 @@ struct virtq_stats {
 	uint64_t calls;                  /**< Guest interrupts made (call eventfd writes). */
 	uint64_t calls_avoided;          /**< Bursts that completed buffers without a call. */
 	uint64_t kicks_avoided;          /**< Bursts that found new buffers with kicks off. */
+	uint64_t zc_pkts;                /**< Packets dequeued zero-copy. */
+	uint64_t zc_capped;              /**< Packets copied because the in-flight cap was reached. */
 	uint64_t errors[VIRTQ_ERR_MAX];  /**< Chains or packets refused, by cause. */
 };
 
@@ -124,6 +133,9 @@ struct virtq_params {
 	int callfd;                  /**< Call eventfd, or -1: never interrupt. */
 	const struct virtq_log_ops *log; /**< Dirty logging ops, or NULL. */
 	void *log_ctx;               /**< Passed to the log ops. */
+	uint32_t zcopy_min;          /**< Dequeue packets of at least this many bytes zero-copy
+				      *   (at least VIRTQ_ZC_COPY_LEN + 1); 0: never. */
+	uint16_t zcopy_max;          /**< Chains zero-copied at most at a time; 0: size / 2. */
 };
 
 /** One host-contiguous piece of a descriptor chain. */
@@ -140,6 +152,8 @@ struct virtq_chain {
 	uint32_t len;                        /**< Total bytes in vec[]. */
 	struct virtq_buf vec[VIRTQ_MAX_VEC]; /**< The pieces, in order. */
 };
+
+struct virtq_zc;
 
 /** A split virtqueue as the device side sees it. */
 struct virtq {
@@ -168,6 +182,8 @@ struct virtq {
 	void *log_ctx;                /**< Context of the log ops. */
 	uint16_t nb_shadow;           /**< Used entries waiting in shadow[]. */
 	struct vring_used_elem *shadow; /**< Used entries of this burst (size entries). */
+	uint32_t zc_min;              /**< Zero-copy threshold; UINT32_MAX when off. */
+	struct virtq_zc *zc;          /**< Zero-copy state, or NULL when off. */
 	struct virtq_stats stats;     /**< Counters. */
 };
 
@@ -228,6 +244,12 @@ uint16_t virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
  */
 uint16_t virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts,
 			     uint16_t n);
+
+/**
+ * Chains dequeued zero-copy whose mbufs are not all freed yet (their used
+ * entries wait). Any thread.
+ */
+uint16_t virtq_zc_inflight(const struct virtq *vq);
 
 /** acc += @p s, field by field, read with stats_read(): any thread. */
 void virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s);

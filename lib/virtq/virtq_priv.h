@@ -209,6 +209,66 @@ virtq_shadow_add(struct virtq *vq, uint16_t id, uint32_t len)
 	vq->nb_shadow++;
 }
 
+/* Copy @p len bytes of the chain from byte @p off into @p dst. */
+static __rte_always_inline void
+virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	uint8_t *d = dst;
+	uint16_t i;
+
+	for (i = 0; i < c->nvec && len != 0; i++) {
+		uint32_t l = c->vec[i].len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = RTE_MIN(l - off, len);
+		rte_memcpy(d, c->vec[i].addr + off, n);
+		d += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+
+/*
+ * Zero-copy dequeue (zcopy.c). A queue has it when vq->zc is set; then
+ * vq->zc_min is its threshold, else UINT32_MAX, so that the copy path
+ * tests one length and nothing else.
+ */
+#define VIRTQ_ZC_SEG_MAX 32768   /**< Largest external segment. */
+
+/** Set up (or reset) zero-copy on @p vq (its size set); 0 or -ENOMEM. */
+int virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight);
+
+/** Release the zero-copy state; with buffers still out, it is left to them. */
+void virtq_zc_fini(struct virtq *vq);
+
+/** True when a packet of @p len bytes is to be zero-copied (under the cap). */
+bool virtq_zc_wants(struct virtq *vq, uint32_t len);
+
+/** True when @p head is zero-copied and not yet freed. */
+bool virtq_zc_head_busy(const struct virtq *vq, uint16_t head);
+
+/**
+ * Build @p m over chain @p c from byte @p off: a private first segment of
+ * VIRTQ_ZC_COPY_LEN bytes, then external segments over the guest's buffers.
+ * Returns 0, 1 when the chain is to be copied instead (nothing changed),
+ * or -VIRTQ_ERR_MBUF_ALLOC (nothing changed).
+ */
+int virtq_zc_to_mbuf(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
+		     struct rte_mbuf *m, struct rte_mempool *mp);
+
+/** Chain @p head was taken, zero-copied or not: its used entry is queued. */
+void virtq_zc_taken(struct virtq *vq, uint16_t head, bool zcopied);
+
+/**
+ * Collect the heads whose mbufs were freed and queue the used entries that
+ * are now due, in the order the chains were taken, into the shadow array.
+ */
+void virtq_zc_complete(struct virtq *vq);
+
 /** Count an error and log it, rate-limited. */
 void virtq_error(struct virtq *vq, enum virtq_error e);
 

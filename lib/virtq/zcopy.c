@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * Zero-copy dequeue: a tx chain becomes an mbuf whose first segment is a
+ * private copy of the packet's first VIRTQ_ZC_COPY_LEN bytes (the headers that
+ * forwarding may rewrite) and whose other segments are external buffers
+ * over the guest's memory, one per host-contiguous piece. The guest's
+ * buffer is handed back (its used entry written) only once every segment
+ * that points into it has been freed, whichever thread frees it.
+ *
+ * Used entries of a queue with zero-copy go out in the order the chains
+ * were taken, zero-copied or not: that is what VIRTIO_F_IN_ORDER asks for,
+ * and without it the order is still allowed. The cost is that a copied
+ * chain taken after a zero-copied one waits for it; the in-flight cap
+ * bounds that wait.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "virtq_priv.h"
+
+/** What one guest buffer (by head index) needs while it is zero-copied. */
+struct virtq_zc_slot {
+	struct rte_mbuf_ext_shared_info shinfo; /**< Shared by the chain's external segments. */
+	struct virtq_zc *zc;                    /**< Owning state (free callback). */
+	uint16_t head;                          /**< The chain's head: its used id. */
+};
+
+/** Zero-copy state of one queue. */
+struct virtq_zc {
+	struct rte_ring *done;        /**< Heads whose segments are all freed (MP, SC). */
+	uint32_t min_len;             /**< Packets of at least this many bytes are zero-copied. */
+	uint16_t max_inflight;        /**< Chains zero-copied at most at a time. */
+	uint16_t inflight;            /**< Chains zero-copied and not yet freed (owner
+				       *   writes, relaxed; any thread reads). */
+	uint16_t mask;                /**< Ring size - 1. */
+	uint16_t first;               /**< Sequence of the oldest chain without a used entry. */
+	uint16_t next;                /**< Sequence of the next chain taken. */
+	uint16_t *order;              /**< Heads by sequence & mask. */
+	uint8_t *busy;                /**< Per head: 1 while zero-copied and not freed. */
+	struct virtq_zc_slot *slot;   /**< Per head. */
+};
+
+/* The last segment of a zero-copied chain was freed: hand its head to the
+ * owner. The ring holds every head, so this never fails. */
+static void
+virtq_zc_free_cb(void *addr __rte_unused, void *opaque)
+{
+	struct virtq_zc_slot *s = opaque;
+
+	rte_ring_mp_enqueue(s->zc->done, (void *)(uintptr_t)s->head);
+}
+
+int
+virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
+{
+	struct virtq_zc *zc = vq->zc;
+	ssize_t ring_sz = rte_ring_get_memsize(2 * (unsigned int)vq->size);
+	uint16_t i;
+
+	if (zc != NULL && zc->mask == vq->mask && zc->inflight == 0) {
+		rte_ring_reset(zc->done);
+	} else {
+		virtq_zc_fini(vq);
+		zc = rte_malloc("virtq_zc", sizeof(*zc), RTE_CACHE_LINE_SIZE);
+		if (zc == NULL)
+			return -ENOMEM;
+		memset(zc, 0, sizeof(*zc));
+		zc->order = rte_malloc("virtq_zc_order", sizeof(*zc->order) * vq->size, 0);
+		zc->busy = rte_malloc("virtq_zc_busy", vq->size, 0);
+		zc->slot = rte_malloc("virtq_zc_slot", sizeof(*zc->slot) * vq->size,
+				      RTE_CACHE_LINE_SIZE);
+		/* Twice the ring: a power of two that holds every head. */
+		zc->done = ring_sz < 0 ? NULL :
+			rte_malloc("virtq_zc_done", ring_sz, RTE_CACHE_LINE_SIZE);
+		vq->zc = zc;
+		if (zc->order == NULL || zc->busy == NULL || zc->slot == NULL ||
+		    zc->done == NULL ||
+		    rte_ring_init(zc->done, "virtq_zc", 2 * (unsigned int)vq->size,
+				  RING_F_SC_DEQ) != 0) {
+			virtq_zc_fini(vq);
+			return -ENOMEM;
+		}
+		zc->mask = vq->mask;
+		for (i = 0; i < vq->size; i++) {
+			zc->slot[i].zc = zc;
+			zc->slot[i].head = i;
+			zc->slot[i].shinfo.free_cb = virtq_zc_free_cb;
+			zc->slot[i].shinfo.fcb_opaque = &zc->slot[i];
+		}
+	}
+	memset(zc->busy, 0, vq->size);
+	zc->first = 0;
+	zc->next = 0;
+	zc->min_len = RTE_MAX(min_len, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+	zc->max_inflight = max_inflight == 0 || max_inflight > vq->size ?
+		vq->size / 2 : max_inflight;
+	if (zc->max_inflight == 0)
+		zc->max_inflight = 1;
+	return 0;
+}
+
+void
+virtq_zc_fini(struct virtq *vq)
+{
+	struct virtq_zc *zc = vq->zc;
+
+	if (zc == NULL)
+		return;
+	vq->zc = NULL;
+	/* Segments still out point at the slots: leave them to the mbufs
+	 * rather than free memory a free callback would write. */
+	if (zc->inflight != 0) {
+		VIRTQ_LOG_RL(WARNING, "ring %p: %u zero-copied buffers still out at release: "
+			     "their state is left allocated", (void *)vq->desc, zc->inflight);
+		return;
+	}
+	rte_free(zc->done);
+	rte_free(zc->slot);
+	rte_free(zc->busy);
+	rte_free(zc->order);
+	rte_free(zc);
+}
+
+uint16_t
+virtq_zc_inflight(const struct virtq *vq)
+{
+	return vq->zc == NULL ? 0 : __atomic_load_n(&vq->zc->inflight, __ATOMIC_RELAXED);
+}
+
+bool
+virtq_zc_wants(struct virtq *vq, uint32_t len)
+{
+	const struct virtq_zc *zc = vq->zc;
+
+	if (len < zc->min_len)
+		return false;
+	if (zc->inflight >= zc->max_inflight) {
+		stats_add(&vq->stats.zc_capped, 1);
+		return false;
+	}
+	return true;
+}
+
+bool
+virtq_zc_head_busy(const struct virtq *vq, uint16_t head)
+{
+	return head <= vq->zc->mask && vq->zc->busy[head];
+}
+
+void
+virtq_zc_taken(struct virtq *vq, uint16_t head, bool zcopied)
+{
+	struct virtq_zc *zc = vq->zc;
+
+	zc->order[zc->next++ & zc->mask] = head;
+	if (zcopied) {
+		zc->busy[head] = 1;
+		__atomic_store_n(&zc->inflight, zc->inflight + 1, __ATOMIC_RELAXED);
+		stats_add(&vq->stats.zc_pkts, 1);
+	}
+}
+
+void
+virtq_zc_complete(struct virtq *vq)
+{
+	struct virtq_zc *zc = vq->zc;
+	void *done[VIRTQ_MAX_BURST];
+	unsigned int n, i;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(zc->done, done, RTE_DIM(done), NULL);
+		for (i = 0; i < n; i++)
+			zc->busy[(uintptr_t)done[i] & zc->mask] = 0;
+		if (n != 0)
+			__atomic_store_n(&zc->inflight, zc->inflight - n, __ATOMIC_RELAXED);
+	} while (n == RTE_DIM(done));
+	/* Used entries in the order the chains were taken. */
+	while (zc->first != zc->next) {
+		uint16_t head = zc->order[zc->first & zc->mask];
+
+		if (head <= zc->mask && zc->busy[head])
+			break;
+		virtq_shadow_add(vq, head, 0);
+		zc->first++;
+	}
+}
+
+/* Attach @p seg to [addr, addr + len) of guest memory. */
+static void
+virtq_zc_attach(struct rte_mbuf *seg, uint8_t *addr, uint16_t len,
+		struct rte_mbuf_ext_shared_info *shinfo)
+{
+	rte_pktmbuf_attach_extbuf(seg, addr, RTE_BAD_IOVA, len, shinfo);
+	seg->data_len = len;
+}
+
+/* The external pieces of chain @p c after byte @p off: how many segments
+ * they need (a piece longer than a segment can hold is split). */
+static unsigned int
+virtq_zc_nb_segs(const struct virtq_chain *c, uint32_t off)
+{
+	unsigned int n = 0;
+	uint16_t i;
+
+	for (i = 0; i < c->nvec; i++) {
+		uint32_t l = c->vec[i].len;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n += (l - off + VIRTQ_ZC_SEG_MAX - 1) / VIRTQ_ZC_SEG_MAX;
+		off = 0;
+	}
+	return n;
+}
+
+int
+virtq_zc_to_mbuf(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
+		 struct rte_mbuf *m, struct rte_mempool *mp)
+{
+	struct rte_mbuf_ext_shared_info *shinfo = &vq->zc->slot[c->head].shinfo;
+	struct rte_mbuf *segs[VIRTQ_MAX_VEC * 2], *last = m;
+	uint32_t len = c->len - off, skip = off + VIRTQ_ZC_COPY_LEN;
+	unsigned int nseg = virtq_zc_nb_segs(c, skip), k = 0;
+	uint16_t i;
+
+	if (unlikely(nseg > RTE_DIM(segs) || rte_pktmbuf_tailroom(m) < VIRTQ_ZC_COPY_LEN))
+		return 1;
+	if (unlikely(rte_pktmbuf_alloc_bulk(mp, segs, nseg) != 0))
+		return -VIRTQ_ERR_MBUF_ALLOC;
+	virtq_chain_read(c, off, rte_pktmbuf_mtod(m, void *), VIRTQ_ZC_COPY_LEN);
+	m->data_len = VIRTQ_ZC_COPY_LEN;
+	m->pkt_len = len;
+	m->nb_segs = 1 + nseg;
+	rte_mbuf_ext_refcnt_set(shinfo, nseg);
+	for (i = 0; i < c->nvec; i++) {
+		uint8_t *p = c->vec[i].addr;
+		uint32_t l = c->vec[i].len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		p += skip;
+		l -= skip;
+		skip = 0;
+		while (l != 0) {
+			uint16_t n = RTE_MIN(l, (uint32_t)VIRTQ_ZC_SEG_MAX);
+
+			virtq_zc_attach(segs[k], p, n, shinfo);
+			last->next = segs[k++];
+			last = last->next;
+			p += n;
+			l -= n;
+		}
+	}
+	return 0;
+}

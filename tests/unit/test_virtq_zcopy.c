@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright (c) 2026 The vdp authors.
+ */
+
+/*
+ * lib/virtq zero-copy dequeue: which packets become mbufs over guest
+ * memory, when their used entries go back, in what order, the in-flight
+ * cap, and a guest that makes a buffer available again while it is out.
+ */
+
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "virtq_fixture.h"
+
+#define ZC_MIN 512  /* threshold the cases use */
+
+/* A queue of @p size entries with zero-copy from ZC_MIN bytes, at most
+ * @p max chains out. */
+static int
+zc_start(struct virtq *vq, struct vdrv *d, uint16_t size, uint16_t max)
+{
+	struct virtq_params p;
+	int ret;
+
+	vft_begin();
+	vdrv_init(d, &vft.gm, 0, size, 0);
+	vdrv_params(d, &p, VFT_F_V1, vft.callfd);
+	p.zcopy_min = ZC_MIN;
+	p.zcopy_max = max;
+	ret = vft_init_vq(vq, &p);
+	TAP_EQ(ret, 0);
+	return ret;
+}
+
+/* Publish a tx packet of @p len bytes of seed @p seed in one descriptor
+ * (header first); @p data gets the guest address of its packet bytes. */
+static uint16_t
+zc_tx(struct vdrv *d, uint8_t *pkt, uint32_t len, uint32_t seed, uint8_t **data)
+{
+	struct vdrv_seg s;
+	uint16_t head;
+
+	vft_fill(pkt, len, seed);
+	head = vdrv_tx(d, &vft_zero_hdr, VFT_HDR12, pkt, len, NULL, 0, false);
+	TAP_EQ(vdrv_chain_segs(d, head, &s, 1), 1);
+	if (data != NULL)
+		*data = vdrv_hva(d->gm, s.gpa) + VFT_HDR12;
+	return head;
+}
+
+/* The packet bytes after the private copy are the guest's own memory, and
+ * the used entry waits for the free. */
+static void
+test_zc_points_into_guest(void)
+{
+	static uint8_t pkt[1500];
+	struct rte_mbuf *m[4], *none[4], *seg;
+	uint8_t *data;
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t head;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	head = zc_tx(&d, pkt, sizeof(pkt), 1, &data);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_CHECK(vft_mbuf_is(m[0], pkt, sizeof(pkt)));
+	TAP_CHECK(!RTE_MBUF_HAS_EXTBUF(m[0]));
+	TAP_EQ(m[0]->data_len, VIRTQ_ZC_COPY_LEN);
+	seg = m[0]->next;
+	TAP_CHECK(seg != NULL && RTE_MBUF_HAS_EXTBUF(seg));
+	if (seg != NULL)
+		TAP_CHECK(rte_pktmbuf_mtod(seg, uint8_t *) == data + VIRTQ_ZC_COPY_LEN);
+	/* Headers are private: rewriting them leaves the guest's bytes alone. */
+	memset(rte_pktmbuf_mtod(m[0], uint8_t *), 0xab, VIRTQ_ZC_COPY_LEN);
+	TAP_CHECK(memcmp(data, pkt, sizeof(pkt)) == 0);
+	TAP_EQ(vq.stats.zc_pkts, 1);
+	TAP_EQ(virtq_zc_inflight(&vq), 1);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	/* Nothing new from the guest, and still nothing to give back. */
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 1);
+	vft_expect_used(&d, head, 0);
+	TAP_EQ(virtq_zc_inflight(&vq), 0);
+	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_MAX), 0);
+	TAP_EQ(rte_mempool_in_use_count(vft.pool), 0);
+	virtq_fini(&vq);
+}
+
+/* Under the threshold a packet is copied and its buffer goes back at once. */
+static void
+test_zc_threshold(void)
+{
+	static uint8_t pkt[ZC_MIN - 1];
+	struct rte_mbuf *m[4];
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t head;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	head = zc_tx(&d, pkt, sizeof(pkt), 2, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_CHECK(vft_mbuf_is(m[0], pkt, sizeof(pkt)));
+	TAP_EQ(m[0]->nb_segs, 1);
+	TAP_CHECK(!RTE_MBUF_HAS_EXTBUF(m[0]));
+	vft_expect_used(&d, head, 0);
+	TAP_EQ(vq.stats.zc_pkts, 0);
+	rte_pktmbuf_free(m[0]);
+	virtq_fini(&vq);
+}
+
+/* Frees in any order; used entries in the order the chains were taken,
+ * copied ones included. */
+static void
+test_zc_order(void)
+{
+	static uint8_t big1[1000], small[100], big2[2000];
+	struct rte_mbuf *m[4], *none[4];
+	struct vring_used_elem e;
+	uint16_t h[3];
+	struct virtq vq;
+	struct vdrv d;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	h[0] = zc_tx(&d, big1, sizeof(big1), 3, NULL);
+	h[1] = zc_tx(&d, small, sizeof(small), 4, NULL);
+	h[2] = zc_tx(&d, big2, sizeof(big2), 5, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 3);
+	TAP_CHECK(vft_mbuf_is(m[0], big1, sizeof(big1)));
+	TAP_CHECK(vft_mbuf_is(m[1], small, sizeof(small)));
+	TAP_CHECK(vft_mbuf_is(m[2], big2, sizeof(big2)));
+	TAP_EQ(vq.stats.zc_pkts, 2);
+	/* The copied one waits behind the first zero-copied one. */
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	rte_pktmbuf_free(m[2]);
+	rte_pktmbuf_free(m[1]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	TAP_EQ(virtq_zc_inflight(&vq), 1);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 3);
+	vft_expect_used(&d, h[0], 0);
+	vft_expect_used(&d, h[1], 0);
+	vft_expect_used(&d, h[2], 0);
+	TAP_CHECK(!vdrv_used_next(&d, &e));
+	TAP_EQ(virtq_zc_inflight(&vq), 0);
+	TAP_EQ(rte_mempool_in_use_count(vft.pool), 0);
+	virtq_fini(&vq);
+}
+
+/* Past the cap, packets are copied (and counted) until buffers come back. */
+static void
+test_zc_cap(void)
+{
+	static uint8_t pkt[4][1000];
+	struct rte_mbuf *m[8];
+	struct virtq vq;
+	struct vdrv d;
+	unsigned int i;
+
+	if (zc_start(&vq, &d, 64, 2) < 0)
+		return;
+	for (i = 0; i < 3; i++)
+		zc_tx(&d, pkt[i], sizeof(pkt[i]), 10 + i, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 8), 3);
+	for (i = 0; i < 3; i++)
+		TAP_CHECK(vft_mbuf_is(m[i], pkt[i], sizeof(pkt[i])));
+	TAP_CHECK(m[0]->next != NULL && RTE_MBUF_HAS_EXTBUF(m[0]->next));
+	TAP_CHECK(m[1]->next != NULL && RTE_MBUF_HAS_EXTBUF(m[1]->next));
+	TAP_EQ(m[2]->nb_segs, 1);
+	TAP_EQ(vq.stats.zc_pkts, 2);
+	TAP_EQ(vq.stats.zc_capped, 1);
+	TAP_EQ(virtq_zc_inflight(&vq), 2);
+	rte_pktmbuf_free_bulk(m, 3);
+	/* Back under the cap: zero-copy again. */
+	zc_tx(&d, pkt[3], sizeof(pkt[3]), 13, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 8), 1);
+	TAP_CHECK(m[0]->next != NULL && RTE_MBUF_HAS_EXTBUF(m[0]->next));
+	TAP_EQ(vq.stats.zc_pkts, 3);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 8), 0);
+	TAP_EQ(vdrv_used_pending(&d), 4);
+	virtq_fini(&vq);
+}
+
+/* A chain over several descriptors and regions: one external segment per
+ * host-contiguous piece, and the bytes all there. */
+static void
+test_zc_chained(void)
+{
+	static const uint32_t cuts[] = { VFT_HDR12, 300, 700 };
+	static uint8_t pkt[3000];
+	struct rte_mbuf *m[4];
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t head;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	vft_fill(pkt, sizeof(pkt), 20);
+	head = vdrv_tx(&d, &vft_zero_hdr, VFT_HDR12, pkt, sizeof(pkt), cuts,
+		       RTE_DIM(cuts), false);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_CHECK(vft_mbuf_is(m[0], pkt, sizeof(pkt)));
+	/* The copy takes the first 128 bytes of the 300-byte piece. */
+	TAP_EQ(m[0]->nb_segs, 4);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 0);
+	vft_expect_used(&d, head, 0);
+	virtq_fini(&vq);
+}
+
+/* A guest that makes a buffer available again while it is out: the entry
+ * is taken and counted, nothing is read from it, and the first use still
+ * completes once. */
+static void
+test_zc_head_in_flight(void)
+{
+	static uint8_t pkt[1000];
+	struct rte_mbuf *m[4];
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t head;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	head = zc_tx(&d, pkt, sizeof(pkt), 30, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	vdrv_publish(&d, head);
+	TAP_EQ(vft_deq(&vq, vft.pool, &m[1], 3), 0);
+	TAP_EQ(vq.stats.errors[VIRTQ_ERR_HEAD_IN_FLIGHT], 1);
+	TAP_EQ(vft_other_errors(&vq, VIRTQ_ERR_HEAD_IN_FLIGHT), 0);
+	TAP_EQ(vq.last_avail, 2);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 1);
+	vft_expect_used(&d, head, 0);
+	virtq_fini(&vq);
+}
+
+int
+main(void)
+{
+	if (vft_env_init() < 0)
+		return 1;
+	TAP_RUN(test_zc_points_into_guest);
+	TAP_RUN(test_zc_threshold);
+	TAP_RUN(test_zc_order);
+	TAP_RUN(test_zc_cap);
+	TAP_RUN(test_zc_chained);
+	TAP_RUN(test_zc_head_in_flight);
+	vft_env_fini();
+	return tap_done();
+}
