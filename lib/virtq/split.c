@@ -283,17 +283,10 @@ split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m
 	struct rte_mbuf *cur = m;
 	uint16_t i;
 
-	for (i = 0; i < c->nvec; i++) {
-		const uint8_t *src = c->vec[i].addr;
-		uint32_t l = c->vec[i].len;
+	for (i = virtq_chain_seek(c, &off); i < c->nvec; i++, off = 0) {
+		const uint8_t *src = c->vec[i].addr + off;
+		uint32_t l = c->vec[i].len - off;
 
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		src += off;
-		l -= off;
-		off = 0;
 		while (l != 0) {
 			uint16_t room = rte_pktmbuf_tailroom(cur), n;
 
@@ -576,20 +569,14 @@ split_chain_write(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 	const uint8_t *s = src;
 	uint16_t i;
 
-	for (i = 0; i < c->nvec && len != 0; i++) {
-		uint32_t l = c->vec[i].len, n;
+	for (i = virtq_chain_seek(c, &off); i < c->nvec && len != 0; i++, off = 0) {
+		uint32_t n = RTE_MIN(c->vec[i].len - off, len);
 
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n = RTE_MIN(l - off, len);
 		rte_memcpy(c->vec[i].addr + off, s, n);
 		if (unlikely(vq->log != NULL))
 			vq->log->write(vq->log_ctx, c->vec[i].gpa + off, n);
 		s += n;
 		len -= n;
-		off = 0;
 	}
 }
 

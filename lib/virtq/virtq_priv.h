@@ -209,6 +209,20 @@ virtq_shadow_add(struct virtq *vq, uint16_t id, uint32_t len)
 	vq->nb_shadow++;
 }
 
+/**
+ * The piece of chain @p c that holds its byte @p *off, with @p *off made
+ * the offset inside that piece; c->nvec when the chain is shorter.
+ */
+static __rte_always_inline uint16_t
+virtq_chain_seek(const struct virtq_chain *c, uint32_t *off)
+{
+	uint16_t i;
+
+	for (i = 0; i < c->nvec && *off >= c->vec[i].len; i++)
+		*off -= c->vec[i].len;
+	return i;
+}
+
 /* Copy @p len bytes of the chain from byte @p off into @p dst. */
 static __rte_always_inline void
 virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t len)
@@ -216,21 +230,14 @@ virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t 
 	uint8_t *d = dst;
 	uint16_t i;
 
-	for (i = 0; i < c->nvec && len != 0; i++) {
-		uint32_t l = c->vec[i].len, n;
+	for (i = virtq_chain_seek(c, &off); i < c->nvec && len != 0; i++, off = 0) {
+		uint32_t n = RTE_MIN(c->vec[i].len - off, len);
 
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n = RTE_MIN(l - off, len);
 		rte_memcpy(d, c->vec[i].addr + off, n);
 		d += n;
 		len -= n;
-		off = 0;
 	}
 }
-
 
 /*
  * Zero-copy dequeue (zcopy.c). A queue has it when vq->zc is set; then

@@ -210,16 +210,8 @@ virtq_zc_nb_segs(const struct virtq_chain *c, uint32_t off)
 	unsigned int n = 0;
 	uint16_t i;
 
-	for (i = 0; i < c->nvec; i++) {
-		uint32_t l = c->vec[i].len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		n += (l - off + VIRTQ_ZC_SEG_MAX - 1) / VIRTQ_ZC_SEG_MAX;
-		off = 0;
-	}
+	for (i = virtq_chain_seek(c, &off); i < c->nvec; i++, off = 0)
+		n += (c->vec[i].len - off + VIRTQ_ZC_SEG_MAX - 1) / VIRTQ_ZC_SEG_MAX;
 	return n;
 }
 
@@ -242,17 +234,10 @@ virtq_zc_to_mbuf(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 	m->pkt_len = len;
 	m->nb_segs = 1 + nseg;
 	rte_mbuf_ext_refcnt_set(shinfo, nseg);
-	for (i = 0; i < c->nvec; i++) {
-		uint8_t *p = c->vec[i].addr;
-		uint32_t l = c->vec[i].len;
+	for (i = virtq_chain_seek(c, &skip); i < c->nvec; i++, skip = 0) {
+		uint8_t *p = c->vec[i].addr + skip;
+		uint32_t l = c->vec[i].len - skip;
 
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		p += skip;
-		l -= skip;
-		skip = 0;
 		while (l != 0) {
 			uint16_t n = RTE_MIN(l, (uint32_t)VIRTQ_ZC_SEG_MAX);
 
