@@ -21,9 +21,10 @@ def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def maps(pid):
+def guest_maps(pid):
+    """Mappings of the churning frontend's guest memory (its memfd) in vdp."""
     with open("/proc/%d/maps" % pid) as f:
-        return len(f.readlines())
+        return [line for line in f if "/memfd:%s" % vu.MEMFD_NAME in line]
 
 
 def test_peer_churn_under_traffic(sockdir, procs):
@@ -32,7 +33,6 @@ def test_peer_churn_under_traffic(sockdir, procs):
     pid = vdp.proc.pid
     b.good(1)
     base_fds = fds(pid)
-    base_maps = None
     base_mbufs = vdp.mbufs_in_use()
     for cycle in range(CYCLES):
         fe = vu.Frontend(b.socks[2])
@@ -46,6 +46,7 @@ def test_peer_churn_under_traffic(sockdir, procs):
             else:
                 fe.setup()
                 wait_for(lambda: vdp.port(HOSTILE)["link_up"], 30, what="churn peer up")
+                assert guest_maps(pid), "guest memory not mapped while connected"
                 fe.post_rx(32)
                 if cycle % 4 == 0:
                     b.loopback(fe, 8)
@@ -59,13 +60,13 @@ def test_peer_churn_under_traffic(sockdir, procs):
                  what="mbufs in use back to %d after cycle %d" % (base_mbufs, cycle))
         wait_for(lambda: fds(pid) <= base_fds, 30,
                  what="fds back to %d after cycle %d" % (base_fds, cycle))
+        # The frontend's memory is mapped while it is connected, and not a
+        # page of it once it has gone. (The process's other mappings, such
+        # as cached thread stacks, come and go with timing.)
+        wait_for(lambda: not guest_maps(pid), 30,
+                 what="no guest memory mapped after cycle %d" % cycle)
         if cycle % 10 == 9:
             b.good(1)
-        if cycle == 19:
-            # Thread stacks and malloc arenas settle within the first
-            # cycles; guest memory mappings left behind would not.
-            base_maps = maps(pid)
-    wait_for(lambda: maps(pid) <= base_maps, 30, what="mappings back to %d" % base_maps)
     b.good(2)
     assert vdp.port("vhost0")["rx_packets"] == b.good_pkts
     assert vdp.port("vhost1")["tx_packets"] == b.good_pkts

@@ -50,6 +50,7 @@ QSIZE = 256
 HDR_LEN = 12  # virtio-net header with VERSION_1
 GPA_BASE = 0x40000000
 MEM_SIZE = 4 << 20
+MEMFD_NAME = "vdp-frontend"  # the guest memory's name in /proc/PID/maps
 BUF_SIZE = 2048
 RX_BUFS = 0x40000
 TX_BUFS = RX_BUFS + QSIZE * BUF_SIZE
@@ -82,7 +83,7 @@ class Frontend:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.2)
-        self.memfd = os.memfd_create("vdp-frontend")
+        self.memfd = os.memfd_create(MEMFD_NAME)
         os.ftruncate(self.memfd, MEM_SIZE)
         self.mem = mmap.mmap(self.memfd, MEM_SIZE)
         # The frontend's "user address" of guest memory: any value works as
