@@ -121,7 +121,6 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 
 		if (ret < 0)
 			return ret;
-		vq->zc_min = RTE_MAX(p->zcopy_min, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
 	} else {
 		virtq_zc_fini(vq);
 	}
@@ -392,7 +391,7 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
 		return -VIRTQ_ERR_BAD_LEN;
 	len = c->len - vq->hdr_len;
-	if (zc && len >= vq->zc_min && virtq_zc_wants(vq, len)) {
+	if (zc && len >= vq->zc_min && virtq_zc_room(vq)) {
 		ret = virtq_zc_to_mbuf(vq, c, vq->hdr_len, m, mp);
 		if (unlikely(ret < 0))
 			return ret;
@@ -441,8 +440,9 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		virtq_zc_complete(vq);
 	pending = split_pending(vq);
 	if (pending <= 0) {
+		/* Only what came back is due: the collection above did it. */
 		if (zc && pending == 0)
-			split_dequeue_end(vq, old_used, zc);
+			split_dequeue_end(vq, old_used, false);
 		return 0;
 	}
 	stats_add(&vq->stats.kicks_avoided, 1);

@@ -246,14 +246,20 @@ virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t 
  */
 #define VIRTQ_ZC_SEG_MAX 32768   /**< Largest external segment. */
 
-/** Set up (or reset) zero-copy on @p vq (its size set); 0 or -ENOMEM. */
+/**
+ * Set up (or reset) zero-copy on @p vq (its size set) and its threshold
+ * vq->zc_min; 0 or -ENOMEM.
+ */
 int virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight);
 
-/** Release the zero-copy state; with buffers still out, it is left to them. */
+/**
+ * Release the zero-copy state (vq->zc_min back to UINT32_MAX); with
+ * buffers still out, it is left to them.
+ */
 void virtq_zc_fini(struct virtq *vq);
 
-/** True when a packet of @p len bytes is to be zero-copied (under the cap). */
-bool virtq_zc_wants(struct virtq *vq, uint32_t len);
+/** True when one more chain may be zero-copied; counts zc_capped when not. */
+bool virtq_zc_room(struct virtq *vq);
 
 /** True when @p head is zero-copied and not yet freed. */
 bool virtq_zc_head_busy(const struct virtq *vq, uint16_t head);

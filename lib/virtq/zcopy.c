@@ -36,7 +36,6 @@ struct virtq_zc_slot {
 /** Zero-copy state of one queue. */
 struct virtq_zc {
 	struct rte_ring *done;        /**< Heads whose segments are all freed (MP, SC). */
-	uint32_t min_len;             /**< Packets of at least this many bytes are zero-copied. */
 	uint16_t max_inflight;        /**< Chains zero-copied at most at a time. */
 	uint16_t inflight;            /**< Chains zero-copied and not yet freed (owner
 				       *   writes, relaxed; any thread reads). */
@@ -99,7 +98,7 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 	memset(zc->busy, 0, vq->size);
 	zc->first = 0;
 	zc->next = 0;
-	zc->min_len = RTE_MAX(min_len, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+	vq->zc_min = RTE_MAX(min_len, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
 	zc->max_inflight = max_inflight == 0 || max_inflight > vq->size ?
 		vq->size / 2 : max_inflight;
 	if (zc->max_inflight == 0)
@@ -115,6 +114,7 @@ virtq_zc_fini(struct virtq *vq)
 	if (zc == NULL)
 		return;
 	vq->zc = NULL;
+	vq->zc_min = UINT32_MAX;
 	/* Segments still out point at the slots: leave them to the mbufs
 	 * rather than free memory a free callback would write. */
 	if (zc->inflight != 0) {
@@ -136,12 +136,10 @@ virtq_zc_inflight(const struct virtq *vq)
 }
 
 bool
-virtq_zc_wants(struct virtq *vq, uint32_t len)
+virtq_zc_room(struct virtq *vq)
 {
 	const struct virtq_zc *zc = vq->zc;
 
-	if (len < zc->min_len)
-		return false;
 	if (zc->inflight >= zc->max_inflight) {
 		stats_add(&vq->stats.zc_capped, 1);
 		return false;
