@@ -207,7 +207,7 @@ opts_defaults(struct opts_fwd *o)
 	unsigned int i;
 
 	memset(o, 0, sizeof(*o));
-	/* Each default parses: test_opts checks it. */
+	/* Each default parses: test_params checks it. */
 	for (i = 0; i < RTE_DIM(opts_table); i++)
 		opts_set(o, &opts_table[i], opts_table[i].def, NULL, 0);
 }
