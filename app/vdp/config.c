@@ -7,7 +7,8 @@
  *
  *   [port NAME]  type = vhost | ethdev
  *                vhost:  path, mode = server | client, queues,
- *                        engine = virtq | rte
+ *                        engine = virtq | rte, zcopy = auto | on | off,
+ *                        zcopy-min
  *                ethdev: devargs, rxq, rx_desc, tx_desc
  *   [fwd]        xconnect = A:B [C:D ...], and the key of every option
  *                of opts.c's table (mode = io, burst = 32, ...)
@@ -55,7 +56,6 @@ config_vhost(const struct config_section *s, const char *pname,
 {
 	struct port_vhost_conf c = { .queues = 1 };
 	const char *path = NULL;
-	uint32_t v;
 	int i, ret;
 
 	strlcpy(c.name, pname, sizeof(c.name));
@@ -72,21 +72,16 @@ config_vhost(const struct config_section *s, const char *pname,
 						  "%s: [%s] mode: '%s' is not server or client",
 						  s->file, s->name, val);
 			c.client = strcmp(val, "client") == 0;
-		} else if (strcmp(k, "engine") == 0) {
-			if (strcmp(val, "virtq") != 0 && strcmp(val, "rte") != 0)
-				return params_err(err, errlen,
-						  "%s: [%s] engine: '%s' is not virtq or rte",
-						  s->file, s->name, val);
-			c.engine = strcmp(val, "rte") == 0 ? PORT_VHOST_ENGINE_RTE :
-							     PORT_VHOST_ENGINE_VIRTQ;
-		} else if (strcmp(k, "queues") == 0) {
-			ret = config_num(s, k, val, 1, PORT_MAX_QUEUES, &v, err, errlen);
-			if (ret < 0)
-				return ret;
-			c.queues = v;
 		} else {
-			return params_err(err, errlen, "%s: [%s] unknown key '%s'",
-					  s->file, s->name, k);
+			char msg[160];
+
+			ret = params_vhost_key(&c, k, val, msg, sizeof(msg));
+			if (ret < 0)
+				return params_err(err, errlen, "%s: [%s] %s: %s", s->file,
+						  s->name, k, msg);
+			if (ret > 0)
+				return params_err(err, errlen, "%s: [%s] unknown key '%s'",
+						  s->file, s->name, k);
 		}
 	}
 	if (path == NULL || *path == '\0')

@@ -81,7 +81,8 @@ params_usage(const char *prog)
 	       "\n"
 	       "Topology (without any, config/default.ini is loaded):\n"
 	       "  --config FILE          INI topology: [port NAME], [fwd], [lcore N]\n"
-	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,name=NAME]\n"
+	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,zcopy=auto|on|off]\n"
+	       "          [,zcopy-min=BYTES][,name=NAME]\n"
 	       "                         a vhost-user port (server unless client); repeatable\n"
 	       "  (ethdevs given to EAL with --vdev or -a become ports too, named by device)\n"
 	       "Forwarding (a config's [fwd] keys: xconnect, and these names unless noted):\n"
@@ -143,11 +144,58 @@ params_name_ok(const char *name)
 }
 
 int
+params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
+		 char *err, size_t errlen)
+{
+	uint32_t v;
+
+	if (strcmp(key, "queues") == 0) {
+		if (opts_u32(val, 1, PORT_MAX_QUEUES, &v) < 0)
+			return params_err(err, errlen, "bad queues '%s' (1..%d)", val,
+					  PORT_MAX_QUEUES);
+		c->queues = v;
+	} else if (strcmp(key, "engine") == 0) {
+		if (strcmp(val, "virtq") != 0 && strcmp(val, "rte") != 0)
+			return params_err(err, errlen, "unknown engine '%s' (virtq or rte)", val);
+		c->engine = strcmp(val, "rte") == 0 ? PORT_VHOST_ENGINE_RTE :
+						     PORT_VHOST_ENGINE_VIRTQ;
+	} else if (strcmp(key, "zcopy") == 0) {
+		if (params_zcopy_mode(val, &c->zcopy) < 0)
+			return params_err(err, errlen, "bad zcopy '%s' (auto, on or off)", val);
+	} else if (strcmp(key, "zcopy-min") == 0) {
+		if (opts_u32(val, 0, PORT_VHOST_ZCOPY_MIN_MAX, &v) < 0)
+			return params_err(err, errlen,
+					  "bad zcopy-min '%s' (bytes, 0..%d; 0: the mode's default)",
+					  val, PORT_VHOST_ZCOPY_MIN_MAX);
+		c->zcopy_min = v;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+int
+params_zcopy_mode(const char *s, enum port_vhost_zcopy *mode)
+{
+	static const enum port_vhost_zcopy modes[] = {
+		PORT_VHOST_ZCOPY_AUTO, PORT_VHOST_ZCOPY_ON, PORT_VHOST_ZCOPY_OFF,
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(modes); i++)
+		if (strcmp(s, port_vhost_zcopy_name(modes[i])) == 0) {
+			*mode = modes[i];
+			return 0;
+		}
+	return -1;
+}
+
+int
 params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 		   char *err, size_t errlen)
 {
-	char buf[512], *tok, *save = NULL;
-	uint32_t v;
+	char buf[512], msg[160], *tok, *save = NULL, *eq;
+	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->queues = 1;
@@ -163,31 +211,32 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 	while ((tok = strtok_r(NULL, ",", &save)) != NULL) {
 		if (strcmp(tok, "client") == 0) {
 			c->client = true;
+			continue;
 		} else if (strcmp(tok, "server") == 0) {
 			c->client = false;
-		} else if (strncmp(tok, "queues=", 7) == 0) {
-			if (opts_u32(tok + 7, 1, PORT_MAX_QUEUES, &v) < 0)
-				return params_err(err, errlen,
-						  "--vhost: bad queues '%s' (1..%d)",
-						  tok + 7, PORT_MAX_QUEUES);
-			c->queues = v;
-		} else if (strcmp(tok, "engine=virtq") == 0) {
-			c->engine = PORT_VHOST_ENGINE_VIRTQ;
-		} else if (strcmp(tok, "engine=rte") == 0) {
-			c->engine = PORT_VHOST_ENGINE_RTE;
-		} else if (strncmp(tok, "engine=", 7) == 0) {
-			return params_err(err, errlen, "--vhost: unknown engine '%s' (virtq or rte)",
-					  tok + 7);
-		} else if (strncmp(tok, "name=", 5) == 0) {
+			continue;
+		}
+		eq = strchr(tok, '=');
+		if (eq != NULL && strncmp(tok, "name=", 5) == 0) {
 			if (!params_name_ok(tok + 5))
 				return params_err(err, errlen, "--vhost: bad port name '%s'",
 						  tok + 5);
 			strlcpy(c->name, tok + 5, sizeof(c->name));
-		} else {
-			return params_err(err, errlen,
-					  "--vhost: unknown key '%s' (client, server, queues=N, engine=E, name=NAME)",
-					  tok);
+			continue;
 		}
+		ret = 1;
+		if (eq != NULL) {
+			*eq = '\0';
+			ret = params_vhost_key(c, tok, eq + 1, msg, sizeof(msg));
+			*eq = '=';
+		}
+		if (ret < 0)
+			return params_err(err, errlen, "--vhost: %s", msg);
+		if (ret > 0)
+			return params_err(err, errlen,
+					  "--vhost: unknown key '%s' (client, server, queues=N, "
+					  "engine=E, zcopy=auto|on|off, zcopy-min=BYTES, name=NAME)",
+					  tok);
 	}
 	return 0;
 }

@@ -85,9 +85,22 @@ int params_load_config(const char *file, struct vdp_params *p, char *err,
 bool params_has_topology(const struct vdp_params *p);
 
 /**
- * Parse "PATH[,client][,queues=N][,name=NAME]" into @p c. @p index names
- * the port "vhostN" when no name is given. Returns 0 or -EINVAL with @p err.
+ * Parse "PATH[,client|server][,KEY=VALUE...][,name=NAME]" into @p c, each
+ * KEY as params_vhost_key() takes it. @p index names the port "vhostN"
+ * when no name is given. Returns 0 or -EINVAL with @p err.
  */
+/**
+ * Set one vhost-user port option, the same on the command line, in a
+ * config's [port] section and in "add vhost": queues, engine, zcopy,
+ * zcopy-min. Returns 0, 1 when @p key is none of them (nothing written to
+ * @p err), or -EINVAL with @p err saying what is wrong with @p val.
+ */
+int params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
+		     char *err, size_t errlen);
+
+/** A zero-copy mode by name (auto, on, off); 0 or -1. */
+int params_zcopy_mode(const char *s, enum port_vhost_zcopy *mode);
+
 int params_parse_vhost(const char *arg, uint16_t index,
 		       struct port_vhost_conf *c, char *err, size_t errlen);
 

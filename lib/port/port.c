@@ -152,6 +152,7 @@ port_tick_all(void)
 	for (i = 0; i < port_nb; i++)
 		if (port_table[i] != NULL && port_table[i]->ops->tick != NULL)
 			port_table[i]->ops->tick(port_table[i]);
+	port_vhost_reap();
 }
 
 void
@@ -343,12 +344,10 @@ static void
 port_offload_drop(struct port *p, uint16_t q, struct rte_mbuf *m, int err)
 {
 	static uint64_t next_log;
-	uint64_t now = rte_get_timer_cycles();
 
 	stats_add(&p->txq[q].drops[err == -ENOMEM ? STATS_DROP_MBUF_ALLOC :
 				    STATS_DROP_BAD_OFFLOAD], 1);
-	if (now >= __atomic_load_n(&next_log, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&next_log, now + rte_get_timer_hz(), __ATOMIC_RELAXED);
+	if (stats_log_due(&next_log)) {
 		PORT_LOG(WARNING, "%s: cannot segment a %u-byte packet (segment size %u, "
 			 "headers %u+%u+%u): %s", p->name, rte_pktmbuf_pkt_len(m),
 			 m->tso_segsz, m->l2_len, m->l3_len, m->l4_len, strerror(-err));

@@ -72,6 +72,13 @@ struct port_ops {
 	 * about every 100 ms; never blocks. May be NULL.
 	 */
 	void (*tick)(struct port *p);
+	/**
+	 * Tx queue @p q has been idle for a while: give back what the device
+	 * still holds of what was sent (transmitted mbufs a PMD frees only
+	 * when its ring wraps, which may point into a guest's memory). Runs
+	 * on the worker that transmits on @p q; never blocks. May be NULL.
+	 */
+	void (*tx_idle)(struct port *p, uint16_t q);
 };
 
 #define PORT_TSO4 0x1 /**< port.tx_tso: takes TCP/IPv4 segmentation requests. */
@@ -103,6 +110,21 @@ enum port_vhost_engine {
 	PORT_VHOST_ENGINE_RTE,   /**< rte_vhost_dequeue_burst/enqueue_burst. */
 };
 
+/** Zero-copy dequeue of a vhost-user port (virtq engine). */
+enum port_vhost_zcopy {
+	PORT_VHOST_ZCOPY_AUTO, /**< From PORT_VHOST_ZCOPY_AUTO_MIN bytes (or zcopy_min). */
+	PORT_VHOST_ZCOPY_ON,   /**< Every packet longer than the copied headers (or zcopy_min). */
+	PORT_VHOST_ZCOPY_OFF,  /**< Always copy. */
+};
+
+/**
+ * The auto zero-copy threshold, in bytes of packet: the size from which
+ * zero-copy dequeue measured faster than copying on the benchmark host
+ * (docs/benchmarks.md, "Zero-copy crossover").
+ */
+#define PORT_VHOST_ZCOPY_AUTO_MIN 1024
+#define PORT_VHOST_ZCOPY_MIN_MAX 65536 /**< Largest zcopy_min accepted. */
+
 /** Parameters of a vhost-user port. */
 struct port_vhost_conf {
 	char name[PORT_NAME_LEN];  /**< Port name. */
@@ -110,6 +132,8 @@ struct port_vhost_conf {
 	bool client;               /**< Connect to the peer (and reconnect) instead of listening. */
 	uint16_t queues;           /**< Queue pairs polled (1..PORT_MAX_QUEUES). */
 	enum port_vhost_engine engine; /**< Ring engine. */
+	enum port_vhost_zcopy zcopy;   /**< Zero-copy dequeue mode. */
+	uint32_t zcopy_min;        /**< Zero-copy threshold in bytes; 0: the mode's default. */
 };
 
 /** Parameters of an ethdev port. */
@@ -141,8 +165,52 @@ struct port *port_vhost_create(const struct port_vhost_conf *conf,
 struct port *port_ethdev_create(const struct port_ethdev_conf *conf,
 				uint16_t nb_txq, struct rte_mempool *pool);
 
+/**
+ * Change a vhost-user port's zero-copy mode and threshold (@p min 0: the
+ * mode's default) at run time; the device's tx vrings follow from their
+ * next burst, and chains already out come back as before. Control thread.
+ * Returns 0 or -EINVAL (not a vhost-user port).
+ */
+int port_vhost_set_zcopy(struct port *p, enum port_vhost_zcopy mode, uint32_t min);
+
+/** Name of a zero-copy mode: "auto", "on", "off". */
+const char *port_vhost_zcopy_name(enum port_vhost_zcopy mode);
+
+/**
+ * Reap zero-copy state left by vrings that went away and unmap guest memory
+ * tables no chain points into any more. Returns the zero-copied buffers
+ * still held by destinations for rings that are gone. Control thread
+ * (port_tick_all() calls it).
+ */
+uint32_t port_vhost_reap(void);
+
+/**
+ * Map host memory [@p addr, @p addr + @p len) (pages of @p page bytes) for
+ * DMA by every ethdev port on a physical bus, at IOVA = address. Returns 0
+ * when each such port has it, or a negative errno with nothing left mapped:
+ * -ENODEV when no port DMAs, -ENOTSUP outside IOVA-as-VA mode. Any thread.
+ */
+int port_ethdev_dma_map(void *addr, size_t len, size_t page);
+
+/** Undo port_ethdev_dma_map(). */
+void port_ethdev_dma_unmap(void *addr, size_t len, size_t page);
+
+/** Guest memory tables vdp has mapped (current and retired). Any thread. */
+uint32_t port_vhost_tables(void);
+
 /** Socket path of a vhost-user port, or NULL when @p p is not one. */
 const char *port_vhost_path(const struct port *p);
+
+/** Zero-copy counters of one tx vring, or summed over a port's. */
+struct port_vhost_zc_info {
+	uint64_t pkts;           /**< Packets dequeued zero-copy. */
+	uint64_t small;          /**< Packets copied for being under the threshold. */
+	uint64_t capped;         /**< Packets copied for the in-flight cap (or a stall). */
+	uint64_t stalls;         /**< Times a buffer was out longer than the stall bound. */
+	uint64_t drain_waits;    /**< Pauses and teardowns that waited for buffers. */
+	uint64_t drain_timeouts; /**< Those that ended with buffers still out. */
+	uint32_t inflight;       /**< Zero-copied buffers out now. */
+};
 
 /** One vring of a connected vhost-user device, as port_vhost_info() reads it. */
 struct port_vhost_vring_info {
@@ -150,6 +218,7 @@ struct port_vhost_vring_info {
 	uint16_t avail_idx;  /**< The guest's avail index. */
 	uint16_t used_idx;   /**< vdp's used index. */
 	bool enabled;        /**< Enabled by the guest. */
+	struct port_vhost_zc_info zc; /**< Zero-copy counters (tx vrings, virtq engine). */
 };
 
 #define PORT_VHOST_MAX_ERRORS 32 /**< Room for the ring engine's error classes. */
@@ -163,6 +232,10 @@ struct port_vhost_info {
 	uint64_t connects;            /**< Devices that became ready. */
 	uint64_t disconnects;         /**< Devices destroyed. */
 	const char *engine;           /**< Ring engine serving the device: "virtq" or "rte". */
+	const char *zcopy;            /**< Zero-copy mode: "auto", "on" or "off". */
+	uint32_t zcopy_min;           /**< Threshold in effect, bytes; 0 when off. */
+	struct port_vhost_zc_info zc; /**< Zero-copy counters over every vring, kept
+				       *   after the guest leaves. */
 	uint64_t features;            /**< Negotiated virtio features (connected only). */
 	uint64_t protocol_features;   /**< Negotiated vhost-user protocol features. */
 	uint16_t nb_vrings;           /**< Vrings of the device. */
@@ -233,6 +306,14 @@ int port_start_all(void);
 
 /** Stop and destroy every port, last first. Safe to call twice. */
 void port_destroy_all(void);
+
+/** Run @p p's tx_idle op on tx queue @p q, if it has one. Worker. */
+static inline void
+port_tx_idle(struct port *p, uint16_t q)
+{
+	if (p->ops->tx_idle != NULL)
+		p->ops->tx_idle(p, q);
+}
 
 /** Run the tick op of every registered port. Control lcore only. */
 void port_tick_all(void);

@@ -8,13 +8,17 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_memory.h>
 #include <rte_spinlock.h>
 
 #include "port.h"
@@ -32,8 +36,122 @@ struct port_ethdev {
 	bool tx_shared;                /**< Fewer device tx queues than workers: lock them. */
 	bool started;                  /**< rte_eth_dev_start() succeeded. */
 	bool probed;                   /**< vdp probed the device, so destroy removes it. */
+	bool dma;                      /**< On a physical bus: DMAs from mbuf IOVAs. */
+	bool dma_all;                  /**< Every guest memory table mapped for DMA when the
+					*   port was made is mapped for it too. */
 	rte_spinlock_t txlock[PORT_MAX_QUEUES]; /**< Per device tx queue, when shared. */
 };
+
+/* Ports that DMA (on a physical bus), for guest memory to be mapped for;
+ * rte_vhost's thread maps, the control thread adds and removes ports. */
+static struct port_ethdev *ethdev_dma_ports[VDP_MAX_PORTS];
+static pthread_mutex_t ethdev_dma_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct rte_device *
+ethdev_device(const struct port_ethdev *ep)
+{
+	struct rte_eth_dev_info info;
+
+	return rte_eth_dev_info_get(ep->dev_id, &info) == 0 ? info.device : NULL;
+}
+
+static void
+ethdev_dma_unmap_upto(void *addr, size_t len, unsigned int upto)
+{
+	unsigned int i;
+
+	for (i = 0; i < upto; i++) {
+		struct rte_device *dev;
+
+		if (ethdev_dma_ports[i] == NULL)
+			continue;
+		dev = ethdev_device(ethdev_dma_ports[i]);
+		if (dev != NULL)
+			rte_dev_dma_unmap(dev, addr, (uintptr_t)addr, len);
+	}
+}
+
+int
+port_ethdev_dma_map(void *addr, size_t len, size_t page)
+{
+	unsigned int i, n = 0;
+	int ret = 0;
+
+	if (rte_eal_iova_mode() != RTE_IOVA_VA)
+		return -ENOTSUP;
+	pthread_mutex_lock(&ethdev_dma_lock);
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		n += ethdev_dma_ports[i] != NULL;
+	if (n == 0) {
+		pthread_mutex_unlock(&ethdev_dma_lock);
+		return -ENODEV;
+	}
+	if (rte_extmem_register(addr, len, NULL, 0, page) != 0) {
+		pthread_mutex_unlock(&ethdev_dma_lock);
+		return -rte_errno;
+	}
+	for (i = 0; i < VDP_MAX_PORTS && ret == 0; i++) {
+		struct rte_device *dev;
+
+		if (ethdev_dma_ports[i] == NULL)
+			continue;
+		dev = ethdev_device(ethdev_dma_ports[i]);
+		if (dev == NULL || rte_dev_dma_map(dev, addr, (uintptr_t)addr, len) != 0)
+			ret = dev == NULL ? -ENODEV : -rte_errno;
+	}
+	if (ret != 0) {
+		ETHDEV_LOG(WARNING, "%s: cannot map guest memory for DMA (%s): packets "
+			   "from it are copied", ethdev_dma_ports[i - 1]->port.name,
+			   rte_strerror(-ret));
+		ethdev_dma_unmap_upto(addr, len, i - 1);
+		rte_extmem_unregister(addr, len);
+	}
+	pthread_mutex_unlock(&ethdev_dma_lock);
+	return ret;
+}
+
+void
+port_ethdev_dma_unmap(void *addr, size_t len, size_t page __rte_unused)
+{
+	pthread_mutex_lock(&ethdev_dma_lock);
+	ethdev_dma_unmap_upto(addr, len, VDP_MAX_PORTS);
+	rte_extmem_unregister(addr, len);
+	pthread_mutex_unlock(&ethdev_dma_lock);
+}
+
+/* A port on a physical bus DMAs; one that appears while guest memory is
+ * mapped copies every zero-copied packet, since that memory is not mapped
+ * for it. */
+static void
+ethdev_dma_add(struct port_ethdev *ep)
+{
+	struct rte_device *dev = ethdev_device(ep);
+	unsigned int i;
+
+	ep->dma = dev != NULL && strcmp(rte_bus_name(rte_dev_bus(dev)), "vdev") != 0;
+	if (!ep->dma)
+		return;
+	ep->dma_all = port_vhost_tables() == 0;
+	pthread_mutex_lock(&ethdev_dma_lock);
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (ethdev_dma_ports[i] == NULL) {
+			ethdev_dma_ports[i] = ep;
+			break;
+		}
+	pthread_mutex_unlock(&ethdev_dma_lock);
+}
+
+static void
+ethdev_dma_del(struct port_ethdev *ep)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&ethdev_dma_lock);
+	for (i = 0; i < VDP_MAX_PORTS; i++)
+		if (ethdev_dma_ports[i] == ep)
+			ethdev_dma_ports[i] = NULL;
+	pthread_mutex_unlock(&ethdev_dma_lock);
+}
 
 static uint16_t
 ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
@@ -43,12 +161,49 @@ ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	return rte_eth_rx_burst(ep->dev_id, q, pkts, n);
 }
 
+/* Whether the device cannot DMA from @p m: a segment over guest memory
+ * that is not mapped for it. */
+static bool
+ethdev_dma_unsafe(const struct port_ethdev *ep, const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (RTE_MBUF_HAS_EXTBUF(m) && (m->buf_iova == RTE_BAD_IOVA || !ep->dma_all))
+			return true;
+	return false;
+}
+
+/*
+ * A device that DMAs takes zero-copied packets as they are only where the
+ * guest's memory is mapped for it; others get a copy. Returns how many of
+ * @p pkts may go (a copy that fails ends the burst there).
+ */
+static uint16_t
+ethdev_dma_prepare(struct port_ethdev *ep, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *c;
+
+		if (likely(!ethdev_dma_unsafe(ep, pkts[i])))
+			continue;
+		c = rte_pktmbuf_copy(pkts[i], ep->port.pool, 0, UINT32_MAX);
+		if (c == NULL)
+			return i;
+		rte_pktmbuf_free(pkts[i]);
+		pkts[i] = c;
+	}
+	return n;
+}
+
 static uint16_t
 ethdev_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct port_ethdev *ep = (struct port_ethdev *)p;
 	uint16_t hwq, sent;
 
+	if (unlikely(ep->dma))
+		n = ethdev_dma_prepare(ep, pkts, n);
 	if (likely(!ep->tx_shared))
 		return rte_eth_tx_burst(ep->dev_id, q, pkts, n);
 	hwq = q % ep->hw_txq;
@@ -56,6 +211,22 @@ ethdev_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	sent = rte_eth_tx_burst(ep->dev_id, hwq, pkts, n);
 	rte_spinlock_unlock(&ep->txlock[hwq]);
 	return sent;
+}
+
+static void
+ethdev_tx_idle(struct port *p, uint16_t q)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+	uint16_t hwq = q % ep->hw_txq;
+
+	/* A PMD without it (-ENOTSUP) frees as its ring wraps. */
+	if (!ep->tx_shared) {
+		rte_eth_tx_done_cleanup(ep->dev_id, hwq, 0);
+		return;
+	}
+	rte_spinlock_lock(&ep->txlock[hwq]);
+	rte_eth_tx_done_cleanup(ep->dev_id, hwq, 0);
+	rte_spinlock_unlock(&ep->txlock[hwq]);
 }
 
 static bool
@@ -108,6 +279,7 @@ ethdev_destroy(struct port *p)
 	struct port_ethdev *ep = (struct port_ethdev *)p;
 	struct rte_eth_dev_info info;
 
+	ethdev_dma_del(ep);
 	if (ep->probed && rte_eth_dev_info_get(ep->dev_id, &info) == 0 &&
 	    info.device != NULL && rte_dev_remove(info.device) == 0) {
 		rte_free(ep);
@@ -134,6 +306,9 @@ ethdev_show(const struct port *p, FILE *f)
 	fprintf(f, "  link: %s\n", lk);
 	fprintf(f, "  queues: %u rx, %u tx%s\n", p->nb_rxq, ep->hw_txq,
 		ep->tx_shared ? " (shared by workers)" : "");
+	if (ep->dma)
+		fprintf(f, "  dma: zero-copied guest packets %s\n", ep->dma_all ?
+			"sent from guest memory where it is mapped" : "copied");
 	return 0;
 }
 
@@ -146,6 +321,7 @@ static const struct port_ops port_ethdev_ops = {
 	.tx_burst = ethdev_tx_burst,
 	.is_up = ethdev_is_up,
 	.show = ethdev_show,
+	.tx_idle = ethdev_tx_idle,
 };
 
 /* Find the ethdev named by the devargs' first field, probing it if needed. */
@@ -235,6 +411,7 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 	ret = port_register(&ep->port);
 	if (ret < 0)
 		goto fail;
+	ethdev_dma_add(ep);
 	return &ep->port;
 fail:
 	rte_free(ep);

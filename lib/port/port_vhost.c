@@ -188,6 +188,16 @@ vhost_req_pauses(uint32_t req)
 	return false;
 }
 
+/* Whether the rings stay the same ring (same size, place and indices)
+ * across message @p req, so that zero-copied buffers still out can come
+ * back into them afterwards. */
+static bool
+vhost_req_keeps_rings(uint32_t req)
+{
+	return req != VHOST_REQ_SET_VRING_NUM && req != VHOST_REQ_SET_VRING_ADDR &&
+	       req != VHOST_REQ_SET_VRING_BASE;
+}
+
 /* virtq engine, before rte_vhost handles a message that can change what
  * the engine uses: pause the device. */
 static enum rte_vhost_msg_result
@@ -205,7 +215,7 @@ vhost_virtq_pre_msg(int vid, void *msg)
 	    !__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	vhost_quiesce(vp);
-	port_vhost_virtq_pause(vp);
+	port_vhost_virtq_pause(vp, vhost_req_keeps_rings(req));
 	vp->paused = true;
 	VHOST_LOG(DEBUG, "%s: paused for message %u", vp->port.name, req);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
@@ -222,7 +232,10 @@ vhost_virtq_post_msg(int vid, void *msg __rte_unused)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	vp->paused = false;
 	rte_vhost_get_negotiated_features(vid, &vp->features);
+	/* port_vhost_set_zcopy() may be reading the vrings meanwhile. */
+	rte_spinlock_lock(&vhost_lock);
 	ret = port_vhost_virtq_resume(vp, vid);
+	rte_spinlock_unlock(&vhost_lock);
 	if (ret < 0) {
 		VHOST_LOG(ERR, "%s: cannot resume after a ring change (%s): port stays down",
 			  vp->port.name, strerror(-ret));
@@ -516,11 +529,45 @@ vhost_show(const struct port *p, FILE *f)
 		fprintf(f, "  kicks %" PRIu64 ", kicks avoided %" PRIu64
 			", calls %" PRIu64 ", calls avoided %" PRIu64 "\n",
 			kicks, st.kicks_avoided, st.calls, st.calls_avoided);
+		fprintf(f, "  zcopy %s: %" PRIu64 " zero-copied, %" PRIu64 " copied small, %"
+			PRIu64 " copied capped, %" PRIu64 " stalls\n",
+			port_vhost_zcopy_name(vp->conf.zcopy), st.zc_pkts, st.zc_small,
+			st.zc_capped, st.zc_stalls);
 		for (i = 0; i < VIRTQ_ERR_MAX; i++)
 			if (st.errors[i] != 0)
 				fprintf(f, "  %s: %" PRIu64 "\n", virtq_error_name(i),
 					st.errors[i]);
 	}
+	return 0;
+}
+
+const char *
+port_vhost_zcopy_name(enum port_vhost_zcopy mode)
+{
+	switch (mode) {
+	case PORT_VHOST_ZCOPY_ON:
+		return "on";
+	case PORT_VHOST_ZCOPY_OFF:
+		return "off";
+	default:
+		return "auto";
+	}
+}
+
+int
+port_vhost_set_zcopy(struct port *p, enum port_vhost_zcopy mode, uint32_t min)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+
+	if (port_vhost_path(p) == NULL)
+		return -EINVAL;
+	/* Under the lock that rte_vhost's callbacks take to set rings up. */
+	rte_spinlock_lock(&vhost_lock);
+	vp->conf.zcopy = mode;
+	vp->conf.zcopy_min = min;
+	if (vp->use_virtq)
+		port_vhost_virtq_zcopy(vp);
+	rte_spinlock_unlock(&vhost_lock);
 	return 0;
 }
 

@@ -88,6 +88,8 @@ vhost_info_vrings(const struct port_vhost *vp, struct port_vhost_info *out)
 		struct port_vhost_vring_info *v = &out->vring[i];
 
 		v->enabled = __atomic_load_n(&vp->vring_on[i], __ATOMIC_ACQUIRE);
+		if (vp->use_virtq && i % 2 == VHOST_TXQ)
+			port_vhost_virtq_zc_info(vp, i, true, &v->zc);
 		if (rte_vhost_get_vhost_vring(vp->vid, i, &vr) != 0 ||
 		    vr.avail == NULL || vr.used == NULL)
 			continue;
@@ -120,6 +122,7 @@ port_vhost_info(const struct port *p, struct port_vhost_info *out)
 	const struct port_vhost *vp = (const struct port_vhost *)p;
 	struct virtq_stats st;
 	uint64_t kicks;
+	uint16_t i;
 
 	if (port_vhost_path(p) == NULL)
 		return -EINVAL;
@@ -130,7 +133,18 @@ port_vhost_info(const struct port *p, struct port_vhost_info *out)
 	out->connects = stats_read(&vp->connects);
 	out->disconnects = stats_read(&vp->disconnects);
 	out->engine = vp->conf.engine == PORT_VHOST_ENGINE_RTE ? "rte" : "virtq";
+	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ) {
+		uint32_t t = port_vhost_virtq_zc_threshold(vp);
+
+		out->zcopy = port_vhost_zcopy_name(vp->conf.zcopy);
+		out->zcopy_min = t == UINT32_MAX ? 0 : t;
+	} else {
+		out->zcopy = port_vhost_zcopy_name(PORT_VHOST_ZCOPY_OFF);
+	}
+
 	out->connected = __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE);
+	for (i = VHOST_TXQ; i < VHOST_MAX_VRINGS; i += 2)
+		port_vhost_virtq_zc_info(vp, i, out->connected && vp->use_virtq, &out->zc);
 	port_vhost_virtq_stats(vp, &st, &kicks);
 	vhost_info_errors(&st, out);
 	if (!out->connected)

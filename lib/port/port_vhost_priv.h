@@ -23,6 +23,15 @@
 extern int port_vhost_logtype;
 #define VHOST_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, port_vhost_logtype, "vhost: " fmt "\n", ##__VA_ARGS__)
+/* The same, at most once a second per call site. */
+#define VHOST_LOG_RL(level, fmt, ...) do { \
+	static uint64_t vhost_rl_next_; \
+	if (stats_log_due(&vhost_rl_next_)) \
+		VHOST_LOG(level, fmt, ##__VA_ARGS__); \
+} while (0)
+
+/* Bounded wait for zero-copied buffers before a ring change or teardown. */
+#define PORT_VHOST_ZC_DRAIN_MS 200
 
 #define VHOST_MAX_VRINGS (2 * PORT_MAX_QUEUES)
 #define VHOST_RXQ 0 /* guest rx vring of a pair: we enqueue */
@@ -37,8 +46,13 @@ struct port_vhost_vring {
 	int kickfd;               /**< Guest kick eventfd, read only to count kicks. */
 	uint64_t kicks;           /**< Kicks the guest made anyway; written by the control
 				   *   thread's tick (stats_add), read with stats_read(). */
+	uint64_t zc_drain_waits;  /**< Drains that found zero-copied buffers out (rte_vhost
+				   *   thread, stats_add). */
+	uint64_t zc_drain_timeouts; /**< Drains that ended with buffers still out. */
 	rte_spinlock_t lock;      /**< Serialises workers that share one guest rx vring. */
 };
+
+struct port_vhost_mem;
 
 /** State of one vhost-user port. */
 struct port_vhost {
@@ -56,7 +70,7 @@ struct port_vhost {
 	uint64_t connects;            /**< Devices that became ready (rte_vhost thread, stats_add). */
 	uint64_t disconnects;         /**< Devices destroyed (rte_vhost thread, stats_add). */
 	time_t since;                 /**< Wall time of the last state change. */
-	struct virtq_mem mem;         /**< Guest memory (virtq engine). */
+	struct port_vhost_mem *mem;   /**< vdp's mapping of guest memory (virtq engine). */
 	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
 };
 
@@ -98,10 +112,22 @@ void port_vhost_call_nonblock(int fd);
 int port_vhost_virtq_attach(struct port_vhost *vp, int vid);
 
 /**
- * The device is paused for a message that may change its rings: hand the
- * ring indices to rte_vhost. Workers must already be out of the rings.
+ * The device is paused for a message that may change its rings: drain the
+ * zero-copied buffers (bounded, counted) and hand the ring indices to
+ * rte_vhost. With @p rings_kept false (the message re-sizes, moves or
+ * re-bases a ring), what is still out after the drain is orphaned: no used
+ * entry is written for it. Workers must already be out of the rings.
  */
-void port_vhost_virtq_pause(struct port_vhost *vp);
+void port_vhost_virtq_pause(struct port_vhost *vp, bool rings_kept);
+
+/** Zero-copy threshold of the port's configuration, in bytes; UINT32_MAX: off. */
+uint32_t port_vhost_virtq_zc_threshold(const struct port_vhost *vp);
+
+/**
+ * Apply the port's zcopy configuration (vp->conf.zcopy, zcopy_min) to
+ * every ready tx vring. Any thread; workers see it from their next burst.
+ */
+void port_vhost_virtq_zcopy(struct port_vhost *vp);
 
 /**
  * After the message: set the memory table and every vring up again from
@@ -111,8 +137,10 @@ void port_vhost_virtq_pause(struct port_vhost *vp);
 int port_vhost_virtq_resume(struct port_vhost *vp, int vid);
 
 /**
- * Hand the ring indices back to rte_vhost and release the engine's state.
- * Workers must already be out (a grace period after running was cleared).
+ * Drain, orphan what is still out, hand the ring indices back to rte_vhost
+ * and release the engine's state; the memory mapping goes once nothing
+ * points into it. Workers must already be out (a grace period after
+ * running was cleared).
  */
 void port_vhost_virtq_detach(struct port_vhost *vp);
 
@@ -136,5 +164,14 @@ void port_vhost_virtq_count_kicks(struct port_vhost *vp);
  */
 void port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 			    uint64_t *kicks);
+
+/**
+ * Add vring @p vring's zero-copy counters to @p acc, and with @p live its
+ * buffers out now. Any thread; @p live only between sched_reader_begin()
+ * and sched_reader_end() and after seeing the device running, so that a
+ * teardown waits before it frees the vring's state.
+ */
+void port_vhost_virtq_zc_info(const struct port_vhost *vp, uint16_t vring, bool live,
+			      struct port_vhost_zc_info *acc);
 
 #endif /* VDP_PORT_VHOST_PRIV_H */

@@ -245,6 +245,16 @@ sched_plan_current(void)
 	return sched_cur;
 }
 
+/* This worker's tx queue on every port has gone idle. */
+static void
+sched_tx_idle(const struct fwd_conf *conf, const struct fwd_out *out)
+{
+	uint16_t i;
+
+	for (i = 0; i < conf->nb_ports; i++)
+		port_tx_idle(conf->ports[i], out->txq % conf->ports[i]->nb_txq);
+}
+
 /* Poll one rx queue and forward what came in; returns packets received. */
 static inline uint16_t
 sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
@@ -296,8 +306,12 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 	if (pkts == 0) {
 		unsigned int n = 1u << wk->idle_streak;
 
-		if (n < SCHED_IDLE_PAUSE_MAX)
+		if (n < SCHED_IDLE_PAUSE_MAX) {
 			wk->idle_streak++;
+			/* Idle from now on: devices give back what they sent. */
+			if (n * 2 == SCHED_IDLE_PAUSE_MAX)
+				sched_tx_idle(plan->conf, &wk->out);
+		}
 		while (n-- != 0)
 			rte_pause();
 	} else {

@@ -16,10 +16,12 @@
  * readers subtract.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 
 /**
  * Drops that a virtqueue counts as well as the port (lib/virtq's errors
@@ -109,6 +111,22 @@ stats_burst_bucket(uint16_t n)
 	unsigned int b = 31 - __builtin_clz(n);
 
 	return b < STATS_BURST_BUCKETS ? b : STATS_BURST_BUCKETS - 1;
+}
+
+/**
+ * Rate limit for log lines: true at most once a second per @p next (a
+ * static of the caller, holding the TSC of the next allowed line). Any
+ * thread; two threads racing may both log once.
+ */
+static inline bool
+stats_log_due(uint64_t *next)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	if (now < __atomic_load_n(next, __ATOMIC_RELAXED))
+		return false;
+	__atomic_store_n(next, now + rte_get_tsc_hz(), __ATOMIC_RELAXED);
+	return true;
 }
 
 #endif /* VDP_STATS_H */

@@ -66,7 +66,9 @@ virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s)
 	acc->calls_avoided += stats_read(&s->calls_avoided);
 	acc->kicks_avoided += stats_read(&s->kicks_avoided);
 	acc->zc_pkts += stats_read(&s->zc_pkts);
+	acc->zc_small += stats_read(&s->zc_small);
 	acc->zc_capped += stats_read(&s->zc_capped);
+	acc->zc_stalls += stats_read(&s->zc_stalls);
 	for (e = 0; e < VIRTQ_ERR_MAX; e++)
 		acc->errors[e] += stats_read(&s->errors[e]);
 }
@@ -116,6 +118,7 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 	vq->log_ctx = p->log_ctx;
 	vq->nb_shadow = 0;
 	vq->zc_min = UINT32_MAX;
+	vq->zc_pin = p->zc_pin;
 	if (p->zcopy_min != 0) {
 		int ret = virtq_zc_init(vq, p->zcopy_min, p->zcopy_max);
 
@@ -327,7 +330,8 @@ split_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
  * -VIRTQ_ERR_BAD_HDR.
  */
 static __rte_always_inline int
-split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bool zc)
+split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bool zc,
+		   uint32_t zc_min)
 {
 	struct virtio_net_hdr hdr;
 	struct vring_desc d;
@@ -341,7 +345,7 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bo
 	if (unlikely((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT |
 				 VRING_DESC_F_WRITE)) != 0 || d.len <= vq->hdr_len ||
 		     d.len - vq->hdr_len > rte_pktmbuf_tailroom(m) ||
-		     (zc && d.len - vq->hdr_len >= vq->zc_min)))
+		     (zc && d.len - vq->hdr_len >= zc_min)))
 		return 1;
 	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
 	if (unlikely(p == NULL || contig != d.len))
@@ -375,13 +379,15 @@ split_copy_chain(struct virtq *vq, const struct virtq_chain *c, struct rte_mbuf 
 }
 
 /*
- * Turn one walked tx chain into @p m; 0 or -virtq_error. Sets @p zcopied
+ * Turn one walked tx chain into @p m; 0 or -virtq_error. Zero-copies
+ * packets of at least @p zc_min bytes (with @p zc) and sets @p zcopied
  * when @p m points into the guest's buffers (even when it then fails: the
  * chain's used entry must wait for the free of its segments).
  */
 static int
 split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
-		    struct rte_mbuf *m, struct rte_mempool *mp, const bool zc, bool *zcopied)
+		    struct rte_mbuf *m, struct rte_mempool *mp, const bool zc, uint32_t zc_min,
+		    bool *zcopied)
 {
 	struct virtio_net_hdr hdr;
 	uint32_t len;
@@ -391,7 +397,7 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
 		return -VIRTQ_ERR_BAD_LEN;
 	len = c->len - vq->hdr_len;
-	if (zc && len >= vq->zc_min && virtq_zc_room(vq)) {
+	if (zc && len >= zc_min && virtq_zc_room(vq)) {
 		ret = virtq_zc_to_mbuf(vq, c, vq->hdr_len, m, mp);
 		if (unlikely(ret < 0))
 			return ret;
@@ -428,7 +434,8 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t heads[VIRTQ_MAX_BURST];
-	uint16_t old_used = vq->last_used, count = 0, todo, i;
+	uint16_t old_used = vq->last_used, count = 0, small = 0, todo, i;
+	uint32_t zc_min = zc ? __atomic_load_n(&vq->zc_min, __ATOMIC_RELAXED) : UINT32_MAX;
 	struct virtq_chain c;
 	uint64_t bytes = 0;
 	int pending, ret;
@@ -467,11 +474,11 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			virtq_error(vq, VIRTQ_ERR_HEAD_IN_FLIGHT);
 			continue;
 		}
-		ret = split_dequeue_fast(vq, head, bufs[count], zc);
+		ret = split_dequeue_fast(vq, head, bufs[count], zc, zc_min);
 		if (unlikely(ret > 0)) {
 			ret = virtq_walk(vq, head, false, &c);
 			if (likely(ret == 0))
-				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp, zc,
+				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp, zc, zc_min,
 							  &zcopied);
 		}
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
@@ -493,6 +500,8 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			continue;
 		}
 		bytes += bufs[count]->pkt_len;
+		if (zc)
+			small += !zcopied && bufs[count]->pkt_len < zc_min;
 		pkts[count] = bufs[count];
 		count++;
 	}
@@ -500,6 +509,8 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
 	stats_add(&vq->stats.pkts, count);
 	stats_add(&vq->stats.bytes, bytes);
+	if (zc && zc_min != UINT32_MAX)
+		stats_add(&vq->stats.zc_small, small);
 	split_dequeue_end(vq, old_used, zc);
 	return count;
 }
@@ -522,7 +533,10 @@ uint16_t
 virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
 		    struct rte_mbuf **pkts, uint16_t n)
 {
-	if (unlikely(vq->zc != NULL))
+	/* Zero-copy on, or chains of it still due back. */
+	if (unlikely(vq->zc != NULL) &&
+	    (__atomic_load_n(&vq->zc_min, __ATOMIC_RELAXED) != UINT32_MAX ||
+	     virtq_zc_pending(vq)))
 		return split_dequeue_zc(vq, mp, pkts, n);
 	return split_dequeue_copy(vq, mp, pkts, n);
 }

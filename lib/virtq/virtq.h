@@ -45,6 +45,11 @@
  * TCP with options), so that nothing writes into the guest's buffer.
  */
 #define VIRTQ_ZC_COPY_LEN 128
+/**
+ * A zero-copied chain out longer than this stalls its queue's zero-copy:
+ * the queue copies until every chain is back (counted as zc_stalls).
+ */
+#define VIRTQ_ZC_STALL_MS 10
 
 /** One region of guest memory, as the vhost-user memory table gives it. */
 struct virtq_region {
@@ -56,6 +61,9 @@ struct virtq_region {
 /** Guest memory: what guest physical addresses map to. */
 struct virtq_mem {
 	uint32_t nregions;                          /**< Valid entries in r[]. */
+	bool dma;                                   /**< Every region is mapped for device DMA
+						     *   at IOVA = host address: zero-copied
+						     *   segments carry it, else RTE_BAD_IOVA. */
 	struct virtq_region r[VIRTQ_MAX_REGIONS];   /**< The regions. */
 };
 
@@ -105,7 +113,11 @@ struct virtq_stats {
 	uint64_t calls_avoided;          /**< Bursts that completed buffers without a call. */
 	uint64_t kicks_avoided;          /**< Bursts that found new buffers with kicks off. */
 	uint64_t zc_pkts;                /**< Packets dequeued zero-copy. */
-	uint64_t zc_capped;              /**< Packets copied because the in-flight cap was reached. */
+	uint64_t zc_small;               /**< Packets copied, with zero-copy on, for being short. */
+	uint64_t zc_capped;              /**< Packets copied because the in-flight cap was reached
+					  *   or the queue was stalled. */
+	uint64_t zc_stalls;              /**< Times the oldest zero-copied chain was out longer
+					  *   than VIRTQ_ZC_STALL_MS. */
 	uint64_t errors[VIRTQ_ERR_MAX];  /**< Chains or packets refused, by cause. */
 };
 
@@ -134,8 +146,13 @@ struct virtq_params {
 	const struct virtq_log_ops *log; /**< Dirty logging ops, or NULL. */
 	void *log_ctx;               /**< Passed to the log ops. */
 	uint32_t zcopy_min;          /**< Dequeue packets of at least this many bytes zero-copy
-				      *   (at least VIRTQ_ZC_COPY_LEN + 1); 0: never. */
+				      *   (at least VIRTQ_ZC_COPY_LEN + 1); UINT32_MAX: off
+				      *   for now (virtq_zc_set_min() turns it on); 0: never. */
 	uint16_t zcopy_max;          /**< Chains zero-copied at most at a time; 0: size / 2. */
+	uint32_t *zc_pin;            /**< Or NULL: counted up for each chain zero-copied over
+				      *   @p mem, down when it comes back, by the queue's
+				      *   owner with relaxed atomic stores; @p mem's mapping
+				      *   must outlive a nonzero count. */
 };
 
 /** One host-contiguous piece of a descriptor chain. */
@@ -182,8 +199,10 @@ struct virtq {
 	void *log_ctx;                /**< Context of the log ops. */
 	uint16_t nb_shadow;           /**< Used entries waiting in shadow[]. */
 	struct vring_used_elem *shadow; /**< Used entries of this burst (size entries). */
-	uint32_t zc_min;              /**< Zero-copy threshold; UINT32_MAX when off. */
-	struct virtq_zc *zc;          /**< Zero-copy state, or NULL when off. */
+	uint32_t zc_min;              /**< Zero-copy threshold; UINT32_MAX when off
+				       *   (virtq_zc_set_min() from any thread). */
+	struct virtq_zc *zc;          /**< Zero-copy state, or NULL when never on. */
+	uint32_t *zc_pin;             /**< References of the current memory table. */
 	struct virtq_stats stats;     /**< Counters. */
 };
 
@@ -250,6 +269,40 @@ uint16_t virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts,
  * entries wait). Any thread.
  */
 uint16_t virtq_zc_inflight(const struct virtq *vq);
+
+/**
+ * Zero-copy packets of at least @p min_len bytes (raised to
+ * VIRTQ_ZC_COPY_LEN + 1), or none when 0. Needs zero-copy state (a
+ * nonzero virtq_params::zcopy_min at init); without it, does nothing.
+ * Any thread; the owner sees it from its next burst, and chains already
+ * out still come back in order.
+ */
+void virtq_zc_set_min(struct virtq *vq, uint32_t min_len);
+
+/**
+ * While the queue is stopped (no worker uses it) and its rings are still
+ * mapped: write the used entries of every chain that came back, call the
+ * guest if it asked, and return how many chains are still out.
+ */
+uint16_t virtq_zc_drain(struct virtq *vq);
+
+/**
+ * The queue's rings are going away with chains still out: take the
+ * zero-copy state off @p vq (which goes on without it), so that no used
+ * entry is ever written for those chains. Returns the state, to be passed
+ * to virtq_zc_reap() until it returns true, or NULL when nothing was out
+ * (the state is freed). Only while the queue is stopped.
+ */
+struct virtq_zc *virtq_zc_orphan(struct virtq *vq);
+
+/**
+ * Collect what came back of orphaned state @p zc; when nothing is out
+ * any more, free it and return true. One thread at a time.
+ */
+bool virtq_zc_reap(struct virtq_zc *zc);
+
+/** Chains of orphaned state @p zc still out, as of the last reap. */
+uint16_t virtq_zc_orphan_inflight(const struct virtq_zc *zc);
 
 /** acc += @p s, field by field, read with stats_read(): any thread. */
 void virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s);

@@ -21,11 +21,8 @@ extern int virtq_logtype;
 /** Log at most a few lines a second per call site: the guest controls the rate. */
 #define VIRTQ_LOG_RL(level, fmt, ...) do { \
 	static uint64_t virtq_rl_next_; \
-	uint64_t virtq_rl_now_ = rte_get_tsc_cycles(); \
-	if (virtq_rl_now_ >= virtq_rl_next_) { \
-		virtq_rl_next_ = virtq_rl_now_ + rte_get_tsc_hz(); \
+	if (stats_log_due(&virtq_rl_next_)) \
 		rte_log(RTE_LOG_##level, virtq_logtype, "virtq: " fmt "\n", ##__VA_ARGS__); \
-	} \
 } while (0)
 
 /** Whether the CPU has PREFETCHW (x86 only; set at start-up). */
@@ -240,9 +237,9 @@ virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t 
 }
 
 /*
- * Zero-copy dequeue (zcopy.c). A queue has it when vq->zc is set; then
- * vq->zc_min is its threshold, else UINT32_MAX, so that the copy path
- * tests one length and nothing else.
+ * Zero-copy dequeue (zcopy.c). A queue can have it when vq->zc is set;
+ * vq->zc_min is then its threshold, UINT32_MAX while it is off. A queue
+ * with it off, and nothing of it still due back, takes the copy path.
  */
 #define VIRTQ_ZC_SEG_MAX 32768   /**< Largest external segment. */
 
@@ -260,6 +257,9 @@ void virtq_zc_fini(struct virtq *vq);
 
 /** True when one more chain may be zero-copied; counts zc_capped when not. */
 bool virtq_zc_room(struct virtq *vq);
+
+/** True when chains taken with zero-copy on still wait for used entries. */
+bool virtq_zc_pending(const struct virtq *vq);
 
 /** True when @p head is zero-copied and not yet freed. */
 bool virtq_zc_head_busy(const struct virtq *vq, uint16_t head);

@@ -14,13 +14,21 @@
  * were taken, zero-copied or not: that is what VIRTIO_F_IN_ORDER asks for,
  * and without it the order is still allowed. The cost is that a copied
  * chain taken after a zero-copied one waits for it; the in-flight cap
- * bounds that wait.
+ * bounds that wait, and so does the stall bound: when the oldest chain has
+ * been out longer than VIRTQ_ZC_STALL_MS, the queue copies until every
+ * chain is back.
+ *
+ * Each chain also holds a reference on the memory table it points into
+ * (virtq_params::zc_pin): the owner counts it up when the chain is taken
+ * and down when its free is collected, so whoever maps guest memory knows
+ * when an old mapping has no reader left.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
@@ -30,6 +38,7 @@
 struct virtq_zc_slot {
 	struct rte_mbuf_ext_shared_info shinfo; /**< Shared by the chain's external segments. */
 	struct virtq_zc *zc;                    /**< Owning state (free callback). */
+	uint32_t *pin;                          /**< Memory table reference the chain holds. */
 	uint16_t head;                          /**< The chain's head: its used id. */
 };
 
@@ -42,10 +51,25 @@ struct virtq_zc {
 	uint16_t mask;                /**< Ring size - 1. */
 	uint16_t first;               /**< Sequence of the oldest chain without a used entry. */
 	uint16_t next;                /**< Sequence of the next chain taken. */
+	bool stalled;                 /**< The oldest chain overstayed: copy until all are back. */
+	uint64_t now;                 /**< TSC at the last collection. */
+	uint64_t stall_tsc;           /**< VIRTQ_ZC_STALL_MS in TSC cycles. */
 	uint16_t *order;              /**< Heads by sequence & mask. */
+	uint64_t *stamp;              /**< TSC when each sequence was taken (zero-copied ones). */
 	uint8_t *busy;                /**< Per head: 1 while zero-copied and not freed. */
 	struct virtq_zc_slot *slot;   /**< Per head. */
 };
+
+static void
+virtq_zc_free(struct virtq_zc *zc)
+{
+	rte_free(zc->done);
+	rte_free(zc->slot);
+	rte_free(zc->busy);
+	rte_free(zc->stamp);
+	rte_free(zc->order);
+	rte_free(zc);
+}
 
 /* The last segment of a zero-copied chain was freed: hand its head to the
  * owner. The ring holds every head, so this never fails. */
@@ -64,7 +88,11 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 	ssize_t ring_sz = rte_ring_get_memsize(2 * (unsigned int)vq->size);
 	uint16_t i;
 
-	if (zc != NULL && zc->mask == vq->mask && zc->inflight == 0) {
+	if (zc != NULL && zc->mask == vq->mask) {
+		/* Chains still out carry over (the caller keeps the ring's
+		 * indices); otherwise start afresh. */
+		if (zc->inflight != 0 || zc->first != zc->next)
+			goto carry;
 		rte_ring_reset(zc->done);
 	} else {
 		virtq_zc_fini(vq);
@@ -73,6 +101,7 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 			return -ENOMEM;
 		memset(zc, 0, sizeof(*zc));
 		zc->order = rte_malloc("virtq_zc_order", sizeof(*zc->order) * vq->size, 0);
+		zc->stamp = rte_malloc("virtq_zc_stamp", sizeof(*zc->stamp) * vq->size, 0);
 		zc->busy = rte_malloc("virtq_zc_busy", vq->size, 0);
 		zc->slot = rte_malloc("virtq_zc_slot", sizeof(*zc->slot) * vq->size,
 				      RTE_CACHE_LINE_SIZE);
@@ -80,7 +109,7 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 		zc->done = ring_sz < 0 ? NULL :
 			rte_malloc("virtq_zc_done", ring_sz, RTE_CACHE_LINE_SIZE);
 		vq->zc = zc;
-		if (zc->order == NULL || zc->busy == NULL || zc->slot == NULL ||
+		if (zc->order == NULL || zc->stamp == NULL || zc->busy == NULL || zc->slot == NULL ||
 		    zc->done == NULL ||
 		    rte_ring_init(zc->done, "virtq_zc", 2 * (unsigned int)vq->size,
 				  RING_F_SC_DEQ) != 0) {
@@ -98,7 +127,10 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 	memset(zc->busy, 0, vq->size);
 	zc->first = 0;
 	zc->next = 0;
-	vq->zc_min = RTE_MAX(min_len, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+	zc->stalled = false;
+	zc->stall_tsc = rte_get_tsc_hz() / 1000 * VIRTQ_ZC_STALL_MS;
+carry:
+	virtq_zc_set_min(vq, min_len);
 	zc->max_inflight = max_inflight == 0 || max_inflight > vq->size ?
 		vq->size / 2 : max_inflight;
 	if (zc->max_inflight == 0)
@@ -122,12 +154,18 @@ virtq_zc_fini(struct virtq *vq)
 			     "their state is left allocated", (void *)vq->desc, zc->inflight);
 		return;
 	}
-	rte_free(zc->done);
-	rte_free(zc->slot);
-	rte_free(zc->busy);
-	rte_free(zc->order);
-	rte_free(zc);
+	virtq_zc_free(zc);
 }
+
+void
+virtq_zc_set_min(struct virtq *vq, uint32_t min_len)
+{
+	uint32_t v = min_len == 0 || vq->zc == NULL ? UINT32_MAX :
+		RTE_MAX(min_len, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+
+	__atomic_store_n(&vq->zc_min, v, __ATOMIC_RELAXED);
+}
+
 
 uint16_t
 virtq_zc_inflight(const struct virtq *vq)
@@ -140,11 +178,17 @@ virtq_zc_room(struct virtq *vq)
 {
 	const struct virtq_zc *zc = vq->zc;
 
-	if (zc->inflight >= zc->max_inflight) {
+	if (zc->inflight >= zc->max_inflight || zc->stalled) {
 		stats_add(&vq->stats.zc_capped, 1);
 		return false;
 	}
 	return true;
+}
+
+bool
+virtq_zc_pending(const struct virtq *vq)
+{
+	return vq->zc->first != vq->zc->next;
 }
 
 bool
@@ -158,45 +202,116 @@ virtq_zc_taken(struct virtq *vq, uint16_t head, bool zcopied)
 {
 	struct virtq_zc *zc = vq->zc;
 
-	zc->order[zc->next++ & zc->mask] = head;
+	zc->order[zc->next & zc->mask] = head;
 	if (zcopied) {
+		zc->stamp[zc->next & zc->mask] = zc->now;
+		zc->slot[head].pin = vq->zc_pin;
+		if (vq->zc_pin != NULL)
+			__atomic_store_n(vq->zc_pin, *vq->zc_pin + 1, __ATOMIC_RELAXED);
 		zc->busy[head] = 1;
 		__atomic_store_n(&zc->inflight, zc->inflight + 1, __ATOMIC_RELAXED);
 		stats_add(&vq->stats.zc_pkts, 1);
 	}
+	zc->next++;
+}
+
+/* Take the heads whose mbufs were all freed: they are no longer busy, and
+ * their memory table loses a reference. Owner only. */
+static void
+virtq_zc_collect(struct virtq_zc *zc)
+{
+	void *done[VIRTQ_MAX_BURST];
+	unsigned int n, i;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(zc->done, done, RTE_DIM(done), NULL);
+		for (i = 0; i < n; i++) {
+			struct virtq_zc_slot *s = &zc->slot[(uintptr_t)done[i] & zc->mask];
+
+			zc->busy[s->head] = 0;
+			if (s->pin != NULL)
+				__atomic_store_n(s->pin, *s->pin - 1, __ATOMIC_RELAXED);
+		}
+		if (n != 0)
+			__atomic_store_n(&zc->inflight, zc->inflight - n, __ATOMIC_RELAXED);
+	} while (n == RTE_DIM(done));
+	if (zc->inflight == 0)
+		zc->stalled = false;
 }
 
 void
 virtq_zc_complete(struct virtq *vq)
 {
 	struct virtq_zc *zc = vq->zc;
-	void *done[VIRTQ_MAX_BURST];
-	unsigned int n, i;
 
-	do {
-		n = rte_ring_sc_dequeue_burst(zc->done, done, RTE_DIM(done), NULL);
-		for (i = 0; i < n; i++)
-			zc->busy[(uintptr_t)done[i] & zc->mask] = 0;
-		if (n != 0)
-			__atomic_store_n(&zc->inflight, zc->inflight - n, __ATOMIC_RELAXED);
-	} while (n == RTE_DIM(done));
+	virtq_zc_collect(zc);
+	zc->now = rte_get_tsc_cycles();
 	/* Used entries in the order the chains were taken. */
 	while (zc->first != zc->next) {
 		uint16_t head = zc->order[zc->first & zc->mask];
 
-		if (head <= zc->mask && zc->busy[head])
+		if (head <= zc->mask && zc->busy[head]) {
+			if (unlikely(!zc->stalled &&
+				     zc->now - zc->stamp[zc->first & zc->mask] > zc->stall_tsc)) {
+				zc->stalled = true;
+				stats_add(&vq->stats.zc_stalls, 1);
+			}
 			break;
+		}
 		virtq_shadow_add(vq, head, 0);
 		zc->first++;
 	}
 }
 
-/* Attach @p seg to [addr, addr + len) of guest memory. */
+uint16_t
+virtq_zc_drain(struct virtq *vq)
+{
+	uint16_t old_used = vq->last_used;
+
+	if (vq->zc == NULL || vq->broken)
+		return 0;
+	virtq_zc_complete(vq);
+	virtq_used_flush(vq);
+	virtq_notify(vq, old_used);
+	return vq->zc->inflight;
+}
+
+struct virtq_zc *
+virtq_zc_orphan(struct virtq *vq)
+{
+	struct virtq_zc *zc = vq->zc;
+
+	if (zc == NULL)
+		return NULL;
+	vq->zc = NULL;
+	vq->zc_min = UINT32_MAX;
+	if (virtq_zc_reap(zc))
+		return NULL;
+	return zc;
+}
+
+bool
+virtq_zc_reap(struct virtq_zc *zc)
+{
+	virtq_zc_collect(zc);
+	if (zc->inflight != 0)
+		return false;
+	virtq_zc_free(zc);
+	return true;
+}
+
+uint16_t
+virtq_zc_orphan_inflight(const struct virtq_zc *zc)
+{
+	return zc->inflight;
+}
+
+/* Attach @p seg to [addr, addr + len) of guest memory (DMA address @p iova). */
 static void
-virtq_zc_attach(struct rte_mbuf *seg, uint8_t *addr, uint16_t len,
+virtq_zc_attach(struct rte_mbuf *seg, uint8_t *addr, rte_iova_t iova, uint16_t len,
 		struct rte_mbuf_ext_shared_info *shinfo)
 {
-	rte_pktmbuf_attach_extbuf(seg, addr, RTE_BAD_IOVA, len, shinfo);
+	rte_pktmbuf_attach_extbuf(seg, addr, iova, len, shinfo);
 	seg->data_len = len;
 }
 
@@ -239,7 +354,8 @@ virtq_zc_to_mbuf(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 		while (l != 0) {
 			uint16_t n = RTE_MIN(l, (uint32_t)VIRTQ_ZC_SEG_MAX);
 
-			virtq_zc_attach(segs[k], p, n, shinfo);
+			virtq_zc_attach(segs[k], p, vq->mem->dma ? (rte_iova_t)(uintptr_t)p :
+					RTE_BAD_IOVA, n, shinfo);
 			last->next = segs[k++];
 			last = last->next;
 			p += n;
