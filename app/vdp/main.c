@@ -291,6 +291,7 @@ main(int argc, char **argv)
 	struct vdp_params params;
 	struct rte_mempool *pool;
 	int ret, ctl_fd;
+	uint32_t held;
 
 	vdp_default_run_dir(run_dir, sizeof(run_dir));
 	params_defaults(&params, run_dir);
@@ -380,6 +381,9 @@ main(int argc, char **argv)
 	report_summary(stdout, pool);
 	cli_sock_close(ctl_fd, params.ctl_socket);
 	port_destroy_all();
+	held = port_vhost_reap();
+	if (held != 0)
+		printf("vdp: %u zero-copied buffers still held by a destination at exit\n", held);
 	ctl_fini(&vdp_ctl);
 	sched_fini();
 	rte_eal_cleanup();

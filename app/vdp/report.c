@@ -330,9 +330,32 @@ report_tel_drops(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Zero-copy counters, each key after @p prefix. */
+static void
+report_tel_zc(struct rte_tel_data *c, const char *prefix, const struct port_vhost_zc_info *z)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{ "zc_pkts", z->pkts }, { "zc_copied_small", z->small },
+		{ "zc_copied_capped", z->capped }, { "zc_stalls", z->stalls },
+		{ "zc_inflight", z->inflight }, { "zc_drain_waits", z->drain_waits },
+		{ "zc_drain_timeouts", z->drain_timeouts },
+	};
+	char key[RTE_TEL_MAX_STRING_LEN];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(f); i++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, f[i].name);
+		rte_tel_data_add_dict_u64(c, key, f[i].v);
+	}
+}
+
 static void
 report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
 {
+	char prefix[32];
 	uint16_t i;
 
 	rte_tel_data_start_dict(c);
@@ -352,6 +375,13 @@ report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
 	rte_tel_data_add_dict_u64(c, "kicks_avoided", vi->kicks_avoided);
 	rte_tel_data_add_dict_u64(c, "calls", vi->calls);
 	rte_tel_data_add_dict_u64(c, "calls_avoided", vi->calls_avoided);
+	rte_tel_data_add_dict_string(c, "zcopy", vi->zcopy);
+	rte_tel_data_add_dict_u64(c, "zcopy_min", vi->zcopy_min);
+	report_tel_zc(c, "", &vi->zc);
+	for (i = 1; i < vi->nb_vrings; i += 2) {
+		snprintf(prefix, sizeof(prefix), "vring%u_", i);
+		report_tel_zc(c, prefix, &vi->vring[i].zc);
+	}
 	for (i = 0; i < vi->nb_ring_errors; i++) {
 		char key[RTE_TEL_MAX_STRING_LEN];
 
@@ -404,7 +434,8 @@ struct report_tel_cmd {
 static const struct report_tel_cmd report_tel_cmds[] = {
 	{ "/vdp/ports", "Counters of every port. No parameters", report_tel_ports },
 	{ "/vdp/port", "Counters of one port. Parameter: port id or name", report_tel_one_port },
-	{ "/vdp/vhost", "vhost-user ports: socket, state, features, engine, kicks and calls. "
+	{ "/vdp/vhost", "vhost-user ports: socket, state, features, engine, kicks, calls and "
+	  "zero-copy (per tx vring too). "
 	  "No parameters", report_tel_vhost },
 	{ "/vdp/lcores", "Worker lcores: cycles, packets, busy share, rx queues. No parameters",
 	  report_tel_lcores },

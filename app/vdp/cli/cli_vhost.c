@@ -49,6 +49,14 @@ cli_vhost_text(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 		vi->connected ? "connected" : "waiting for peer", since, vi->connects,
 		vi->disconnects);
 	fprintf(ctx->out, "  engine: %s\n", vi->engine);
+	if (vi->zcopy_min != 0)
+		fprintf(ctx->out, "  zcopy: %s, from %u bytes\n", vi->zcopy, vi->zcopy_min);
+	else
+		fprintf(ctx->out, "  zcopy: off\n");
+	fprintf(ctx->out, "  zero-copied %" PRIu64 ", copied small %" PRIu64 ", copied capped %"
+		PRIu64 ", stalls %" PRIu64 ", in flight %u, drain waits %" PRIu64
+		", drain timeouts %" PRIu64 "\n", vi->zc.pkts, vi->zc.small, vi->zc.capped,
+		vi->zc.stalls, vi->zc.inflight, vi->zc.drain_waits, vi->zc.drain_timeouts);
 	for (i = 0; i < vi->nb_ring_errors; i++)
 		fprintf(ctx->out, "  ring error %s: %" PRIu64 "\n", vi->ring_errors[i].name,
 			vi->ring_errors[i].count);
@@ -59,13 +67,33 @@ cli_vhost_text(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 	fprintf(ctx->out, "\n  protocol features: 0x%" PRIx64, vi->protocol_features);
 	cli_vhost_bits(ctx, vi->protocol_features, port_vhost_protocol_feature_name);
 	fprintf(ctx->out, "\n");
-	for (i = 0; i < vi->nb_vrings; i++)
+	for (i = 0; i < vi->nb_vrings; i++) {
+		const struct port_vhost_zc_info *z = &vi->vring[i].zc;
+
 		fprintf(ctx->out, "  vring %u (%s %u): size %u, avail idx %u, used idx %u, %s\n",
 			i, i % 2 ? "tx" : "rx", i / 2, vi->vring[i].size, vi->vring[i].avail_idx,
 			vi->vring[i].used_idx, vi->vring[i].enabled ? "enabled" : "disabled");
+		if (i % 2 == 1 && strcmp(vi->engine, "virtq") == 0)
+			fprintf(ctx->out, "    zero-copied %" PRIu64 ", copied small %" PRIu64
+				", copied capped %" PRIu64 ", stalls %" PRIu64 ", in flight %u"
+				", drain waits %" PRIu64 ", drain timeouts %" PRIu64 "\n",
+				z->pkts, z->small, z->capped, z->stalls, z->inflight,
+				z->drain_waits, z->drain_timeouts);
+	}
 	fprintf(ctx->out, "  kicks %" PRIu64 ", kicks avoided %" PRIu64 ", calls %" PRIu64
 		", calls avoided %" PRIu64 "\n", vi->kicks, vi->kicks_avoided, vi->calls,
 		vi->calls_avoided);
+}
+
+/* Zero-copy counters as JSON members of an open object. */
+static void
+cli_vhost_zc_json(FILE *f, const struct port_vhost_zc_info *z)
+{
+	fprintf(f, "\"zc_pkts\": %" PRIu64 ", \"zc_copied_small\": %" PRIu64
+		", \"zc_copied_capped\": %" PRIu64 ", \"zc_stalls\": %" PRIu64
+		", \"zc_inflight\": %u, \"zc_drain_waits\": %" PRIu64
+		", \"zc_drain_timeouts\": %" PRIu64, z->pkts, z->small, z->capped, z->stalls,
+		z->inflight, z->drain_waits, z->drain_timeouts);
 }
 
 static void
@@ -90,13 +118,20 @@ cli_vhost_json(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 	cli_vhost_bits(ctx, vi->protocol_features, port_vhost_protocol_feature_name);
 	fprintf(f, "], \"vrings\": [");
 	for (i = 0; i < vi->nb_vrings; i++)
+	{
 		fprintf(f, "%s{\"index\": %u, \"size\": %u, \"avail_idx\": %u, \"used_idx\": %u"
-			", \"enabled\": %s}", i ? ", " : "", i, vi->vring[i].size,
+			", \"enabled\": %s, ", i ? ", " : "", i, vi->vring[i].size,
 			vi->vring[i].avail_idx, vi->vring[i].used_idx,
 			vi->vring[i].enabled ? "true" : "false");
+		cli_vhost_zc_json(f, &vi->vring[i].zc);
+		fprintf(f, "}");
+	}
 	fprintf(f, "], \"kicks\": %" PRIu64 ", \"kicks_avoided\": %" PRIu64 ", \"calls\": %"
-		PRIu64 ", \"calls_avoided\": %" PRIu64 ", \"ring_errors\": {", vi->kicks,
-		vi->kicks_avoided, vi->calls, vi->calls_avoided);
+		PRIu64 ", \"calls_avoided\": %" PRIu64 ", \"zcopy\": \"%s\", \"zcopy_min\": %u, ",
+		vi->kicks, vi->kicks_avoided, vi->calls, vi->calls_avoided, vi->zcopy,
+		vi->zcopy_min);
+	cli_vhost_zc_json(f, &vi->zc);
+	fprintf(f, ", \"ring_errors\": {");
 	for (i = 0; i < vi->nb_ring_errors; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", vi->ring_errors[i].name,
 			vi->ring_errors[i].count);
@@ -137,6 +172,30 @@ cli_show_vhost(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 	return 0;
 }
 
+/* "set port <port> zcopy auto|on|off [BYTES]": at run time, through the
+ * same value checks as --vhost's zcopy= and zcopy-min=. */
+static int
+cli_set_port_zcopy(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct port_vhost_conf c = { .zcopy_min = 0 };
+	char err[CTL_ERR_LEN];
+	struct port *p;
+
+	if (cli_port_arg(ctx, argv[0], false, &p) < 0)
+		return -1;
+	if (port_vhost_path(p) == NULL)
+		return cli_err(ctx, "port %s is not a vhost-user port", p->name);
+	if (strcmp(argv[1], "zcopy") != 0)
+		return cli_err(ctx, "unknown port setting '%s' (zcopy)", argv[1]);
+	if (params_vhost_key(&c, "zcopy", argv[2], err, sizeof(err)) != 0 ||
+	    (argc > 3 && params_vhost_key(&c, "zcopy-min", argv[3], err, sizeof(err)) != 0))
+		return cli_err(ctx, "%s", err);
+	port_vhost_set_zcopy(p, c.zcopy, c.zcopy_min);
+	fprintf(ctx->out, "Port %s: zcopy %s%s%s\n", p->name, argv[2],
+		argc > 3 ? ", from " : "", argc > 3 ? argv[3] : "");
+	return 0;
+}
+
 /* "add vhost <name> <path> [client] [queues=N] [engine=E]": the same parser as --vhost. */
 static int
 cli_add_vhost(struct cli_ctx *ctx, int argc, char **argv)
@@ -149,8 +208,8 @@ cli_add_vhost(struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(spec, sizeof(spec), "%s,name=%s", argv[1], argv[0]);
 	for (i = 2; i < argc; i++) {
 		if (strchr(argv[i], ',') != NULL)
-			return cli_err(ctx, "bad option '%s' (client, queues=N, engine=virtq|rte)",
-				       argv[i]);
+			return cli_err(ctx, "bad option '%s' (client, queues=N, engine=virtq|rte, "
+				       "zcopy=auto|on|off, zcopy-min=BYTES)", argv[i]);
 		strlcat(spec, ",", sizeof(spec));
 		strlcat(spec, argv[i], sizeof(spec));
 	}
@@ -170,7 +229,11 @@ static const struct cli_cmd cli_vhost_cmds[] = {
 	{ "show vhost", "<port>|all", 1, 1, CLI_ARG_PORT,
 	  "socket, state, negotiated features, rings, engine, kicks and calls",
 	  cli_show_vhost },
-	{ "add vhost", "<name> <path> [client] [queues=N] [engine=virtq|rte]", 2, 5,
+	{ "set port", "<port> zcopy auto|on|off [<bytes>]", 3, 4, CLI_ARG_PORT,
+	  "zero-copy dequeue of a vhost-user port, and its threshold (0: the mode's)",
+	  cli_set_port_zcopy },
+	{ "add vhost", "<name> <path> [client] [queues=N] [engine=virtq|rte] [zcopy=M] "
+	  "[zcopy-min=B]", 2, 7,
 	  CLI_ARG_NONE, "create a vhost-user port and forward it (no cross-connect yet)",
 	  cli_add_vhost },
 };
