@@ -4,13 +4,17 @@
 
 /*
  * lib/virtq zero-copy dequeue: which packets become mbufs over guest
- * memory, when their used entries go back, in what order, the in-flight
- * cap, and a guest that makes a buffer available again while it is out.
+ * memory, when their used entries go back, in what order (with and
+ * without IN_ORDER), the in-flight cap and the stall bound, a guest that
+ * makes a buffer available again while it is out, the memory-table
+ * references, the drain before a ring change, orphaned state, and the
+ * threshold changed at run time.
  */
 
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -19,21 +23,30 @@
 #define ZC_MIN 512  /* threshold the cases use */
 
 /* A queue of @p size entries with zero-copy from ZC_MIN bytes, at most
- * @p max chains out. */
+ * @p max chains out, features VERSION_1 and @p features, memory table
+ * references in @p pin (or none). */
 static int
-zc_start(struct virtq *vq, struct vdrv *d, uint16_t size, uint16_t max)
+zc_start_f(struct virtq *vq, struct vdrv *d, uint16_t size, uint16_t max,
+	   uint64_t features, uint32_t *pin)
 {
 	struct virtq_params p;
 	int ret;
 
 	vft_begin();
 	vdrv_init(d, &vft.gm, 0, size, 0);
-	vdrv_params(d, &p, VFT_F_V1, vft.callfd);
+	vdrv_params(d, &p, VFT_F_V1 | features, vft.callfd);
 	p.zcopy_min = ZC_MIN;
 	p.zcopy_max = max;
+	p.zc_pin = pin;
 	ret = vft_init_vq(vq, &p);
 	TAP_EQ(ret, 0);
 	return ret;
+}
+
+static int
+zc_start(struct virtq *vq, struct vdrv *d, uint16_t size, uint16_t max)
+{
+	return zc_start_f(vq, d, size, max, 0, NULL);
 }
 
 /* Publish a tx packet of @p len bytes of seed @p seed in one descriptor
@@ -118,9 +131,9 @@ test_zc_threshold(void)
 }
 
 /* Frees in any order; used entries in the order the chains were taken,
- * copied ones included. */
+ * copied ones included, whether or not the guest asked for IN_ORDER. */
 static void
-test_zc_order(void)
+zc_order(uint64_t features)
 {
 	static uint8_t big1[1000], small[100], big2[2000];
 	struct rte_mbuf *m[4], *none[4];
@@ -129,7 +142,7 @@ test_zc_order(void)
 	struct virtq vq;
 	struct vdrv d;
 
-	if (zc_start(&vq, &d, 64, 0) < 0)
+	if (zc_start_f(&vq, &d, 64, 0, features, NULL) < 0)
 		return;
 	h[0] = zc_tx(&d, big1, sizeof(big1), 3, NULL);
 	h[1] = zc_tx(&d, small, sizeof(small), 4, NULL);
@@ -156,6 +169,18 @@ test_zc_order(void)
 	TAP_EQ(virtq_zc_inflight(&vq), 0);
 	TAP_EQ(rte_mempool_in_use_count(vft.pool), 0);
 	virtq_fini(&vq);
+}
+
+static void
+test_zc_order(void)
+{
+	zc_order(0);
+}
+
+static void
+test_zc_order_in_order(void)
+{
+	zc_order(VFT_F(VIRTIO_F_IN_ORDER));
 }
 
 /* Past the cap, packets are copied (and counted) until buffers come back. */
@@ -249,6 +274,209 @@ test_zc_head_in_flight(void)
 	virtq_fini(&vq);
 }
 
+/* Each zero-copied chain holds a reference on the memory table it points
+ * into until its free is collected; copied ones hold none. */
+static void
+test_zc_pin(void)
+{
+	static uint8_t big[2][1000], small[100];
+	struct rte_mbuf *m[4], *none[4];
+	uint32_t pin = 0;
+	struct virtq vq;
+	struct vdrv d;
+
+	if (zc_start_f(&vq, &d, 64, 0, 0, &pin) < 0)
+		return;
+	zc_tx(&d, big[0], sizeof(big[0]), 40, NULL);
+	zc_tx(&d, small, sizeof(small), 41, NULL);
+	zc_tx(&d, big[1], sizeof(big[1]), 42, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 3);
+	TAP_EQ(pin, 2);
+	TAP_EQ(vq.stats.zc_small, 1);
+	rte_pktmbuf_free(m[0]);
+	rte_pktmbuf_free(m[1]);
+	TAP_EQ(pin, 2); /* freed, not yet collected */
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(pin, 1);
+	rte_pktmbuf_free(m[2]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(pin, 0);
+	TAP_EQ(vdrv_used_pending(&d), 3);
+	virtq_fini(&vq);
+}
+
+/* Before a memory-table change the drain hands back what came back and
+ * says what is still out; the queue set up again over the new table keeps
+ * those chains, whose references stay on the old table until they return
+ * into the same ring. New chains pin the new table. */
+static void
+test_zc_drain_mem_change(void)
+{
+	static uint8_t pkt[3][1500];
+	uint32_t old_pin = 0, new_pin = 0;
+	struct rte_mbuf *m[4], *none[4];
+	struct virtq_params p;
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t h[3];
+
+	if (zc_start_f(&vq, &d, 64, 0, 0, &old_pin) < 0)
+		return;
+	h[0] = zc_tx(&d, pkt[0], sizeof(pkt[0]), 50, NULL);
+	h[1] = zc_tx(&d, pkt[1], sizeof(pkt[1]), 51, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 2);
+	/* The worker is out: drain. */
+	TAP_EQ(virtq_zc_drain(&vq), 2);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(virtq_zc_drain(&vq), 1);
+	TAP_EQ(vdrv_used_pending(&d), 1);
+	vft_expect_used(&d, h[0], 0);
+	TAP_EQ(old_pin, 1);
+	/* New table: same ring, same indices. */
+	vdrv_params(&d, &p, VFT_F_V1, vft.callfd);
+	p.last_avail = vq.last_avail;
+	p.last_used = vq.last_used;
+	p.zcopy_min = ZC_MIN;
+	p.zc_pin = &new_pin;
+	TAP_EQ(virtq_init(&vq, &p), 0);
+	TAP_EQ(virtq_zc_inflight(&vq), 1);
+	h[2] = zc_tx(&d, pkt[2], sizeof(pkt[2]), 52, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, &m[2], 2), 1);
+	TAP_CHECK(vft_mbuf_is(m[2], pkt[2], sizeof(pkt[2])));
+	TAP_EQ(new_pin, 1);
+	TAP_EQ(old_pin, 1);
+	rte_pktmbuf_free(m[2]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	/* In order: the new chain waits behind the carried one. */
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	TAP_EQ(new_pin, 0);
+	rte_pktmbuf_free(m[1]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(old_pin, 0);
+	TAP_EQ(vdrv_used_pending(&d), 2);
+	vft_expect_used(&d, h[1], 0);
+	vft_expect_used(&d, h[2], 0);
+	TAP_EQ(rte_mempool_in_use_count(vft.pool), 0);
+	virtq_fini(&vq);
+}
+
+/* Rings going away with chains out: the state is orphaned, no used entry
+ * is ever written for them, the queue goes on copying, and the state is
+ * reaped (with its table reference dropped) once the mbufs are freed. */
+static void
+test_zc_orphan(void)
+{
+	static uint8_t pkt[2][1500];
+	struct rte_mbuf *m[4];
+	struct virtq_zc *zc;
+	uint32_t pin = 0;
+	struct virtq vq;
+	struct vdrv d;
+
+	if (zc_start_f(&vq, &d, 64, 0, 0, &pin) < 0)
+		return;
+	zc_tx(&d, pkt[0], sizeof(pkt[0]), 60, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_EQ(virtq_zc_drain(&vq), 1);
+	zc = virtq_zc_orphan(&vq);
+	TAP_CHECK(zc != NULL);
+	if (zc == NULL)
+		return;
+	TAP_EQ(virtq_zc_orphan_inflight(zc), 1);
+	TAP_CHECK(!virtq_zc_reap(zc));
+	/* The queue itself copies from now on. */
+	zc_tx(&d, pkt[1], sizeof(pkt[1]), 61, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, &m[1], 3), 1);
+	TAP_CHECK(vft_mbuf_is(m[1], pkt[1], sizeof(pkt[1])));
+	TAP_CHECK(!RTE_MBUF_HAS_EXTBUF(m[1]));
+	TAP_EQ(vdrv_used_pending(&d), 1); /* the copied one only */
+	rte_pktmbuf_free(m[1]);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(pin, 1);
+	TAP_CHECK(virtq_zc_reap(zc));
+	TAP_EQ(pin, 0);
+	TAP_EQ(vdrv_used_pending(&d), 1);
+	TAP_EQ(rte_mempool_in_use_count(vft.pool), 0);
+	virtq_fini(&vq);
+}
+
+/* The threshold changes at run time; turned off with a chain out, that
+ * chain still comes back (and in order). */
+static void
+test_zc_set_min(void)
+{
+	static uint8_t pkt[3][1000];
+	struct rte_mbuf *m[4], *none[4];
+	struct virtq vq;
+	struct vdrv d;
+	uint16_t h[3];
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	h[0] = zc_tx(&d, pkt[0], sizeof(pkt[0]), 70, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_EQ(vq.stats.zc_pkts, 1);
+	virtq_zc_set_min(&vq, 0);
+	h[1] = zc_tx(&d, pkt[1], sizeof(pkt[1]), 71, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, &m[1], 3), 1);
+	TAP_EQ(vq.stats.zc_pkts, 1);
+	TAP_CHECK(!RTE_MBUF_HAS_EXTBUF(m[1]));
+	rte_pktmbuf_free(m[1]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 0);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 2);
+	vft_expect_used(&d, h[0], 0);
+	vft_expect_used(&d, h[1], 0);
+	/* On again, from a threshold above this packet: copied, counted small. */
+	virtq_zc_set_min(&vq, 2000);
+	h[2] = zc_tx(&d, pkt[2], sizeof(pkt[2]), 72, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_EQ(vq.stats.zc_small, 1);
+	TAP_EQ(vq.stats.zc_pkts, 1);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	vft_expect_used(&d, h[2], 0);
+	virtq_fini(&vq);
+}
+
+/* A chain out longer than the stall bound is counted, and the queue copies
+ * until every chain is back. */
+static void
+test_zc_stall(void)
+{
+	static uint8_t pkt[3][1000];
+	struct rte_mbuf *m[4], *none[4];
+	struct virtq vq;
+	struct vdrv d;
+
+	if (zc_start(&vq, &d, 64, 0) < 0)
+		return;
+	zc_tx(&d, pkt[0], sizeof(pkt[0]), 80, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	rte_delay_ms(VIRTQ_ZC_STALL_MS + 2);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vq.stats.zc_stalls, 1);
+	zc_tx(&d, pkt[1], sizeof(pkt[1]), 81, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, &m[1], 3), 1);
+	TAP_CHECK(!RTE_MBUF_HAS_EXTBUF(m[1]));
+	TAP_EQ(vq.stats.zc_capped, 1);
+	TAP_EQ(vq.stats.zc_stalls, 1); /* once per stall */
+	rte_pktmbuf_free_bulk(m, 2);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	TAP_EQ(vdrv_used_pending(&d), 2);
+	/* Everything back: zero-copy again. */
+	zc_tx(&d, pkt[2], sizeof(pkt[2]), 82, NULL);
+	TAP_EQ(vft_deq(&vq, vft.pool, m, 4), 1);
+	TAP_CHECK(m[0]->next != NULL && RTE_MBUF_HAS_EXTBUF(m[0]->next));
+	TAP_EQ(vq.stats.zc_pkts, 2);
+	rte_pktmbuf_free(m[0]);
+	TAP_EQ(vft_deq(&vq, vft.pool, none, 4), 0);
+	virtq_fini(&vq);
+}
+
 int
 main(void)
 {
@@ -257,9 +485,15 @@ main(void)
 	TAP_RUN(test_zc_points_into_guest);
 	TAP_RUN(test_zc_threshold);
 	TAP_RUN(test_zc_order);
+	TAP_RUN(test_zc_order_in_order);
 	TAP_RUN(test_zc_cap);
 	TAP_RUN(test_zc_chained);
 	TAP_RUN(test_zc_head_in_flight);
+	TAP_RUN(test_zc_pin);
+	TAP_RUN(test_zc_drain_mem_change);
+	TAP_RUN(test_zc_orphan);
+	TAP_RUN(test_zc_set_min);
+	TAP_RUN(test_zc_stall);
 	vft_env_fini();
 	return tap_done();
 }
