@@ -151,21 +151,21 @@ params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
 
 	if (strcmp(key, "queues") == 0) {
 		if (opts_u32(val, 1, PORT_MAX_QUEUES, &v) < 0)
-			return params_err(err, errlen, "bad queues '%s' (1..%d)", val,
+			return params_err(err, errlen, "bad value '%s' (1..%d)", val,
 					  PORT_MAX_QUEUES);
 		c->queues = v;
 	} else if (strcmp(key, "engine") == 0) {
 		if (strcmp(val, "virtq") != 0 && strcmp(val, "rte") != 0)
-			return params_err(err, errlen, "unknown engine '%s' (virtq or rte)", val);
+			return params_err(err, errlen, "bad value '%s' (virtq or rte)", val);
 		c->engine = strcmp(val, "rte") == 0 ? PORT_VHOST_ENGINE_RTE :
 						     PORT_VHOST_ENGINE_VIRTQ;
 	} else if (strcmp(key, "zcopy") == 0) {
 		if (params_zcopy_mode(val, &c->zcopy) < 0)
-			return params_err(err, errlen, "bad zcopy '%s' (auto, on or off)", val);
+			return params_err(err, errlen, "bad value '%s' (auto, on or off)", val);
 	} else if (strcmp(key, "zcopy-min") == 0) {
 		if (opts_u32(val, 0, PORT_VHOST_ZCOPY_MIN_MAX, &v) < 0)
 			return params_err(err, errlen,
-					  "bad zcopy-min '%s' (bytes, 0..%d; 0: the mode's default)",
+					  "bad value '%s' (bytes, 0..%d; 0: the mode's default)",
 					  val, PORT_VHOST_ZCOPY_MIN_MAX);
 		c->zcopy_min = v;
 	} else {
@@ -231,7 +231,7 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 			*eq = '=';
 		}
 		if (ret < 0)
-			return params_err(err, errlen, "--vhost: %s", msg);
+			return params_err(err, errlen, "--vhost: %s: %s", tok, msg);
 		if (ret > 0)
 			return params_err(err, errlen,
 					  "--vhost: unknown key '%s' (client, server, queues=N, "

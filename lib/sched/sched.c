@@ -252,7 +252,8 @@ sched_tx_idle(const struct fwd_conf *conf, const struct fwd_out *out)
 	uint16_t i;
 
 	for (i = 0; i < conf->nb_ports; i++)
-		port_tx_idle(conf->ports[i], out->txq % conf->ports[i]->nb_txq);
+		if (conf->ports[i] != NULL) /* NULL: stopped or removed */
+			port_tx_idle(conf->ports[i], out->txq % conf->ports[i]->nb_txq);
 }
 
 /* Poll one rx queue and forward what came in; returns packets received. */

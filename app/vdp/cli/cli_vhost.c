@@ -187,9 +187,10 @@ cli_set_port_zcopy(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_err(ctx, "port %s is not a vhost-user port", p->name);
 	if (strcmp(argv[1], "zcopy") != 0)
 		return cli_err(ctx, "unknown port setting '%s' (zcopy)", argv[1]);
-	if (params_vhost_key(&c, "zcopy", argv[2], err, sizeof(err)) != 0 ||
-	    (argc > 3 && params_vhost_key(&c, "zcopy-min", argv[3], err, sizeof(err)) != 0))
-		return cli_err(ctx, "%s", err);
+	if (params_vhost_key(&c, "zcopy", argv[2], err, sizeof(err)) != 0)
+		return cli_err(ctx, "zcopy: %s", err);
+	if (argc > 3 && params_vhost_key(&c, "zcopy-min", argv[3], err, sizeof(err)) != 0)
+		return cli_err(ctx, "zcopy-min: %s", err);
 	port_vhost_set_zcopy(p, c.zcopy, c.zcopy_min);
 	fprintf(ctx->out, "Port %s: zcopy %s%s%s\n", p->name, argv[2],
 		argc > 3 ? ", from " : "", argc > 3 ? argv[3] : "");
