@@ -329,3 +329,51 @@ def test_fault_sigterm(fb):
     assert "exited cleanly" in out
     assert "still held by a destination" not in out
     assert "zcopy auto" in out
+
+
+def test_set_port_zcopy(pair):
+    """The mode and threshold change at run time, through vdpctl, and the
+    counters say what each packet got."""
+    vdp, socks, fes = pair
+    a, b = vu.Frontend(socks[0]), vu.Frontend(socks[1])
+    fes += [a, b]
+    a.setup()
+    b.setup()
+    wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"], 30,
+             what="both frontends up")
+    tx, rx = Sender(a), Receiver(b, False)
+    z = zc_counters(vdp, "vhost0")
+    assert (z["zcopy"], z["zcopy_min"]) == ("auto", 1024)
+    sent = []
+
+    def burst(n, size):
+        rx.post(n)
+        for _ in range(n):
+            sent.append(pattern(len(sent), size))
+            tx.send(sent[-1], "single")
+        a.publish(vu.TXQ)
+        wait_for(lambda: rx.poll() or len(rx.frames) == len(sent), 30, step=0.05,
+                 what="frames at B")
+        return zc_counters(vdp, "vhost0")
+
+    z = burst(4, 1514)
+    assert (z["zc_pkts"], z["zc_copied_small"]) == (4, 0)
+    assert vdp.ctl_ok("set", "port", "vhost0", "zcopy", "off") == "Port vhost0: zcopy off\n"
+    z = burst(4, 1514)
+    assert (z["zcopy"], z["zcopy_min"], z["zc_pkts"]) == ("off", 0, 4)
+    vdp.ctl_ok("set", "port", "vhost0", "zcopy", "on", "2000")
+    z = burst(4, 1514)
+    assert (z["zcopy"], z["zcopy_min"], z["zc_pkts"], z["zc_copied_small"]) == ("on", 2000, 4, 4)
+    vdp.ctl_ok("set", "port", "vhost0", "zcopy", "on")
+    z = burst(4, 300)
+    assert (z["zcopy_min"], z["zc_pkts"]) == (129, 8)
+    assert z["vrings"][1]["zc_pkts"] == 8
+    assert rx.frames == sent
+    text = vdp.ctl_ok("show", "vhost", "vhost0")
+    assert "  zcopy: on, from 129 bytes\n" in text
+    assert "zero-copied 8, copied small 4, copied capped 0" in text
+    rc, out, err = vdp.ctl("set", "port", "vhost0", "zcopy", "sometimes")
+    assert rc != 0 and "zcopy: bad value 'sometimes' (auto, on or off)" in err
+    rc, out, err = vdp.ctl("set", "port", "vhost0", "zcopy", "on", "99999")
+    assert rc != 0 and "zcopy-min: bad value '99999'" in err
+    assert zc_counters(vdp, "vhost0")["zcopy_min"] == 129
