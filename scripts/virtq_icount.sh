@@ -8,20 +8,23 @@
 # runs, unlike throughput, so it is how two versions of the hot path are
 # compared (docs/benchmarks.md).
 #
-# Usage: scripts/virtq_icount.sh [BURSTS [FRAME_LEN]]   (defaults 20000, 64)
+# Usage: scripts/virtq_icount.sh [BURSTS [FRAME_LEN [ZCOPY_MIN]]]   (defaults 20000, 64, 0)
+# ZCOPY_MIN: the tx queue dequeues packets of at least that many bytes
+# zero-copy (0: it copies).
 set -eu
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BURSTS=${1:-20000}
 LEN=${2:-64}
+ZC_MIN=${3:-0}
 command -v valgrind > /dev/null || apt-get install -y -q valgrind > /dev/null
 # shellcheck disable=SC2119 # no extra meson options
 vdp_build > /dev/null
 OUT=$(mktemp /tmp/vdp-icount.XXXXXX)
 trap 'rm -f "$OUT"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$OUT" \
-	"$VDP_BUILD/tests/unit/perf_virtq" "$BURSTS" "$LEN" 2> /dev/null | grep '^perf_virtq'
+	"$VDP_BUILD/tests/unit/perf_virtq" "$BURSTS" "$LEN" "$ZC_MIN" 2> /dev/null | grep '^perf_virtq'
 PKTS=$((BURSTS * 32))
 callgrind_annotate --inclusive=yes "$OUT" 2> /dev/null |
 	awk -v pkts="$PKTS" '

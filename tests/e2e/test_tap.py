@@ -96,3 +96,6 @@ def test_guest_tap_netns(image, workdir, procs, netns):
     guest = vdp.port("vhost0")
     assert guest["rx_packets"] < tap["tx_packets"]
     assert guest.get("rx_drop_bad_offload", 0) == 0 and tap.get("tx_drop_bad_offload", 0) == 0
+    # The guest's large frames reached the tap zero-copied (zcopy=auto).
+    zc = vdp.telemetry("/vdp/vhost")["vhost0"]
+    assert zc["zcopy"] == "auto" and zc["zc_pkts"] > NBYTES // 65536, zc

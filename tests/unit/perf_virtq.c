@@ -12,7 +12,8 @@
  * callgrind, see scripts/virtq_icount.sh) and warm cycles per packet.
  * Not a test: it checks only that every packet made the round trip.
  *
- * Usage: perf_virtq [BURSTS [FRAME_LEN]]   (defaults 100000, 64)
+ * Usage: perf_virtq [BURSTS [FRAME_LEN [ZCOPY_MIN]]]   (defaults 100000, 64, 0)
+ * ZCOPY_MIN: dequeue packets of at least that many bytes zero-copy (0: copy).
  */
 
 #include <inttypes.h>
@@ -36,6 +37,7 @@ main(int argc, char **argv)
 		(1ULL << VIRTIO_F_IN_ORDER) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC);
 	unsigned long bursts = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
 	uint32_t len = argc > 2 ? strtoul(argv[2], NULL, 0) - RTE_ETHER_CRC_LEN : 60;
+	uint32_t zc_min = argc > 3 ? strtoul(argv[3], NULL, 0) : 0;
 	uint64_t deq_cyc = 0, enq_cyc = 0, pkts = 0, t;
 	struct rte_mbuf *m[PERF_BURST];
 	struct virtio_net_hdr_mrg_rxbuf hdr;
@@ -67,6 +69,7 @@ main(int argc, char **argv)
 	memset(&rxq, 0, sizeof(rxq));
 	vdrv_init(&tx, &gm, 0, PERF_RING, 0);
 	vdrv_params(&tx, &p, features, -1);
+	p.zcopy_min = zc_min;
 	if (virtq_init(&txq, &p) != 0)
 		return 1;
 	vdrv_init(&rx, &gm, 1, PERF_RING, 0);
@@ -97,8 +100,9 @@ main(int argc, char **argv)
 		pkts += n;
 	}
 	printf("perf_virtq: %" PRIu64 " packets of %u bytes: dequeue %.1f cycles/packet, "
-	       "enqueue %.1f cycles/packet (warm cache, one core)\n", pkts,
-	       len + RTE_ETHER_CRC_LEN, (double)deq_cyc / pkts, (double)enq_cyc / pkts);
+	       "enqueue %.1f cycles/packet (warm cache, one core), %" PRIu64 " zero-copied\n",
+	       pkts, len + RTE_ETHER_CRC_LEN, (double)deq_cyc / pkts, (double)enq_cyc / pkts,
+	       txq.stats.zc_pkts);
 	virtq_fini(&txq);
 	virtq_fini(&rxq);
 	vdrv_mem_destroy(&gm);
