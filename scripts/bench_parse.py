@@ -28,8 +28,18 @@ matplotlib for the plot only).
       Exit 0 when every run of that round's attempt worked and other
       processes took at most P% of a CPU during their windows.
 
-  bench_parse.py summary --runs CSV --out CSV [--markdown FILE]
-      Groups the runs of each round, prints the table and writes the summary.
+  bench_parse.py summary --runs CSV --out CSV [--markdown FILE] [--host JSON]
+      Groups the runs of each round, prints the table and writes the summary,
+      both headed by the host line (from JSON, by default host.json beside
+      the runs CSV, when there is one).
+
+  bench_parse.py host [--cpuinfo FILE] [--eal-log FILE] [--dmesg FILE]
+                      [--root DIR | --commit REV] [--json FILE]
+      The machine and tree a run measured: CPU model, TSC rate (DPDK's
+      calibration from an EAL debug log, else the kernel's from dmesg, else
+      /proc/cpuinfo's "cpu MHz"), AVX2 and AVX-512F, the git commit
+      (-dirty with uncommitted changes). Prints the host line and how each
+      part was found; JSON gets it all for summary --host.
 
   bench_parse.py plot --summary CSV --out PNG
       Mpps against frame size, one panel per scenario, one line per DUT.
@@ -43,7 +53,7 @@ matplotlib for the plot only).
 
   bench_parse.py latency-row --log FILE --round N --scenario S --size B
                              --dut NAME --load P --max-pps R --out CSV
-  bench_parse.py latency-summary --csv CSV [--markdown FILE]
+  bench_parse.py latency-summary --csv CSV [--markdown FILE] [--host JSON]
       One latency run (vdp-latency's output) into a CSV; the medians over
       the rounds as a table.
 """
@@ -81,7 +91,7 @@ def append_row(path, fields, row):
 
 
 def dut_kind(name):
-    """vdp, vdp-rte -> vdp; testpmd; ovs."""
+    """vdp, vdp-rte, vdp-copy, vdp-b -> vdp; testpmd; ovs."""
     return "vdp" if name.startswith("vdp") else name
 
 
@@ -252,6 +262,8 @@ TESTPMD_ACCUM = re.compile(
     r"Accumulated forward statistics for all ports\s*\+*\s*"
     r"RX-packets:\s*(\d+)\s+RX-dropped:\s*(\d+)\s+RX-total:\s*(\d+)\s*"
     r"TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)\s+TX-total:\s*(\d+)")
+# vdp's vhost port summary: "zcopy MODE: N zero-copied, ..."
+VDP_ZC = re.compile(r"^\s*zcopy \S+: (\d+) zero-copied", re.M)
 # ovs-appctl dpif-netdev/pmd-perf-show: "Rx packets: N (K Kpps, C cycles/pkt)"
 OVS_PERF = re.compile(r"Rx packets:\s+(\d+)\s+\(\s*([0-9.]+) Kpps,\s*([0-9.]+) cycles/pkt\)")
 OVS_PERF_CYCLES = re.compile(r"Used TSC cycles:\s+(\d+)")
@@ -333,6 +345,121 @@ def parse_latency(text):
     return out
 
 
+# DPDK's EAL at debug level, once it has calibrated the TSC (rte_get_tsc_hz()).
+EAL_TSC = re.compile(r"TSC frequency is ~(\d+) KHz")
+# The kernel's TSC rate: its refined calibration when it made one, else the
+# rate it started with.
+KERNEL_TSC = (re.compile(r"tsc: Refined TSC clocksource calibration: ([0-9.]+) MHz"),
+              re.compile(r"tsc: Detected ([0-9.]+) MHz (?:processor|TSC)"))
+
+
+def cpuinfo_fields(text):
+    """The first processor's fields of /proc/cpuinfo."""
+    out = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if out:
+                break
+            continue
+        k, sep, v = line.partition(":")
+        if sep:
+            out.setdefault(k.strip(), v.strip())
+    return out
+
+
+def host_tsc(eal_log, dmesg, cpuinfo):
+    """(MHz, source, evidence): DPDK's own calibration, else the kernel's,
+    else the CPU's current clock ("cpu MHz", which need not be the TSC's)."""
+    m = EAL_TSC.search(eal_log or "")
+    if m:
+        return int(m.group(1)) / 1000.0, "dpdk", m.group(0)
+    for r in KERNEL_TSC:
+        found = list(r.finditer(dmesg or ""))
+        if found:
+            return float(found[-1].group(1)), "kernel", found[-1].group(0)
+    mhz = num(cpuinfo_fields(cpuinfo).get("cpu MHz"))
+    if mhz:
+        return mhz, "cpu MHz", "cpu MHz: %s" % cpuinfo_fields(cpuinfo)["cpu MHz"]
+    return None, None, ""
+
+
+def host_commit(root):
+    """The tree's short commit, -dirty when tracked files differ from it
+    (as git describe --dirty counts it); "unknown" outside a git tree."""
+    def git(*a):
+        return subprocess.run(["git", "-C", root] + list(a), capture_output=True,
+                              text=True, timeout=30, check=True).stdout
+    try:
+        sha = git("rev-parse", "--short", "HEAD").strip()
+        dirty = git("status", "--porcelain", "--untracked-files=no").strip() != ""
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def host_info(cpuinfo, eal_log, dmesg, commit):
+    """What a results table says of its host, and the single line for it:
+    host: CPU, TSC N.NN GHz, AVX2 yes|no, AVX-512 yes|no, commit REV"""
+    f = cpuinfo_fields(cpuinfo)
+    flags = set(f.get("flags", "").split())
+    cpu = " ".join(f.get("model name", "").split()) or "unknown CPU"
+    mhz, src, evidence = host_tsc(eal_log, dmesg, cpuinfo)
+    if mhz is None:
+        tsc = "TSC unknown"
+    elif src == "dpdk":
+        tsc = "TSC %.2f GHz" % (mhz / 1000)
+    elif src == "kernel":
+        tsc = "TSC %.2f GHz (kernel)" % (mhz / 1000)
+    else:
+        tsc = "TSC ~%.2f GHz (cpu MHz)" % (mhz / 1000)
+    yes = {True: "yes", False: "no"}
+    info = {"cpu": cpu, "tsc_mhz": mhz, "tsc_source": src, "tsc_evidence": evidence,
+            "avx2": "avx2" in flags, "avx512f": "avx512f" in flags, "commit": commit}
+    info["line"] = "host: %s, %s, AVX2 %s, AVX-512 %s, commit %s" % (
+        cpu, tsc, yes[info["avx2"]], yes[info["avx512f"]], commit)
+    return info
+
+
+def load_host(path, beside):
+    """The host JSON bench_parse.py host wrote: at path, else host.json in
+    the directory of file beside; {} when there is none."""
+    if path is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(beside)), "host.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def cmd_host(args):
+    dmesg = read_text(args.dmesg) if args.dmesg else None
+    if dmesg is None:
+        try:
+            dmesg = subprocess.run(["dmesg"], capture_output=True, text=True,
+                                   timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            dmesg = ""
+    commit = args.commit or host_commit(args.root)
+    info = host_info(read_text(args.cpuinfo), read_text(args.eal_log), dmesg, commit)
+    src = {"dpdk": "DPDK's calibration", "kernel": "the kernel's calibration (no DPDK log)",
+           "cpu MHz": "/proc/cpuinfo's cpu MHz, the CPU's clock: not necessarily the TSC's"}
+    print(info["line"])
+    if info["tsc_mhz"] is None:
+        print("tsc: unknown (no DPDK log line, kernel line or cpu MHz)")
+    else:
+        print("tsc: %g MHz, %s (%s)" % (info["tsc_mhz"], src[info["tsc_source"]],
+                                       info["tsc_evidence"]))
+    print("isa: avx2 %s, avx512f %s (%s flags)" % ("yes" if info["avx2"] else "no",
+                                                 "yes" if info["avx512f"] else "no",
+                                                 args.cpuinfo))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(info, f, indent=1, sort_keys=True)
+            f.write("\n")
+    return 0
+
+
 def fmt(v, digits=3):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -343,8 +470,8 @@ RUN_FIELDS = ["round", "scenario", "size", "dut", "order", "window_s",
               "mpps", "gbps", "sent_mpps", "loss_pct", "gen_tx_mpps", "gen_rx_mpps",
               "dut_rx_mpps", "dut_tx_mpps", "busy_cyc_pkt", "run_busy_cyc_pkt",
               "lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct", "attempt", "vdp_engine",
-              "generator", "gen_run_tx", "gen_run_rx", "gen_run_tx_dropped",
-              "gen_reported_mpps", "error"]
+              "vdp_zcopy", "vdp_zc_pkts", "generator", "gen_run_tx", "gen_run_rx",
+              "gen_run_tx_dropped", "gen_reported_mpps", "error"]
 
 
 def read_text(path):
@@ -416,6 +543,13 @@ def cmd_row(args):
         if kind == "vdp":
             e = re.search(r"^\s*engine: (\S+)", log, re.M)
             row["vdp_engine"] = e.group(1) if e else ""
+            # the first vhost port's zero-copy mode, and the packets its
+            # vhost ports zero-copied over the run (vdp's exit summary)
+            z = re.search(r"^\s*zcopy (\S+):", log, re.M)
+            row["vdp_zcopy"] = z.group(1) if z else ""
+            end = log.split("vdp summary", 1)
+            if z and len(end) == 2:
+                row["vdp_zc_pkts"] = sum(int(n) for n in VDP_ZC.findall(end[1]))
         elif kind == "ovs":
             p = parse_ovs_perf(log)
             if p:
@@ -437,7 +571,7 @@ def cmd_row(args):
         print("  %s %s %sB %s: error: %s" % (args.round, args.scenario, args.size,
                                              args.dut, row["error"]))
     else:
-        print("  round %s %s %4sB %-7s %7s Mpps %8s Gbps  loss %7s%%  busy %6s cyc/pkt"
+        print("  round %s %s %4sB %-8s %7s Mpps %8s Gbps  loss %7s%%  busy %6s cyc/pkt"
               "  other CPU %5s%%" %
               (args.round, args.scenario, args.size, args.dut, row["mpps"],
                row["gbps"], row["loss_pct"] or "-", row["busy_cyc_pkt"] or "-",
@@ -495,10 +629,11 @@ SUMMARY_FIELDS = ["scenario", "size", "dut", "rounds", "mpps", "mpps_min", "mpps
                   "loss_pct", "loss_pct_max", "vs_testpmd", "vs_testpmd_min",
                   "vs_testpmd_max", "cyc_vs_testpmd", "vs_vdp_rte", "vs_vdp_rte_min",
                   "vs_vdp_rte_max", "cyc_vs_vdp_rte", "vs_vdp_b", "vs_vdp_b_min",
-                  "vs_vdp_b_max", "cyc_vs_vdp_b", "busy_pct", "tsc_mhz",
+                  "vs_vdp_b_max", "cyc_vs_vdp_b", "vs_vdp_copy", "vs_vdp_copy_min",
+                  "vs_vdp_copy_max", "cyc_vs_vdp_copy", "busy_pct", "tsc_mhz",
                   "other_cpu_pct_max", "attempts"]
 
-DUT_ORDER = ["vdp", "vdp-b", "vdp-rte", "testpmd", "ovs"]
+DUT_ORDER = ["vdp", "vdp-b", "vdp-copy", "vdp-rte", "testpmd", "ovs"]
 
 
 def ratios(by, dut, ref, field):
@@ -538,8 +673,12 @@ def load_runs(path):
 
 def cmd_summary(args):
     all_runs, runs = load_runs(args.runs)
+    host = load_host(args.host, args.runs)
     # testpmd prints the TSC rate EAL uses; vdp and OVS count the same TSC.
+    # Without testpmd: the rate the bench had DPDK (or the kernel) report.
     tsc_mhz = med(num(r["tsc_mhz"]) for r in runs)
+    if tsc_mhz is None and host.get("tsc_source") in ("dpdk", "kernel"):
+        tsc_mhz = host["tsc_mhz"]
     cases = []
     duts = []
     for r in runs:
@@ -579,7 +718,7 @@ def cmd_summary(args):
                                     for r in all_runs if r["dut"] == dut and
                                     (r["scenario"], int(r["size"])) == (sc, size)})}
             for ref, key in (("testpmd", "vs_testpmd"), ("vdp-rte", "vs_vdp_rte"),
-                             ("vdp-b", "vs_vdp_b")):
+                             ("vdp-b", "vs_vdp_b"), ("vdp-copy", "vs_vdp_copy")):
                 if dut == ref or (ref != "testpmd" and dut != "vdp"):
                     continue
                 rt = ratios(by, dut, ref, "mpps")
@@ -607,13 +746,17 @@ def cmd_summary(args):
             return "-"
         return "%.3f (%.3f..%.3f)" % (r[key], r[key + "_min"], r[key + "_max"])
 
-    # vdp against another build of itself only when there was one
+    # vdp against another build of itself, and against itself without
+    # zero-copy, only when there was one
     with_b = "vdp-b" in duts
+    with_copy = "vdp-copy" in duts
     hdr = ["scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
            "vs testpmd (median, min..max)", "cyc vs testpmd", "vs vdp-rte (median, min..max)",
            "cyc vs vdp-rte"]
     if with_b:
         hdr += ["vs vdp-b (median, min..max)", "cyc vs vdp-b"]
+    if with_copy:
+        hdr += ["vs vdp-copy (median, min..max)", "cyc vs vdp-copy"]
     hdr += ["busy%", "other_cpu%", "rounds"]
     lines = [hdr]
     for r in rows:
@@ -625,15 +768,21 @@ def cmd_summary(args):
                 ratio(r, "vs_vdp_rte"), fmt(r.get("cyc_vs_vdp_rte"), 3) or "-"]
         if with_b:
             line += [ratio(r, "vs_vdp_b"), fmt(r.get("cyc_vs_vdp_b"), 3) or "-"]
+        if with_copy:
+            line += [ratio(r, "vs_vdp_copy"), fmt(r.get("cyc_vs_vdp_copy"), 3) or "-"]
         line += [fmt(r.get("busy_pct"), 0), fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])]
         lines.append(line)
     left = [i for i, h in enumerate(hdr) if h in ("scenario", "dut") or "(median" in h]
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
+    if host.get("line"):
+        print(host["line"])
     for l in lines:
         print("  ".join(v.ljust(widths[i]) if i in left else v.rjust(widths[i])
                         for i, v in enumerate(l)).rstrip())
     if args.markdown:
         with open(args.markdown, "w") as f:
+            if host.get("line"):
+                f.write(host["line"] + "\n\n")
             f.write("| " + " | ".join(hdr) + " |\n")
             f.write("|" + "|".join("---" if i in left else "--:"
                                    for i in range(len(hdr))) + "|\n")
@@ -724,7 +873,7 @@ def cmd_latency_row(args):
         print("  %s %s %sB %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
                                                   args.dut, args.load, row["error"]))
     else:
-        print("  round %s %s %4sB %-7s %3s%% of %s Mpps: sent %s Mpps, p50 %s us, p99 %s us,"
+        print("  round %s %s %4sB %-8s %3s%% of %s Mpps: sent %s Mpps, p50 %s us, p99 %s us,"
               " p99.9 %s us" % (args.round, args.scenario, args.size, args.dut, args.load,
                                 row["max_mpps"], row["tx_mpps"], row["p50_us"], row["p99_us"],
                                 row["p999_us"]))
@@ -734,6 +883,7 @@ def cmd_latency_row(args):
 def cmd_latency_summary(args):
     with open(args.csv, newline="") as f:
         runs = [r for r in csv.DictReader(f)]
+    host = load_host(args.host, args.csv)
     keys = []
     for r in runs:
         k = (r["scenario"], int(r["size"]), r["dut"], int(r["load_pct"]))
@@ -755,11 +905,15 @@ def cmd_latency_summary(args):
                       col("tx_mpps", 3), col("p50_us"), col("p99_us"), col("p999_us"),
                       col("max_us"), col("loss_pct", 3), str(len(mine))))
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
+    if host.get("line"):
+        print(host["line"])
     for l in lines:
         print("  ".join(v.ljust(widths[i]) if i in (0, 2) else v.rjust(widths[i])
                         for i, v in enumerate(l)).rstrip())
     if args.markdown:
         with open(args.markdown, "w") as f:
+            if host.get("line"):
+                f.write(host["line"] + "\n\n")
             f.write("| " + " | ".join(hdr) + " |\n")
             f.write("|" + "|".join("---" if i in (0, 2) else "--:"
                                    for i in range(len(hdr))) + "|\n")
@@ -815,6 +969,15 @@ def main():
     s.add_argument("--runs", required=True)
     s.add_argument("--out", required=True)
     s.add_argument("--markdown", metavar="FILE", help="also write the table as markdown")
+    s.add_argument("--host", metavar="JSON", help="host's JSON (default: host.json beside --runs)")
+    h = sub.add_parser("host")
+    h.add_argument("--cpuinfo", default="/proc/cpuinfo")
+    h.add_argument("--eal-log", help="a DPDK process's output with lib.eal at debug level")
+    h.add_argument("--dmesg", help="the kernel's log (default: what dmesg prints)")
+    h.add_argument("--root", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                   help="the git tree whose commit to name (default: this script's)")
+    h.add_argument("--commit", help="name this commit instead of asking git")
+    h.add_argument("--json", metavar="FILE", help="also write everything as JSON")
     p = sub.add_parser("plot")
     p.add_argument("--summary", required=True)
     p.add_argument("--out", required=True)
@@ -831,12 +994,13 @@ def main():
     ls = sub.add_parser("latency-summary")
     ls.add_argument("--csv", required=True)
     ls.add_argument("--markdown", metavar="FILE")
+    ls.add_argument("--host", metavar="JSON", help="host's JSON (default: host.json beside --csv)")
     g.add_argument("file")
     args = ap.parse_args()
     if args.cmd == "measure" and args.scenario == "S4" and not (args.netns and args.tap):
         ap.error("S4 needs --netns and --tap")
     return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean, "quiet": cmd_quiet,
-            "summary": cmd_summary, "plot": cmd_plot,
+            "summary": cmd_summary, "plot": cmd_plot, "host": cmd_host,
             "gen-output": cmd_gen_output, "max-pps": cmd_max_pps,
             "latency-row": cmd_latency_row,
             "latency-summary": cmd_latency_summary}[args.cmd](args)

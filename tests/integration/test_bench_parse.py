@@ -5,6 +5,7 @@ summary arithmetic on a hand-made runs.csv (no processes, no traffic)."""
 
 import csv
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -157,6 +158,10 @@ def test_summary_ratios(tmp_path):
     assert t["vs_testpmd"] == "" and t["vs_vdp_rte"] == ""
     assert v["attempts"] == "4"
     assert "1.200 (1.200..1.500)" in res.stdout
+    # no vdp-copy, no vdp-b in the run: none of their columns, and no host line
+    assert v["vs_vdp_copy"] == "" and v["vs_vdp_b"] == ""
+    assert "vs vdp-copy" not in res.stdout and "vs vdp-b" not in res.stdout
+    assert not res.stdout.startswith("host:")
 
 
 def test_summary_vdp_b(tmp_path):
@@ -181,6 +186,199 @@ def test_summary_vdp_b(tmp_path):
     assert "1.100 (0.900..1.200)" in res.stdout
     md = (tmp_path / "s.md").read_text().splitlines()
     assert md[0].count("|") == md[2].count("|")
+
+
+def test_summary_vdp_copy(tmp_path):
+    """With vdp-copy (vdp with zcopy=off) in the run, vdp's row gives its
+    ratios to it, the table gets their columns, vdp-copy's row has its
+    ratio to testpmd like any DUT, and nobody else's row has the new ones."""
+    runs = [
+        run(1, "vdp", 12.0, 150), run(1, "vdp-copy", 10.0, 180), run(1, "testpmd", 8.0, 200),
+        run(2, "vdp-copy", 20.0, 100), run(2, "testpmd", 16.0, 110), run(2, "vdp", 22.0, 90),
+        run(3, "testpmd", 12.5, 160), run(3, "vdp", 9.0, 200), run(3, "vdp-copy", 10.0, 190),
+    ]
+    res, rows = summarize(tmp_path, runs)
+    with open(tmp_path / "summary.csv", newline="") as f:
+        assert [r["dut"] for r in csv.DictReader(f)] == ["vdp", "vdp-copy", "testpmd"]
+    v, c, t = rows["vdp"], rows["vdp-copy"], rows["testpmd"]
+    # per-round vdp/vdp-copy: 1.2, 1.1, 0.9
+    assert float(v["vs_vdp_copy"]) == pytest.approx(1.1)
+    assert float(v["vs_vdp_copy_min"]) == pytest.approx(0.9)
+    assert float(v["vs_vdp_copy_max"]) == pytest.approx(1.2)
+    # cycles: 150/180, 90/100, 200/190 -> median 0.9
+    assert float(v["cyc_vs_vdp_copy"]) == pytest.approx(0.9)
+    # vdp-copy/testpmd: 1.25, 1.25, 0.8
+    assert float(c["vs_testpmd"]) == pytest.approx(1.25)
+    assert float(c["vs_testpmd_min"]) == pytest.approx(0.8)
+    assert c["vs_vdp_copy"] == "" and t["vs_vdp_copy"] == "" and c["cyc_vs_vdp_copy"] == ""
+    assert c["vs_vdp_rte"] == "" and v["vs_vdp_b"] == ""
+    assert "vs vdp-copy (median, min..max)" in res.stdout and "cyc vs vdp-copy" in res.stdout
+    assert "vs vdp-b" not in res.stdout
+    vdp_line = [l for l in res.stdout.splitlines() if l.split()[2:3] == ["vdp"]][0]
+    assert "1.100 (0.900..1.200)" in vdp_line
+    md = (tmp_path / "s.md").read_text().splitlines()
+    assert "vs vdp-copy (median, min..max)" in md[0]
+    assert md[0].count("|") == md[2].count("|") == md[1].count("|")
+
+
+def test_row_vdp_zcopy(tmp_path):
+    """runs.csv records the zero-copy mode vdp reported for its first vhost
+    port and the packets its ports zero-copied over the run."""
+    meas = tmp_path / "m.json"
+    meas.write_text(json.dumps({
+        "window_s": 1.0, "other_cpu_pct": 1.0, "gen_opackets": 600000, "gen_ipackets": 590000,
+        "gen_obytes": 908400000, "gen_ibytes": 893260000, "dut_rx": 600000, "dut_tx": 590000,
+        "dut_busy": 2400000000, "dut_idle": 1000, "dut_pkts": 600000,
+        "dut_run_busy": 4000000000, "dut_run_pkts": 1143232}) + "\n")
+    rp = tmp_path / "runs.csv"
+    cut = tmp_path / "cut.log"
+    cut.write_text(text("vdp-dut-s3-zcopy-on.log").split("vdp: stopping")[0])
+    for dut, log in (("vdp", os.path.join(DATA, "vdp-dut-s3-zcopy-on.log")),
+                     ("vdp-copy", str(cut)),
+                     ("testpmd", os.path.join(DATA, "testpmd-dut-io-2ports.log"))):
+        res = subprocess.run([sys.executable, SCRIPT, "row", "--meas", str(meas), "--dut-log", log,
+                              "--round", "1", "--scenario", "S3", "--size", "1518", "--dut", dut,
+                              "--order", "1", "--attempt", "1", "--runs", str(rp)],
+                             capture_output=True, text=True, timeout=30)
+        assert res.returncode == 0, res.stderr
+    with open(rp, newline="") as f:
+        rows = {r["dut"]: r for r in csv.DictReader(f)}
+    assert rows["vdp"]["vdp_engine"] == "virtq"
+    assert rows["vdp"]["vdp_zcopy"] == "on"
+    # both ports' exit counters: 571616 each
+    assert rows["vdp"]["vdp_zc_pkts"] == str(2 * 571616)
+    # a DUT that did not get to print its summary: the mode, no count
+    assert rows["vdp-copy"]["vdp_zcopy"] == "on" and rows["vdp-copy"]["vdp_zc_pkts"] == ""
+    assert rows["testpmd"]["vdp_zcopy"] == "" and rows["testpmd"]["vdp_zc_pkts"] == ""
+
+
+CPU_XEON = """processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz
+cpu MHz\t\t: 2699.998
+flags\t\t: fpu vme tsc msr sse4_2 avx avx2 bmi2 avx512f avx512dq constant_tsc
+
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz
+cpu MHz\t\t: 2699.998
+flags\t\t: fpu vme tsc msr sse4_2 avx avx2 bmi2 avx512f avx512dq constant_tsc
+"""
+# the earlier host's: model name "AMD EPYC", AVX2 without AVX-512; only the
+# first processor's fields count
+CPU_EPYC = """processor\t: 0
+model name\t: AMD   EPYC
+cpu MHz\t\t: 2096.060
+flags\t\t: fpu tsc avx avx2 bmi2 constant_tsc
+
+processor\t: 1
+model name\t: AMD EPYC 9B14
+flags\t\t: fpu tsc avx avx2 avx512f
+"""
+DMESG = """[    0.000000] tsc: Detected 2096.060 MHz processor
+[    0.271572] clocksource: tsc: mask: 0xffffffffffffffff max_cycles: 0x233fc4eb620
+[    1.234567] tsc: Refined TSC clocksource calibration: 2095.998 MHz
+"""
+
+
+def test_host_line():
+    """DPDK's own TSC calibration wins over the kernel's and cpu MHz."""
+    h = bp.host_info(CPU_XEON, text("vdp-probe-eal-debug.log"), DMESG, "abc1234")
+    assert h["line"] == ("host: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz, TSC 2.45 GHz,"
+                         " AVX2 yes, AVX-512 yes, commit abc1234")
+    assert (h["tsc_mhz"], h["tsc_source"]) == (2450.0, "dpdk")
+    assert h["avx2"] is True and h["avx512f"] is True
+
+
+def test_host_tsc_fallbacks():
+    # no DPDK line: the kernel's refined calibration, not its first guess
+    h = bp.host_info(CPU_EPYC, "EAL: Detected CPU lcores: 2\n", DMESG, "abc1234-dirty")
+    assert h["line"] == ("host: AMD EPYC, TSC 2.10 GHz (kernel), AVX2 yes, AVX-512 no,"
+                         " commit abc1234-dirty")
+    assert (h["tsc_mhz"], h["tsc_source"]) == (2095.998, "kernel")
+    h = bp.host_info(CPU_EPYC, "", DMESG.splitlines()[0], "x")
+    assert h["tsc_mhz"] == 2096.06
+    # neither: the CPU's clock, marked as such
+    h = bp.host_info(CPU_EPYC, "", "", "x")
+    assert "TSC ~2.10 GHz (cpu MHz)," in h["line"] and h["tsc_source"] == "cpu MHz"
+    h = bp.host_info("processor\t: 0\n", "", "", "unknown")
+    assert h["line"] == "host: unknown CPU, TSC unknown, AVX2 no, AVX-512 no, commit unknown"
+
+
+def test_host_commit(tmp_path):
+    def git(*a):
+        return subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t",
+                               "-c", "user.email=t@example.org"] + list(a),
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert bp.host_commit(str(tmp_path)) == "unknown"
+    git("init", "-q")
+    (tmp_path / "a.c").write_text("int a;\n")
+    git("add", "a.c")
+    git("commit", "-q", "-m", "a")
+    sha = git("rev-parse", "--short", "HEAD")
+    assert bp.host_commit(str(tmp_path)) == sha
+    (tmp_path / "new.c").write_text("")  # untracked: not a change of the tree
+    assert bp.host_commit(str(tmp_path)) == sha
+    (tmp_path / "a.c").write_text("int b;\n")
+    assert bp.host_commit(str(tmp_path)) == sha + "-dirty"
+    git("add", "a.c")  # staged, not committed
+    assert bp.host_commit(str(tmp_path)) == sha + "-dirty"
+
+
+def test_host_cli_heads_the_tables(tmp_path):
+    """bench_parse.py host writes host.json; the summary and the latency
+    table beside it start with its line, on stdout and in markdown, and
+    without testpmd the summary takes DPDK's TSC rate for busy%."""
+    cpuinfo, dmesg = tmp_path / "cpuinfo", tmp_path / "dmesg"
+    cpuinfo.write_text(CPU_XEON)
+    dmesg.write_text(DMESG)
+    hj = tmp_path / "host.json"
+    res = subprocess.run([sys.executable, SCRIPT, "host", "--cpuinfo", str(cpuinfo),
+                          "--eal-log", os.path.join(DATA, "vdp-probe-eal-debug.log"),
+                          "--dmesg", str(dmesg), "--commit", "abc1234", "--json", str(hj)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    line = ("host: Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz, TSC 2.45 GHz, AVX2 yes,"
+            " AVX-512 yes, commit abc1234")
+    out = res.stdout.splitlines()
+    assert out[0] == line
+    assert out[1] == "tsc: 2450 MHz, DPDK's calibration (TSC frequency is ~2450000 KHz)"
+    assert out[2].startswith("isa: avx2 yes, avx512f yes")
+    h = json.loads(hj.read_text())
+    assert h["line"] == line and h["tsc_mhz"] == 2450.0 and h["commit"] == "abc1234"
+
+    # summary: host.json beside runs.csv is found without --host
+    res, rows = summarize(tmp_path, [run(1, "vdp", 12.0, 150), run(1, "vdp-copy", 10.0, 180)])
+    assert res.stdout.splitlines()[0] == line
+    assert res.stdout.splitlines()[1].startswith("scenario")
+    md = (tmp_path / "s.md").read_text().splitlines()
+    assert md[0] == line and md[1] == "" and md[2].startswith("| scenario")
+    assert float(rows["vdp"]["tsc_mhz"]) == 2450.0
+    # busy%: 150 cycles/packet x 12 Mpps / 2450 MHz
+    assert float(rows["vdp"]["busy_pct"]) == pytest.approx(100 * 150 * 12 / 2450, abs=1e-3)
+
+    # a TSC from cpu MHz is no TSC rate: no busy% from it
+    hj.write_text(json.dumps(bp.host_info(CPU_XEON, "", "", "abc1234")))
+    res, rows = summarize(tmp_path, [run(1, "vdp", 12.0, 150), run(1, "vdp-copy", 10.0, 180)])
+    assert "(cpu MHz)" in res.stdout.splitlines()[0]
+    assert rows["vdp"]["busy_pct"] == "" and rows["vdp"]["tsc_mhz"] == ""
+
+    # the latency table, with --host given
+    lat = tmp_path / "lat" / "latency.csv"
+    lat.parent.mkdir()
+    res = subprocess.run([sys.executable, SCRIPT, "latency-row", "--log",
+                          os.path.join(DATA, "vdp-latency-s2.log"), "--round", "1",
+                          "--scenario", "S2", "--size", "64", "--dut", "vdp-copy", "--load", "50",
+                          "--max-pps", "381898", "--out", str(lat)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    res = subprocess.run([sys.executable, SCRIPT, "latency-summary", "--csv", str(lat),
+                          "--host", str(hj), "--markdown", str(tmp_path / "lat.md")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout
+    assert res.stdout.splitlines()[0].startswith("host: Intel(R) Xeon(R)")
+    assert "vdp-copy" in res.stdout.splitlines()[2]
+    assert (tmp_path / "lat.md").read_text().startswith("host: Intel(R) Xeon(R)")
 
 
 def test_clean_needs_every_dut(tmp_path):
