@@ -758,7 +758,8 @@ fz_pkt_matches(const struct virtq_chain *c, const struct rte_mbuf *m)
 				seg_off = 0;
 				FZ_CHECK(s != NULL);
 			}
-			if (off - hdr_len != skip && off - hdr_len != skip + 1 &&
+			if ((skip == UINT32_MAX ||
+			     (off - hdr_len != skip && off - hdr_len != skip + 1)) &&
 			    rte_pktmbuf_mtod_offset(s, const uint8_t *, seg_off)[0] != src[k])
 				return false;
 			seg_off++;
