@@ -6,9 +6,10 @@
  * libFuzzer target over lib/virtq: the fuzzer plays an untrusted guest.
  *
  * Each input describes one split virtqueue and a short script of
- * operations on it. Guest memory is six regions, each its own malloc()
- * block of exactly its size, so AddressSanitizer catches any access past
- * a region's end:
+ * operations on it. Guest memory is six regions, each on pages of its own
+ * with a guard page before it and everything past its size poisoned for
+ * AddressSanitizer, so that any access before or past a region is caught
+ * (as for a malloc() block of exactly its size):
  *
  *   slot  region  gpa        bytes
  *   3     desc    0x1000     16 * size              the descriptor table
@@ -20,7 +21,12 @@
  *
  * (slot: index in virtq_mem::r[], deliberately not in gpa order). The
  * event fields exist only when VIRTIO_RING_F_EVENT_IDX is negotiated, as
- * in the virtio spec, so reading them without it is caught too.
+ * in the virtio spec, so reading them without it is caught too. Every
+ * region but the used ring is mapped read-only except while an enqueue
+ * (the one call that may write guest buffers) runs or the guest side of
+ * the target writes it: a write into a transmit buffer faults where it
+ * happens and ASan reports it with its stack. Between inputs the regions
+ * are poisoned, so a stale pointer into guest memory is caught as well.
  *
  * Input layout (little-endian), missing bytes read as zero:
  *
@@ -63,7 +69,7 @@
  *   operation (and LeakSanitizer for malloc()).
  *
  * ASan sees the bounds of everything the engine touches: guest regions
- * are malloc()ed exactly; the shadow used array that virtq_init() takes
+ * as above; the shadow used array that virtq_init() takes
  * from rte_malloc() comes from malloc() here (lib/virtq is compiled with
  * rte_malloc/rte_free renamed, see scripts/fuzz.sh); the mbuf pools live
  * in malloc() memory with everything between mbufs poisoned.
@@ -79,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <sanitizer/asan_interface.h>
@@ -137,7 +144,7 @@ enum fz_op_kind {
 /* One region of guest memory and what the checks keep about it. */
 struct fz_region {
 	uint64_t gpa;    /* Guest physical start. */
-	uint32_t size;   /* Bytes (the malloc() size). */
+	uint32_t size;   /* Bytes (the rest of its pages is poisoned). */
 	uint8_t *buf;    /* The memory. */
 	uint8_t *snap;   /* Copy taken before an operation. */
 	uint8_t *dirty;  /* Per byte: reported written by the dirty log. */
@@ -169,6 +176,8 @@ static const enum fz_reg fz_slot[FZ_R_MAX] = {
 
 static struct rte_mempool *fz_pool[3]; /* Big, small, tiny. */
 static void *fz_pool_mem[3];           /* Their memory (malloc()ed). */
+static uint8_t *fz_guest_at[FZ_R_MAX]; /* Where each region lives (fz_guest_map()). */
+static uint32_t fz_guest_cap[FZ_R_MAX]; /* Its pages' bytes. */
 static int fz_callfd = -1;             /* Call eventfd. */
 static struct fz_state fz;             /* The current input. */
 static bool fz_verbose;                /* FUZZ_VIRTQ_VERBOSE set: trace operations. */
@@ -354,9 +363,74 @@ fail:
 	return NULL;
 }
 
+/* Ring sizes (bytes) for @p size entries. */
+static uint32_t
+fz_avail_bytes(uint16_t size, bool event)
+{
+	return 4 + 2 * (uint32_t)size + (event ? 2 : 0);
+}
+
+static uint32_t
+fz_used_bytes(uint16_t size, bool event)
+{
+	return 4 + 8 * (uint32_t)size + (event ? 2 : 0);
+}
+
 /*
- * Start EAL once (no hugepages, no PCI, no shared config, one lcore) and
- * make the mbuf pools.
+ * Guest memory, mapped once: each region on pages of its own (room for
+ * its largest size), a PROT_NONE page before each and after the last.
+ * Everything is poisoned until an input sizes the regions.
+ */
+static int
+fz_guest_map(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), total = page, off = page;
+	uint8_t *base;
+	int i;
+
+	fz_guest_cap[FZ_R_DESC] = 16u << FZ_MAX_SIZE_LOG2;
+	fz_guest_cap[FZ_R_AVAIL] = fz_avail_bytes(1u << FZ_MAX_SIZE_LOG2, true);
+	fz_guest_cap[FZ_R_USED] = fz_used_bytes(1u << FZ_MAX_SIZE_LOG2, true);
+	for (i = FZ_R_A; i < FZ_R_MAX; i++)
+		fz_guest_cap[i] = fz_data_size[i];
+	for (i = 0; i < FZ_R_MAX; i++) {
+		fz_guest_cap[i] = RTE_ALIGN_CEIL(fz_guest_cap[i], page);
+		total += fz_guest_cap[i] + page;
+	}
+	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return -1;
+	for (i = 0; i < FZ_R_MAX; i++) {
+		fz_guest_at[i] = base + off;
+		if (mprotect(fz_guest_at[i], fz_guest_cap[i], PROT_READ | PROT_WRITE) != 0)
+			return -1;
+		ASAN_POISON_MEMORY_REGION(fz_guest_at[i], fz_guest_cap[i]);
+		off += fz_guest_cap[i] + page;
+	}
+	return 0;
+}
+
+/*
+ * Let region @p i (every region when FZ_R_MAX) be written (@p rw), or
+ * only read. The used ring is always writable: the engine writes it.
+ */
+static void
+fz_guest_rw(int i, bool rw)
+{
+	int k;
+
+	for (k = 0; k < FZ_R_MAX; k++) {
+		if (k == FZ_R_USED || (i != FZ_R_MAX && k != i))
+			continue;
+		if (mprotect(fz_guest_at[k], fz_guest_cap[k],
+			     rw ? PROT_READ | PROT_WRITE : PROT_READ) != 0)
+			fz_fail(__LINE__, "mprotect of guest memory");
+	}
+}
+
+/*
+ * Start EAL once (no hugepages, no PCI, no shared config, one lcore), make
+ * the mbuf pools and map guest memory.
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -383,27 +457,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_pool[2] = fz_pool_create(2, "fz_tiny", FZ_TINY_N, RTE_MBUF_DEFAULT_BUF_SIZE);
 	fz_callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (fz_pool[0] == NULL || fz_pool[1] == NULL || fz_pool[2] == NULL ||
-	    fz_callfd < 0) {
+	    fz_callfd < 0 || fz_guest_map() < 0) {
 		fprintf(stderr, "fuzz set-up failed: %s\n", rte_strerror(rte_errno));
 		exit(1);
 	}
 	return 0;
 }
 
-/* Ring sizes (bytes) for @p size entries. */
-static uint32_t
-fz_avail_bytes(uint16_t size, bool event)
-{
-	return 4 + 2 * (uint32_t)size + (event ? 2 : 0);
-}
-
-static uint32_t
-fz_used_bytes(uint16_t size, bool event)
-{
-	return 4 + 8 * (uint32_t)size + (event ? 2 : 0);
-}
-
-/* Allocate the regions for a ring of @p size and fill them from the input. */
+/* Size the regions for a ring of @p size and fill them from the input. */
 static int
 fz_mem_build(uint16_t size, bool event, const uint8_t *in, size_t in_len)
 {
@@ -418,16 +479,18 @@ fz_mem_build(uint16_t size, bool event, const uint8_t *in, size_t in_len)
 		fz.reg[i].size = fz_data_size[i];
 	ring_in_len[FZ_R_DESC] = 16 * (uint32_t)size;
 	ring_in_len[FZ_R_AVAIL] = fz_avail_bytes(size, true);
+	fz_guest_rw(FZ_R_MAX, true);
 	for (i = 0; i < FZ_R_MAX; i++) {
 		struct fz_region *r = &fz.reg[i];
 
 		r->gpa = fz_gpa[i];
-		r->buf = calloc(1, r->size);
+		r->buf = fz_guest_at[i];
+		ASAN_UNPOISON_MEMORY_REGION(r->buf, r->size);
+		memset(r->buf, 0, r->size);
 		r->snap = malloc(r->size);
 		r->dirty = malloc(r->size);
 		r->mark = malloc(r->size);
-		if (r->buf == NULL || r->snap == NULL || r->dirty == NULL ||
-		    r->mark == NULL)
+		if (r->snap == NULL || r->dirty == NULL || r->mark == NULL)
 			return -ENOMEM;
 	}
 	/* Rings: straight from the input. */
@@ -451,6 +514,7 @@ fz_mem_build(uint16_t size, bool event, const uint8_t *in, size_t in_len)
 				fz.reg[i].buf[j] = src[k % src_len];
 		}
 	}
+	fz_guest_rw(FZ_R_MAX, false);
 	fz.mem.nregions = FZ_R_MAX;
 	for (i = 0; i < FZ_R_MAX; i++) {
 		const struct fz_region *r = &fz.reg[fz_slot[i]];
@@ -468,7 +532,9 @@ fz_mem_free(void)
 	int i;
 
 	for (i = 0; i < FZ_R_MAX; i++) {
-		free(fz.reg[i].buf);
+		/* Whatever still points there is caught using it. */
+		if (fz.reg[i].buf != NULL)
+			ASAN_POISON_MEMORY_REGION(fz.reg[i].buf, fz_guest_cap[i]);
 		free(fz.reg[i].snap);
 		free(fz.reg[i].dirty);
 		free(fz.reg[i].mark);
@@ -1081,7 +1147,10 @@ fz_op_enqueue(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 	for (i = 0; i < npre; i++)
 		fz_rx_ret[i] = virtq_chain_walk(&fz.vq, fz_snap_head(b.last_avail, i),
 						true, &fz_rx_chain[i]);
+	/* The one call that may write guest buffers. */
+	fz_guest_rw(FZ_R_MAX, true);
 	ret = virtq_enqueue_burst(&fz.vq, pkts, cnt);
+	fz_guest_rw(FZ_R_MAX, false);
 	FZ_TRACE("enqueue %u (len %u..) pool %s: %u", cnt,
 		 cnt ? rte_pktmbuf_pkt_len(orig[0]) : 0, mp->name, ret);
 	used = fz_check_burst(&b, ret, cnt);
@@ -1234,11 +1303,13 @@ fz_op_desc(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 	const struct fz_region *r = &fz.reg[x % FZ_R_MAX];
 	uint16_t i = n & (fz.alloc_size - 1);
 
+	fz_guest_rw(FZ_R_DESC, true);
 	d[i].addr = r->gpa + arg;
 	d[i].len = y == 255 ? r->size : (uint32_t)y * 8;
 	d[i].flags = (x >> 3) & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
 				 VRING_DESC_F_INDIRECT);
 	d[i].next = (uint16_t)(i + 1) & (fz.alloc_size - 1);
+	fz_guest_rw(FZ_R_DESC, false);
 }
 
 /* Translate gpa = (region x % 6) + (int16_t)arg, len y * 97 (or ~0 when
@@ -1332,14 +1403,18 @@ fz_op(const uint8_t *op)
 		fz_op_walk(arg, n & 1);
 		break;
 	case FZ_OP_AVAIL_ADD:
+		fz_guest_rw(FZ_R_AVAIL, true);
 		fz_avail()->idx += arg;
+		fz_guest_rw(FZ_R_AVAIL, false);
 		FZ_TRACE("avail idx += %u", arg);
 		break;
 	case FZ_OP_GUEST_EVENT:
+		fz_guest_rw(FZ_R_AVAIL, true);
 		fz_avail()->flags = n;
 		/* used_event sits after the ring of the queue's current size. */
 		if (fz.event_room || fz.vq.size < fz.alloc_size)
 			fz_avail()->ring[fz.vq.size] = arg;
+		fz_guest_rw(FZ_R_AVAIL, false);
 		break;
 	case FZ_OP_LOG:
 		fz.log_on = n & 1;
