@@ -24,9 +24,10 @@
  * in the virtio spec, so reading them without it is caught too. Every
  * region but the used ring is mapped read-only except while an enqueue
  * (the one call that may write guest buffers) runs or the guest side of
- * the target writes it: a write into a transmit buffer faults where it
- * happens and ASan reports it with its stack. Between inputs the regions
- * are poisoned, so a stale pointer into guest memory is caught as well.
+ * the target writes it: a write into a transmit buffer, by the engine or
+ * through a zero-copied mbuf, faults where it happens and ASan reports it
+ * with its stack. Between inputs the regions are poisoned, so a stale
+ * pointer into guest memory is caught as well.
  *
  * Input layout (little-endian), missing bytes read as zero:
  *
@@ -36,23 +37,63 @@
  *           bit 4 dirty logging from virtq_init(), bit 5 no callfd
  *   2   u16 last_avail
  *   4   u16 last_used (used->idx starts there too)
- *   6   u16 unused
+ *   6   u8  zero-copy: bits 0-1 mode: 0 never (zcopy_min 0), 2 state but
+ *           off (zcopy_min UINT32_MAX, for virtq_zc_set_min()), 1 or 3 on
+ *           from T = 64 * (b >> 3) + 1 bytes (the engine raises it to
+ *           VIRTQ_ZC_COPY_LEN + 1); bit 2: no zc_pin counter
+ *   7   u8  bits 0-5 zcopy_max (0: size / 2); bit 6 guest memory mapped for
+ *           DMA (virtq_mem::dma); bit 7 host tx offloads (CSUM, HOST_TSO4,
+ *           HOST_TSO6: the engine then reads tx headers)
  *   8   FZ_NOPS operations of FZ_OP_LEN bytes: kind, n, arg (u16), x, y
  *       (kind % FZ_OP_MAX picks an enum fz_op_kind)
  *   56  descriptor table: 16 * size bytes
  *   ..  avail ring: 6 + 2 * size bytes (flags, idx, ring[], used_event)
  *   ..  the rest, tiled over A, B and C (as if they were one block)
  *
+ * With zero-copy state on the queue, dequeued packets are held (in a list)
+ * until a FREE operation frees some of them in an order it picks; CLONE
+ * and SPLIT make more packets share a chain's segments. At the end of the
+ * input every held packet is freed, the queue drained (or, broken,
+ * orphaned) and every orphaned state reaped, then the queue released.
+ *
  * After every operation the target checks, and abort()s when one fails:
- * - bursts: counts <= requested and <= VIRTQ_MAX_BURST; used entries
- *   written == avail entries taken <= what was available; used->idx
- *   publishes them; used ids are the avail heads in order; an impossible
- *   avail index breaks the queue and a broken queue does nothing;
- * - dequeue: each packet is a well-formed mbuf chain (pkt_len == sum of
- *   data_len, nb_segs == segments, refcnt 1, from the pool given) holding
- *   exactly what a good chain held after its virtio-net header (but for a
- *   checksum the header asked to complete), in avail order; used lengths
- *   0; guest memory unchanged but for the used ring;
+ * - bursts: counts <= requested and <= VIRTQ_MAX_BURST; avail entries taken
+ *   <= what was available; used->idx publishes what was written; an
+ *   impossible avail index breaks the queue and a broken queue does
+ *   nothing; the shadow used array is empty after every burst;
+ * - dequeue, against a model of the burst that predicts each avail entry's
+ *   fate from the chains walked beforehand (head still out, walk error,
+ *   bad length, zero-copied or copied, out of mbufs, refused header, with
+ *   rte_net_get_ptype() parsing what a tx header asks for): exactly the
+ *   avail entries taken, the packets returned and from which chain, and
+ *   every error counter, zc_pkts, zc_capped, zc_small and byte count;
+ *   each packet is a well-formed mbuf chain (pkt_len == sum of data_len,
+ *   nb_segs == segments, refcnt 1, from the pool given) holding exactly
+ *   what its chain held after the virtio-net header when it was dequeued
+ *   (but for a checksum the header asked to complete); guest memory
+ *   unchanged but for the used ring, even after the target scribbles over
+ *   every segment the packet owns;
+ * - zero-copy: a packet of at least the threshold is zero-copied exactly
+ *   when the in-flight cap and the stall bound allow (else copied, and
+ *   counted zc_capped) and the pool's mbufs can hold the copied headers;
+ *   it is a private first segment of the packet's first VIRTQ_ZC_COPY_LEN
+ *   bytes, then external segments at exactly the chain's host addresses
+ *   (and DMA addresses), sharing one shinfo counted once per segment and
+ *   no other chain's still out; copied packets own every byte they hold;
+ * - used entries: with zero-copy state, chains go back in the order they
+ *   were taken (avail order, less heads refused as head_in_flight), each
+ *   only once every external segment of it was freed and a later burst or
+ *   virtq_zc_drain() collected it; never for chains of orphaned state; no
+ *   more chains outstanding than the ring has entries; used lengths 0;
+ *   without zero-copy, every chain taken in avail order;
+ * - zero-copy state: each zc_pin counter equals the zero-copied chains
+ *   taken and not yet collected that pinned it; virtq_zc_inflight() the
+ *   same for the queue, virtq_zc_orphan_inflight() for orphaned state;
+ *   virtq_zc_drain() returns what is still out; virtq_zc_orphan() returns
+ *   state exactly when something is out, and virtq_zc_reap() frees it
+ *   exactly when nothing is; virtq_zc_set_min() sets the threshold it
+ *   documents; freeing, cloning and splitting packets, set_min, orphan and
+ *   reap write no guest memory (not even the used ring) and call no one;
  * - enqueue: the caller's array comes back a permutation, placed packets
  *   first and in order; the used lengths add up to header + data of the
  *   placed packets; one buffer per packet without MRG_RXBUF;
@@ -62,20 +103,27 @@
  *   exactly outside every region;
  * - dirty log: every range reported lies in guest memory (or the used
  *   ring), and every byte that changed was reported;
- * - calls: at most one per burst, exactly when the guest asked (used_event
- *   or no NO_INTERRUPT; the first burst after virtq_init() may call
+ * - calls: at most one per burst or drain, exactly when the guest asked
+ *   (used_event or no NO_INTERRUPT; the first after virtq_init() may call
  *   anyway), matching the eventfd counter;
- * - no mbuf leak: every pool's in-use count is back to 0 after each
- *   operation (and LeakSanitizer for malloc()).
+ * - no mbuf leak: every pool's in-use count equals the mbufs the held
+ *   packets reference after each operation, and is 0 at the end of the
+ *   input (and LeakSanitizer for malloc(): the zero-copy state too);
+ * - virtq_stats_acc() adds up every counter.
  *
  * ASan sees the bounds of everything the engine touches: guest regions
- * as above; the shadow used array that virtq_init() takes
- * from rte_malloc() comes from malloc() here (lib/virtq is compiled with
- * rte_malloc/rte_free renamed, see scripts/fuzz.sh); the mbuf pools live
- * in malloc() memory with everything between mbufs poisoned.
+ * as above; the shadow used array and the zero-copy state (slots, done
+ * ring) that lib/virtq takes from rte_malloc() come from malloc() here
+ * (lib/virtq is compiled with rte_malloc/rte_free renamed, see
+ * scripts/fuzz.sh), so a free callback or reap that touches freed state is
+ * a use after free; packets are freed with the inline rte_pktmbuf_free(),
+ * instrumented here; the mbuf pools live in malloc() memory with
+ * everything between mbufs poisoned.
  *
  * FUZZ_VIRTQ_VERBOSE=1 in the environment traces each operation, to
- * read what a crash input does.
+ * read what a crash input does. FUZZ_VIRTQ_AVOID (names from "flush",
+ * "owed") skips the dequeues that would reach known engine bugs (see
+ * fz_dequeue_avoided() and README.md), to look for others meanwhile.
  */
 
 #include <errno.h>
@@ -96,6 +144,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
+#include <rte_net.h>
 
 #include "virtq.h"
 
@@ -113,6 +162,18 @@
 #define FZ_SMALL_N 4095
 #define FZ_SMALL_ROOM 64
 #define FZ_TINY_N 8
+/* Packet bytes the header parser is given: more than rte_net_get_ptype()
+ * reads for L2, L3 (five IPv6 extension headers) and L4. */
+#define FZ_ORACLE_LEN 16384
+
+/* Zero-copy bookkeeping. */
+#define FZ_MAX_CHAINS 1024   /* Chains taken in one input (8 bursts of 64). */
+#define FZ_MAX_HELD 1024     /* Packets held at once. */
+#define FZ_MAX_ORPHANS 16    /* Orphaned states at once. */
+#define FZ_MAX_SEGS 16384    /* Mbufs the held packets reference (twice the pools). */
+#define FZ_ZC_SEG_MAX 32768  /* Largest external segment the engine makes. */
+#define FZ_HOST_OFFLOADS ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
+			  (1ULL << VIRTIO_NET_F_HOST_TSO6))
 
 /* The six regions, by role. */
 enum fz_reg {
@@ -128,7 +189,7 @@ enum fz_reg {
 /* Operation kinds (byte 0 of an operation, modulo FZ_OP_MAX). */
 enum fz_op_kind {
 	FZ_OP_NOP,         /* Nothing. */
-	FZ_OP_DEQUEUE,     /* virtq_dequeue_burst(n, pool y & 3). */
+	FZ_OP_DEQUEUE,     /* virtq_dequeue_burst(n, pool y & 3); y & 4: free at once. */
 	FZ_OP_ENQUEUE,     /* virtq_enqueue_burst() of n % 81 built packets. */
 	FZ_OP_WALK,        /* virtq_chain_walk(head arg, writable n & 1). */
 	FZ_OP_AVAIL_ADD,   /* Guest: avail->idx += arg. */
@@ -138,6 +199,11 @@ enum fz_op_kind {
 	FZ_OP_DESC,        /* Guest: write a descriptor; see fz_op_desc(). */
 	FZ_OP_TRANSLATE,   /* virtq_mem_translate(); see fz_op_translate(). */
 	FZ_OP_INIT_BAD,    /* virtq_init() with bad parameters n % 6. */
+	FZ_OP_FREE,        /* Free held packets: see fz_op_free(). */
+	FZ_OP_REF,         /* Clone or split a held packet: see fz_op_ref(). */
+	FZ_OP_ZC_MIN,      /* virtq_zc_set_min(arg, or UINT32_MAX when n & 1). */
+	FZ_OP_ZC_DRAIN,    /* virtq_zc_drain(); n & 1: first outstay the stall bound. */
+	FZ_OP_ZC_ORPHAN,   /* virtq_zc_orphan() (unless n & 1), then reap all. */
 	FZ_OP_MAX
 };
 
@@ -151,6 +217,36 @@ struct fz_region {
 	uint8_t *mark;   /* Per byte: in a receive chain (overlap check). */
 };
 
+/* What became of a chain taken from the ring. */
+enum fz_chain_st {
+	FZ_CH_COPIED, /* Nothing of it is out: copied, or refused. */
+	FZ_CH_OUT,    /* Zero-copied, some external segment still held. */
+	FZ_CH_FREED,  /* Zero-copied, every segment freed; not yet collected. */
+	FZ_CH_BACK,   /* Zero-copied and collected by the engine. */
+};
+
+/* A chain the queue took, in taken order. */
+struct fz_chain {
+	uint16_t head;   /* Its head (used id). */
+	uint8_t st;      /* enum fz_chain_st. */
+	int8_t pin;      /* fz.pin[] it counts on, or -1. */
+	uint16_t nref;   /* Held packets with external segments of it. */
+	uint16_t zs;     /* Zero-copy state that took it (0: none). */
+	const struct rte_mbuf_ext_shared_info *shinfo; /* Its segments' (zero-copied). */
+};
+
+/* A packet the target holds, as an application that has not sent it yet. */
+struct fz_held {
+	struct rte_mbuf *m; /* The packet. */
+	int32_t chain;      /* fz.chain[] it has external segments of, or -1. */
+};
+
+/* Zero-copy state taken off the queue by virtq_zc_orphan(). */
+struct fz_orphan {
+	struct virtq_zc *zc; /* What to reap. */
+	uint16_t zs;         /* Its id (fz_chain::zs). */
+};
+
 /* State of the input being run. */
 struct fz_state {
 	struct fz_region reg[FZ_R_MAX]; /* Guest memory, by role. */
@@ -160,6 +256,25 @@ struct fz_state {
 	bool event_room;                /* Rings have the event fields. */
 	bool log_on;                    /* Dirty logging is on. */
 	bool sig_valid;                 /* A burst completed since (re)init. */
+	/* Zero-copy, as the input configures it. */
+	uint32_t zc_cfg_min;            /* zcopy_min at init. */
+	uint16_t zc_cfg_max;            /* zcopy_max. */
+	int pin_cur;                    /* fz.pin[] given as zc_pin, or -1. */
+	uint32_t pin[2];                /* zc_pin counters (two memory tables). */
+	/* Model of the queue's zero-copy state. */
+	bool zq_on;                     /* vq.zc is set. */
+	uint16_t zq_id;                 /* Its id. */
+	uint16_t zq_max;                /* Its in-flight cap. */
+	bool zq_stalled;                /* Stalled: copies until all is back. */
+	uint32_t zq_first;              /* chain[zq_first..nchains): no used entry yet. */
+	uint16_t next_zs;               /* Last id given to a state. */
+	bool waited;                    /* The stall bound was outstayed once. */
+	uint32_t nchains;               /* Chains taken. */
+	struct fz_chain chain[FZ_MAX_CHAINS];
+	uint32_t nheld;                 /* Packets held. */
+	struct fz_held held[FZ_MAX_HELD];
+	uint32_t norph;                 /* Orphaned states not reaped yet. */
+	struct fz_orphan orph[FZ_MAX_ORPHANS];
 };
 
 static const uint64_t fz_gpa[FZ_R_MAX] = {
@@ -175,12 +290,17 @@ static const enum fz_reg fz_slot[FZ_R_MAX] = {
 };
 
 static struct rte_mempool *fz_pool[3]; /* Big, small, tiny. */
-static void *fz_pool_mem[3];           /* Their memory (malloc()ed). */
+static void *fz_pool_mem[4];           /* Their memory (malloc()ed), and the oracle's. */
+static struct rte_mbuf *fz_oracle;     /* Linear copy of a packet for rte_net_get_ptype(). */
 static uint8_t *fz_guest_at[FZ_R_MAX]; /* Where each region lives (fz_guest_map()). */
 static uint32_t fz_guest_cap[FZ_R_MAX]; /* Its pages' bytes. */
 static int fz_callfd = -1;             /* Call eventfd. */
 static struct fz_state fz;             /* The current input. */
 static bool fz_verbose;                /* FUZZ_VIRTQ_VERBOSE set: trace operations. */
+static bool fz_avoid_flush;            /* FUZZ_VIRTQ_AVOID has "flush". */
+static bool fz_avoid_owed;             /* FUZZ_VIRTQ_AVOID has "owed". */
+
+static uint32_t fz_zs_count(uint16_t zs, bool freed_too);
 
 /* Trace one operation (FUZZ_VIRTQ_VERBOSE=1, for reading a crash input). */
 #define FZ_TRACE(fmt, ...) do { \
@@ -205,6 +325,11 @@ fz_trace(const char *fmt, ...)
 		if (fz.vq.stats.errors[e] != 0)
 			fprintf(stderr, " %s=%" PRIu64, virtq_error_name(e),
 				fz.vq.stats.errors[e]);
+	if (fz.vq.zc != NULL || fz.nheld != 0 || fz.norph != 0)
+		fprintf(stderr, "; zc %s min %u, %u out, %u waiting, %u held, pins %u/%u, "
+			"%u orphaned", fz.vq.zc != NULL ? "on" : "off", fz.vq.zc_min,
+			virtq_zc_inflight(&fz.vq), fz.nchains - fz.zq_first, fz.nheld,
+			fz.pin[0], fz.pin[1], fz.norph);
 	fprintf(stderr, "\n");
 }
 
@@ -310,13 +435,18 @@ static const struct virtq_log_ops fz_log_ops = {
 	.used = fz_log_used,
 };
 
-/* Object callback: let instrumented code use the mbuf (header and buffer). */
+/* Object callback: let instrumented code use the mbuf (header and buffer),
+ * and the IOVA in its object header, which the inline detach of a clone
+ * reads (rte_mempool_virt2iova()). */
 static void
 fz_pool_unpoison(struct rte_mempool *mp, void *opaque, void *obj, unsigned int idx)
 {
+	struct rte_mempool_objhdr *hdr = RTE_PTR_SUB(obj, sizeof(*hdr));
+
 	RTE_SET_USED(opaque);
 	RTE_SET_USED(idx);
 	ASAN_UNPOISON_MEMORY_REGION(obj, mp->elt_size);
+	ASAN_UNPOISON_MEMORY_REGION(&hdr->iova, sizeof(hdr->iova));
 }
 
 /*
@@ -325,7 +455,8 @@ fz_pool_unpoison(struct rte_mempool *mp, void *opaque, void *obj, unsigned int i
  * everything between the mbufs (mempool object headers and padding) is
  * poisoned: ASan then sees a read or write past the end of an mbuf's
  * buffer, which the (uninstrumented) DPDK heap would hide. Only DPDK's own
- * compiled code, which ASan does not check, touches the object headers.
+ * compiled code, which ASan does not check, touches the object headers,
+ * but for the IOVA field (see fz_pool_unpoison()).
  */
 static struct rte_mempool *
 fz_pool_create(unsigned int i, const char *name, unsigned int n, uint16_t data_room)
@@ -442,10 +573,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"fuzz_virtq", "--no-huge", "-m", "128", "--no-pci", "--no-shconf",
 		"--no-telemetry", "-l", "0", "--log-level=*:error", NULL,
 	};
+	struct rte_mempool *oracle;
 
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
 	fz_verbose = getenv("FUZZ_VIRTQ_VERBOSE") != NULL;
+	if (getenv("FUZZ_VIRTQ_AVOID") != NULL) {
+		fz_avoid_flush = strstr(getenv("FUZZ_VIRTQ_AVOID"), "flush") != NULL;
+		fz_avoid_owed = strstr(getenv("FUZZ_VIRTQ_AVOID"), "owed") != NULL;
+	}
 	if (rte_eal_init(RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
 		exit(1);
@@ -455,9 +591,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_pool[1] = fz_pool_create(1, "fz_small", FZ_SMALL_N,
 				    RTE_PKTMBUF_HEADROOM + FZ_SMALL_ROOM);
 	fz_pool[2] = fz_pool_create(2, "fz_tiny", FZ_TINY_N, RTE_MBUF_DEFAULT_BUF_SIZE);
+	oracle = fz_pool_create(3, "fz_oracle", 1, RTE_PKTMBUF_HEADROOM + FZ_ORACLE_LEN);
+	fz_oracle = oracle != NULL ? rte_pktmbuf_alloc(oracle) : NULL;
 	fz_callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (fz_pool[0] == NULL || fz_pool[1] == NULL || fz_pool[2] == NULL ||
-	    fz_callfd < 0 || fz_guest_map() < 0) {
+	    fz_oracle == NULL || fz_callfd < 0 || fz_guest_map() < 0) {
 		fprintf(stderr, "fuzz set-up failed: %s\n", rte_strerror(rte_errno));
 		exit(1);
 	}
@@ -575,14 +713,213 @@ fz_features(uint8_t b)
 	return f;
 }
 
-/* Mbufs of every pool are all back. */
+/*
+ * Zero-copy model. Every chain a dequeue takes is appended to fz.chain[];
+ * the queue's state owes used entries to chain[zq_first..nchains), which
+ * it writes in that order, each once the chain is not out. A state is
+ * known by an id (fz_chain::zs); orphaned ones keep theirs.
+ */
+
+/* zc_pin as the queue gets it. */
+static uint32_t *
+fz_pin_ptr(void)
+{
+	return fz.pin_cur < 0 ? NULL : &fz.pin[fz.pin_cur];
+}
+
+/* The in-flight cap virtq_init() derives from zcopy_max @p max. */
+static uint16_t
+fz_zc_cap(uint16_t size, uint16_t max)
+{
+	uint16_t m = max == 0 || max > size ? size / 2 : max;
+
+	return m == 0 ? 1 : m;
+}
+
+/* The threshold the queue should have after being given @p v. */
+static uint32_t
+fz_zc_min_of(uint32_t v)
+{
+	return v == 0 || !fz.zq_on ? UINT32_MAX : RTE_MAX(v, (uint32_t)VIRTQ_ZC_COPY_LEN + 1);
+}
+
+/* Chains of state @p zs out (and, with @p freed_too, freed but not collected). */
+static uint32_t
+fz_zs_count(uint16_t zs, bool freed_too)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < fz.nchains; i++)
+		if (fz.chain[i].zs == zs && (fz.chain[i].st == FZ_CH_OUT ||
+					     (freed_too && fz.chain[i].st == FZ_CH_FREED)))
+			n++;
+	return n;
+}
+
+/* State @p zs collects what was freed. */
+static void
+fz_zs_collect(uint16_t zs)
+{
+	uint32_t i;
+
+	for (i = 0; i < fz.nchains; i++)
+		if (fz.chain[i].zs == zs && fz.chain[i].st == FZ_CH_FREED)
+			fz.chain[i].st = FZ_CH_BACK;
+}
+
+/* The queue's state collects (a burst or a drain): stalled no more once
+ * nothing is out. */
+static void
+fz_zq_collect(void)
+{
+	fz_zs_collect(fz.zq_id);
+	if (fz_zs_count(fz.zq_id, false) == 0)
+		fz.zq_stalled = false;
+}
+
+/* Chains the queue's state still owes or holds. */
+static bool
+fz_zq_busy(void)
+{
+	return fz.zq_on && (fz.zq_first != fz.nchains || fz_zs_count(fz.zq_id, true) != 0);
+}
+
+/* The used entries now due, in order: every chain from zq_first on that
+ * is not out. Returns how many, their heads in @p heads. */
+static uint32_t
+fz_zq_pop(uint16_t *heads)
+{
+	uint32_t n = 0;
+
+	while (fz.zq_first < fz.nchains && (fz.chain[fz.zq_first].st == FZ_CH_COPIED ||
+					    fz.chain[fz.zq_first].st == FZ_CH_BACK))
+		heads[n++] = fz.chain[fz.zq_first++].head;
+	return n;
+}
+
+/* The queue has zero-copy state again (virtq_init()), fresh unless @p carry. */
+static void
+fz_zq_start(uint32_t zmin, uint16_t size, bool carry)
+{
+	if (zmin == 0) {
+		fz.zq_on = false;
+		fz.zq_first = fz.nchains;
+		return;
+	}
+	if (!carry) {
+		if (!fz.zq_on)
+			fz.zq_id = ++fz.next_zs;
+		fz.zq_first = fz.nchains;
+		fz.zq_stalled = false;
+	}
+	fz.zq_on = true;
+	fz.zq_max = fz_zc_cap(size, fz.zc_cfg_max);
+}
+
+/* Zero-copy counters against the model: pins, the queue's in-flight count. */
+static void
+fz_check_zc(void)
+{
+	uint32_t n[2] = { 0, 0 }, i;
+
+	for (i = 0; i < fz.nchains; i++)
+		if (fz.chain[i].pin >= 0 && (fz.chain[i].st == FZ_CH_OUT ||
+					     fz.chain[i].st == FZ_CH_FREED))
+			n[fz.chain[i].pin]++;
+	FZ_CHECK(fz.pin[0] == n[0] && fz.pin[1] == n[1]);
+	FZ_CHECK(fz.zq_on == (fz.vq.zc != NULL));
+	if (fz.zq_on) {
+		FZ_CHECK(virtq_zc_inflight(&fz.vq) == fz_zs_count(fz.zq_id, true));
+	} else {
+		FZ_CHECK(virtq_zc_inflight(&fz.vq) == 0);
+		FZ_CHECK(fz.vq.zc_min == UINT32_MAX);
+	}
+}
+
+/* A held packet is dropped: its chain is freed once no packet holds its
+ * external segments. */
+static void
+fz_chain_unref(int32_t ch)
+{
+	struct fz_chain *c;
+
+	if (ch < 0)
+		return;
+	c = &fz.chain[ch];
+	FZ_CHECK(c->st == FZ_CH_OUT && c->nref != 0);
+	if (--c->nref == 0)
+		c->st = FZ_CH_FREED;
+}
+
+/* Free held packet @p i (the list is compacted by fz_held_compact()). */
+static void
+fz_held_release(uint32_t i)
+{
+	struct fz_held *h = &fz.held[i];
+
+	rte_pktmbuf_free(h->m);
+	fz_chain_unref(h->chain);
+	h->m = NULL;
+}
+
+static void
+fz_held_compact(void)
+{
+	uint32_t i, k = 0;
+
+	for (i = 0; i < fz.nheld; i++)
+		if (fz.held[i].m != NULL)
+			fz.held[k++] = fz.held[i];
+	fz.nheld = k;
+}
+
+/* Does @p m have a segment over guest memory? */
+static bool
+fz_mbuf_has_ext(const struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (RTE_MBUF_HAS_EXTBUF(m))
+			return true;
+	return false;
+}
+
+static int
+fz_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Mbufs in use are exactly those the held packets reference: their
+ * segments and, for clones, the mbufs whose data they share. */
 static void
 fz_check_pools(void)
 {
-	unsigned int i;
+	static const struct rte_mbuf *seen[FZ_MAX_SEGS];
+	unsigned int want[RTE_DIM(fz_pool)] = { 0 }, n = 0, i, j;
 
+	for (i = 0; i < fz.nheld; i++) {
+		const struct rte_mbuf *s;
+
+		for (s = fz.held[i].m; s != NULL; s = s->next) {
+			FZ_CHECK(n + 2 <= FZ_MAX_SEGS);
+			seen[n++] = s;
+			if (RTE_MBUF_CLONED(s))
+				seen[n++] = rte_mbuf_from_indirect((struct rte_mbuf *)(uintptr_t)s);
+		}
+	}
+	qsort(seen, n, sizeof(seen[0]), fz_ptr_cmp);
+	for (i = 0; i < n; i++) {
+		if (i != 0 && seen[i] == seen[i - 1])
+			continue;
+		for (j = 0; j < RTE_DIM(fz_pool) && seen[i]->pool != fz_pool[j]; j++)
+			;
+		FZ_CHECK(j < RTE_DIM(fz_pool));
+		want[j]++;
+	}
 	for (i = 0; i < RTE_DIM(fz_pool); i++)
-		FZ_CHECK(rte_mempool_in_use_count(fz_pool[i]) == 0);
+		FZ_CHECK(rte_mempool_in_use_count(fz_pool[i]) == want[i]);
 }
 
 /* Snapshot guest memory and clear the dirty marks before an operation. */
@@ -629,9 +966,7 @@ struct fz_before {
 	uint16_t avail_idx;   /* avail->idx. */
 	uint16_t size;        /* vq.size. */
 	bool broken;          /* vq.broken. */
-	uint64_t pkts;        /* vq.stats.pkts. */
-	uint64_t calls;       /* vq.stats.calls. */
-	uint64_t avoided;     /* vq.stats.calls_avoided. */
+	struct virtq_stats st; /* vq.stats. */
 };
 
 static void
@@ -642,9 +977,7 @@ fz_before_take(struct fz_before *b)
 	b->avail_idx = fz_avail()->idx;
 	b->size = fz.vq.size;
 	b->broken = fz.vq.broken;
-	b->pkts = fz.vq.stats.pkts;
-	b->calls = fz.vq.stats.calls;
-	b->avoided = fz.vq.stats.calls_avoided;
+	b->st = fz.vq.stats;
 }
 
 /* Calls the eventfd got since the last look. */
@@ -659,17 +992,17 @@ fz_calls_read(void)
 }
 
 /*
- * Notifications after a burst that completed @p used entries: none when
- * nothing completed, else exactly one decision; a call when the guest
- * asked for one (used_event passed, with EVENT_IDX; no NO_INTERRUPT flag
- * without it) and not otherwise, except that the first burst after
+ * Notifications after a burst (or drain) that completed @p used entries:
+ * none when nothing completed, else exactly one decision; a call when the
+ * guest asked for one (used_event passed, with EVENT_IDX; no NO_INTERRUPT
+ * flag without it) and not otherwise, except that the first burst after
  * virtq_init() may call anyway.
  */
 static void
 fz_check_notify(const struct fz_before *b, uint16_t used)
 {
-	uint64_t calls = fz.vq.stats.calls - b->calls;
-	uint64_t avoided = fz.vq.stats.calls_avoided - b->avoided;
+	uint64_t calls = fz.vq.stats.calls - b->st.calls;
+	uint64_t avoided = fz.vq.stats.calls_avoided - b->st.calls_avoided;
 	bool want;
 
 	FZ_CHECK(fz_calls_read() == calls);
@@ -693,35 +1026,37 @@ fz_check_notify(const struct fz_before *b, uint16_t used)
 }
 
 /*
- * After a burst that returned @p ret of @p n: the used entries written
- * match the avail entries taken, no more than were available, and
- * used->idx publishes them. Returns the number of used entries.
+ * After a burst that returned @p ret of @p n: no more avail entries taken
+ * than were available, used->idx publishes what was written, and for an
+ * enqueue (!@p tx) the used entries written match the avail entries
+ * taken. Returns the number of used entries.
  */
 static uint16_t
-fz_check_burst(const struct fz_before *b, uint16_t ret, uint16_t n)
+fz_check_burst(const struct fz_before *b, uint16_t ret, uint16_t n, bool tx)
 {
 	uint16_t used = fz.vq.last_used - b->last_used;
 	uint16_t taken = fz.vq.last_avail - b->last_avail;
 	uint16_t pending = b->avail_idx - b->last_avail;
 
 	FZ_CHECK(ret <= n && ret <= VIRTQ_MAX_BURST);
-	FZ_CHECK(fz.vq.stats.pkts - b->pkts == ret);
-	FZ_CHECK(used == taken);
+	FZ_CHECK(fz.vq.stats.pkts - b->st.pkts == ret);
 	FZ_CHECK(fz.vq.nb_shadow == 0);
 	FZ_CHECK(fz.vq.size == b->size);
 	if (b->broken) {
-		FZ_CHECK(ret == 0 && used == 0 && fz.vq.broken);
+		FZ_CHECK(ret == 0 && used == 0 && taken == 0 && fz.vq.broken);
 		fz_check_notify(b, 0);
 		return 0;
 	}
 	if (pending > b->size) {
 		/* An impossible avail index stops the queue. */
-		FZ_CHECK(fz.vq.broken && ret == 0 && used == 0);
+		FZ_CHECK(fz.vq.broken && ret == 0 && used == 0 && taken == 0);
 		fz_check_notify(b, 0);
 		return 0;
 	}
 	FZ_CHECK(!fz.vq.broken);
-	FZ_CHECK(used <= pending && ret <= used);
+	FZ_CHECK(taken <= pending);
+	if (!tx)
+		FZ_CHECK(used == taken && ret <= used);
 	if (used != 0)
 		FZ_CHECK(fz_used()->idx == fz.vq.last_used);
 	fz_check_notify(b, used);
@@ -733,6 +1068,20 @@ static const struct vring_used_elem *
 fz_used_elem(uint16_t first, uint16_t i)
 {
 	return &fz_used()->ring[(uint16_t)(first + i) & fz.vq.mask];
+}
+
+/* The @p used entries written from @p first are the @p n heads due, in
+ * order, with length 0 (nothing written into a tx chain). */
+static void
+fz_check_used(uint16_t first, const uint16_t *heads, uint32_t n, uint16_t used)
+{
+	uint32_t i;
+
+	FZ_CHECK(used == n);
+	for (i = 0; i < n; i++) {
+		FZ_CHECK(fz_used_elem(first, i)->id == heads[i]);
+		FZ_CHECK(fz_used_elem(first, i)->len == 0);
+	}
 }
 
 /* A dequeued packet is a well-formed mbuf chain from @p mp. */
@@ -761,21 +1110,55 @@ fz_check_rx_mbuf(const struct rte_mbuf *m, const struct rte_mempool *mp)
 		FZ_CHECK(m->tso_segsz != 0);
 }
 
-/* The snapshot copy of host address @p p, which lies in a region. */
-static const uint8_t *
-fz_snap_of(const uint8_t *p)
+/* The region whose memory holds host address @p p, or NULL. */
+static struct fz_region *
+fz_region_of_host(const uint8_t *p)
 {
 	uintptr_t a = (uintptr_t)p;
 	int i;
 
 	for (i = 0; i < FZ_R_MAX; i++) {
-		const struct fz_region *r = &fz.reg[i];
-		uintptr_t base = (uintptr_t)r->buf;
+		uintptr_t base = (uintptr_t)fz.reg[i].buf;
 
-		if (a >= base && a - base < r->size)
-			return r->snap + (a - base);
+		if (a >= base && a - base < fz.reg[i].size)
+			return &fz.reg[i];
 	}
-	fz_fail(__LINE__, "chain piece outside guest memory");
+	return NULL;
+}
+
+/* The snapshot copy of host address @p p, which lies in a region. */
+static const uint8_t *
+fz_snap_of(const uint8_t *p)
+{
+	const struct fz_region *r = fz_region_of_host(p);
+
+	if (r == NULL)
+		fz_fail(__LINE__, "chain piece outside guest memory");
+	return r->snap + (p - r->buf);
+}
+
+/* Copy @p len bytes of chain @p c from byte @p off, as guest memory was at
+ * the last snapshot. */
+static void
+fz_snap_chain_copy(const struct virtq_chain *c, uint32_t off, void *dst, uint32_t len)
+{
+	uint8_t *d = dst;
+	uint16_t v;
+
+	for (v = 0; v < c->nvec && len != 0; v++) {
+		uint32_t l = c->vec[v].len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = RTE_MIN(l - off, len);
+		memcpy(d, fz_snap_of(c->vec[v].addr) + off, n);
+		d += n;
+		len -= n;
+		off = 0;
+	}
+	FZ_CHECK(len == 0);
 }
 
 /* The avail entries a burst may take (their heads from the snapshot). */
@@ -791,91 +1174,743 @@ fz_snap_head(uint16_t last_avail, uint16_t i)
 static struct virtq_chain fz_cand[VIRTQ_MAX_BURST];
 static int fz_cand_ret[VIRTQ_MAX_BURST];
 
+/* External segments a zero-copy of chain @p c makes from byte @p off. */
+static uint32_t
+fz_zc_nseg(const struct virtq_chain *c, uint32_t off)
+{
+	uint32_t n = 0;
+	uint16_t v;
+
+	for (v = 0; v < c->nvec; v++) {
+		if (off >= c->vec[v].len) {
+			off -= c->vec[v].len;
+			continue;
+		}
+		n += (c->vec[v].len - off + FZ_ZC_SEG_MAX - 1) / FZ_ZC_SEG_MAX;
+		off = 0;
+	}
+	return n;
+}
+
+/*
+ * Does the tx header of chain @p c (packet of @p len bytes, @p l1 of them
+ * in the first segment) ask for something impossible? The virtio-net
+ * rules as lib/virtq applies them: a checksum must be TCP or UDP at its
+ * place right after L3 (then left to the mbuf flags) or else be completed
+ * in software inside the first segment; GSO must be TCP (v4 or v6) with a
+ * segment size. rte_net_get_ptype() finds L2/L3/L4.
+ */
+static bool
+fz_hdr_bad(const struct virtq_chain *c, uint32_t len, uint32_t l1)
+{
+	struct rte_net_hdr_lens lens = { 0 };
+	struct virtio_net_hdr h;
+	uint32_t olen = RTE_MIN(len, (uint32_t)FZ_ORACLE_LEN), ptype, l4;
+
+	fz_snap_chain_copy(c, 0, &h, sizeof(h));
+	if ((h.flags | h.gso_type) == 0)
+		return false;
+	rte_pktmbuf_reset(fz_oracle);
+	fz_snap_chain_copy(c, fz.vq.hdr_len, rte_pktmbuf_mtod(fz_oracle, void *), olen);
+	fz_oracle->data_len = olen;
+	fz_oracle->pkt_len = olen;
+	ptype = rte_net_get_ptype(fz_oracle, &lens, RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK |
+				  RTE_PTYPE_L4_MASK);
+	l4 = ptype & RTE_PTYPE_L4_MASK;
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		bool tcp = l4 == RTE_PTYPE_L4_TCP && h.csum_offset == 16;
+		bool udp = l4 == RTE_PTYPE_L4_UDP && h.csum_offset == 6;
+
+		if (!((tcp || udp) && h.csum_start == lens.l2_len + lens.l3_len) &&
+		    (uint32_t)h.csum_start + h.csum_offset + 2 > l1)
+			return true;
+	}
+	switch (h.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return false;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return l4 != RTE_PTYPE_L4_TCP || h.gso_size == 0;
+	default:
+		return true;
+	}
+}
+
+/* What a dequeue burst should do with its candidates. */
+struct fz_sim {
+	uint16_t taken;                       /* Avail entries taken. */
+	uint16_t npkt;                        /* Packets returned. */
+	uint16_t pkt_cand[VIRTQ_MAX_BURST];   /* Candidate each packet came from. */
+	bool pkt_zc[VIRTQ_MAX_BURST];         /* Zero-copied. */
+	uint16_t nnew;                        /* Chains taken (all but head_in_flight). */
+	uint16_t new_head[VIRTQ_MAX_BURST];   /* Their heads, */
+	uint8_t new_st[VIRTQ_MAX_BURST];      /* fate (enum fz_chain_st), */
+	int16_t new_pkt[VIRTQ_MAX_BURST];     /* and packet, or -1. */
+	uint64_t err[VIRTQ_ERR_MAX];          /* Errors counted. */
+	uint64_t zc_pkts, zc_capped, zc_small, bytes;
+};
+
+/* Is @p head still out (zero-copied, not freed) as the burst reaches it? */
+static bool
+fz_sim_busy(const struct fz_sim *s, uint16_t head)
+{
+	uint32_t i;
+
+	for (i = fz.zq_first; i < fz.nchains; i++)
+		if (fz.chain[i].head == head && fz.chain[i].st == FZ_CH_OUT)
+			return true;
+	for (i = 0; i < s->nnew; i++)
+		if (s->new_head[i] == head && s->new_st[i] != FZ_CH_COPIED)
+			return true;
+	return false;
+}
+
+static void
+fz_sim_take(struct fz_sim *s, uint16_t head, enum fz_chain_st st, int16_t pkt)
+{
+	s->new_head[s->nnew] = head;
+	s->new_st[s->nnew] = st;
+	s->new_pkt[s->nnew] = pkt;
+	s->nnew++;
+	s->taken++;
+}
+
+/*
+ * The burst over @p todo candidates from pool @p mp (@p avail mbufs free
+ * before it), on the zero-copy path (@p zc_path, threshold @p zc_min) or
+ * not, the queue stalled or not (@p stalled), after the collection that
+ * starts the burst. Mirrors split_dequeue(): the mbufs of the whole burst
+ * are taken first, then each chain may need more; a refused chain gives
+ * back what it took, the burst ends where an allocation fails.
+ */
+static void
+fz_simulate(const struct fz_before *b, uint16_t todo, struct rte_mempool *mp, uint32_t avail,
+	    bool zc_path, uint32_t zc_min, bool stalled, struct fz_sim *s)
+{
+	uint32_t hdr_len = fz.vq.hdr_len;
+	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	uint32_t inflight = fz.zq_on ? fz_zs_count(fz.zq_id, false) : 0;
+	uint16_t i;
+
+	memset(s, 0, sizeof(*s));
+	/* All or nothing; DPDK's ring mempool also fails a get of 0 mbufs
+	 * (a burst asked for none while some are pending). */
+	if (todo > avail || (todo == 0 && b->avail_idx != b->last_avail)) {
+		s->err[VIRTQ_ERR_MBUF_ALLOC] = 1;
+		return;
+	}
+	avail -= todo;
+	for (i = 0; i < todo; i++) {
+		uint16_t head = fz_snap_head(b->last_avail, i);
+		const struct virtq_chain *c = &fz_cand[i];
+		uint32_t len, need;
+		bool zc = false;
+
+		if (zc_path && fz_sim_busy(s, head)) {
+			s->err[VIRTQ_ERR_HEAD_IN_FLIGHT]++;
+			s->taken++;
+			continue;
+		}
+		if (fz_cand_ret[i] != 0) {
+			s->err[-fz_cand_ret[i]]++;
+			fz_sim_take(s, head, FZ_CH_COPIED, -1);
+			continue;
+		}
+		if (c->len <= hdr_len || c->len - hdr_len > VIRTQ_MAX_PKT_LEN) {
+			s->err[VIRTQ_ERR_BAD_LEN]++;
+			fz_sim_take(s, head, FZ_CH_COPIED, -1);
+			continue;
+		}
+		len = c->len - hdr_len;
+		if (zc_path && len >= zc_min) {
+			if (inflight >= fz.zq_max || stalled)
+				s->zc_capped++;
+			else if (room >= VIRTQ_ZC_COPY_LEN &&
+				 fz_zc_nseg(c, hdr_len + VIRTQ_ZC_COPY_LEN) <= 2 * VIRTQ_MAX_VEC)
+				zc = true;
+		}
+		need = zc ? fz_zc_nseg(c, hdr_len + VIRTQ_ZC_COPY_LEN) : (len + room - 1) / room - 1;
+		if (need > avail) {
+			/* Left for the next burst. */
+			s->err[VIRTQ_ERR_MBUF_ALLOC]++;
+			return;
+		}
+		if (zc) {
+			s->zc_pkts++;
+			inflight++;
+		}
+		if (fz.vq.tx_hdr &&
+		    fz_hdr_bad(c, len, zc ? VIRTQ_ZC_COPY_LEN : RTE_MIN(len, room))) {
+			s->err[VIRTQ_ERR_BAD_HDR]++;
+			fz_sim_take(s, head, zc ? FZ_CH_FREED : FZ_CH_COPIED, -1);
+			continue;
+		}
+		avail -= need;
+		fz_sim_take(s, head, zc ? FZ_CH_OUT : FZ_CH_COPIED, s->npkt);
+		s->pkt_cand[s->npkt] = i;
+		s->pkt_zc[s->npkt] = zc;
+		s->npkt++;
+		s->bytes += len;
+		if (zc_path && zc_min != UINT32_MAX && !zc && len < zc_min)
+			s->zc_small++;
+	}
+}
+
+/* Is @p m zero-copied (external segments after its first)? */
+static bool
+fz_is_zc(const struct rte_mbuf *m)
+{
+	return m->next != NULL && RTE_MBUF_HAS_EXTBUF(m->next);
+}
+
+/* NULL when burst @p s is what happened, else what differs. */
+static const char *
+fz_sim_diff(const struct fz_sim *s, const struct fz_before *b, uint16_t ret,
+	    struct rte_mbuf **pkts)
+{
+	static char why[160];
+	const struct virtq_stats *st = &fz.vq.stats;
+	uint16_t k;
+	int e;
+
+	if (s->taken != (uint16_t)(fz.vq.last_avail - b->last_avail)) {
+		snprintf(why, sizeof(why), "dequeue took %u avail entries, expected %u",
+			 (uint16_t)(fz.vq.last_avail - b->last_avail), s->taken);
+		return why;
+	}
+	if (s->npkt != ret) {
+		snprintf(why, sizeof(why), "dequeue returned %u packets, expected %u", ret, s->npkt);
+		return why;
+	}
+	for (k = 0; k < ret; k++) {
+		if (s->pkt_zc[k] != fz_is_zc(pkts[k])) {
+			snprintf(why, sizeof(why), "packet %u (avail entry %u) %s, expected %s",
+				 k, s->pkt_cand[k], fz_is_zc(pkts[k]) ? "zero-copied" : "copied",
+				 s->pkt_zc[k] ? "zero-copied" : "copied");
+			return why;
+		}
+	}
+	for (e = 0; e < VIRTQ_ERR_MAX; e++) {
+		if (e == VIRTQ_ERR_AVAIL_JUMP)
+			continue;
+		if (st->errors[e] - b->st.errors[e] != s->err[e]) {
+			snprintf(why, sizeof(why), "dequeue counted %" PRIu64 " %s, expected %" PRIu64,
+				 st->errors[e] - b->st.errors[e], virtq_error_name(e), s->err[e]);
+			return why;
+		}
+	}
+	if (st->zc_pkts - b->st.zc_pkts != s->zc_pkts ||
+	    st->zc_capped - b->st.zc_capped != s->zc_capped ||
+	    st->zc_small - b->st.zc_small != s->zc_small ||
+	    st->bytes - b->st.bytes != s->bytes) {
+		snprintf(why, sizeof(why), "dequeue counted zc_pkts %" PRIu64 " zc_capped %" PRIu64
+			 " zc_small %" PRIu64 " bytes %" PRIu64 ", expected %" PRIu64 " %" PRIu64
+			 " %" PRIu64 " %" PRIu64, st->zc_pkts - b->st.zc_pkts,
+			 st->zc_capped - b->st.zc_capped, st->zc_small - b->st.zc_small,
+			 st->bytes - b->st.bytes, s->zc_pkts, s->zc_capped, s->zc_small, s->bytes);
+		return why;
+	}
+	return NULL;
+}
+
 /*
  * Does @p m hold what the guest put in chain @p c after the virtio-net
  * header (as it was before the burst), but for a checksum the header asked
- * to complete?
+ * to complete? Copied (!@p zc): every segment is the mbuf's own buffer.
+ * Zero-copied: a private first segment of VIRTQ_ZC_COPY_LEN bytes, then
+ * external segments at exactly the chain's addresses after those bytes,
+ * sharing one shinfo that counts them. External segments read guest memory
+ * as it is now: in the used ring, the burst itself may have changed it.
+ */
+static void
+fz_check_pkt(const struct virtq_chain *c, const struct rte_mbuf *m, bool zc)
+{
+	static uint8_t want[VIRTQ_MAX_PKT_LEN];
+	uint32_t hdr_len = fz.vq.hdr_len, len = c->len - hdr_len, skip = UINT32_MAX, off = 0;
+	const struct rte_mbuf_ext_shared_info *sh = zc ? m->next->shinfo : NULL;
+	const struct rte_mbuf *s;
+	struct virtio_net_hdr h;
+	uint32_t at, next = 0, j;
+	uint16_t v = 0, nseg = 0;
+
+	FZ_CHECK(m->pkt_len == len);
+	fz_snap_chain_copy(c, 0, &h, sizeof(h));
+	if (fz.vq.tx_hdr && (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		skip = (uint32_t)h.csum_start + h.csum_offset;
+	fz_snap_chain_copy(c, hdr_len, want, len);
+	/* Where the external segments start in the chain. */
+	at = hdr_len + VIRTQ_ZC_COPY_LEN;
+	while (v < c->nvec && at >= c->vec[v].len)
+		at -= c->vec[v++].len;
+	for (s = m; s != NULL; s = s->next) {
+		const uint8_t *d = rte_pktmbuf_mtod(s, const uint8_t *);
+		bool ext = RTE_MBUF_HAS_EXTBUF(s), in_used = false;
+
+		FZ_CHECK(!RTE_MBUF_CLONED(s));
+		FZ_CHECK(ext == (zc && s != m));
+		if (!ext) {
+			/* Its own buffer, nothing of guest memory. */
+			FZ_CHECK(s->buf_addr == (uint8_t *)(uintptr_t)s + sizeof(*s) +
+				 rte_pktmbuf_priv_size(s->pool));
+			if (zc)
+				FZ_CHECK(s->data_len == VIRTQ_ZC_COPY_LEN);
+		} else {
+			uint32_t l;
+
+			/* The next piece of the chain, up to a segment's worth. */
+			FZ_CHECK(v < c->nvec);
+			l = RTE_MIN(c->vec[v].len - at - next, (uint32_t)FZ_ZC_SEG_MAX);
+			FZ_CHECK(s->buf_addr == c->vec[v].addr + at + next);
+			FZ_CHECK(s->data_off == 0 && s->data_len == l && s->buf_len == l);
+			FZ_CHECK(s->shinfo == sh);
+			FZ_CHECK(rte_mbuf_iova_get(s) == (fz.mem.dma ?
+				 (rte_iova_t)(uintptr_t)s->buf_addr : RTE_BAD_IOVA));
+			in_used = fz_region_of_host(s->buf_addr) == &fz.reg[FZ_R_USED];
+			next += l;
+			if (at + next == c->vec[v].len) {
+				v++;
+				at = 0;
+				next = 0;
+			}
+			nseg++;
+		}
+		for (j = 0; j < s->data_len; j++, off++)
+			FZ_CHECK(in_used || d[j] == want[off] ||
+				 (skip != UINT32_MAX && (off == skip || off == skip + 1)));
+	}
+	FZ_CHECK(off == len);
+	if (zc) {
+		FZ_CHECK(v == c->nvec);
+		FZ_CHECK(sh != NULL && sh->free_cb != NULL);
+		FZ_CHECK(rte_mbuf_ext_refcnt_read(sh) == nseg);
+	}
+}
+
+/* The application's own bytes of @p m: it may rewrite them (headers,
+ * for one) without any of it reaching guest memory. */
+static void
+fz_scribble(struct rte_mbuf *m)
+{
+	for (; m != NULL; m = m->next)
+		if (!RTE_MBUF_HAS_EXTBUF(m))
+			memset(rte_pktmbuf_mtod(m, void *), 0xa5, m->data_len);
+}
+
+/* A new chain taken by the queue, in state @p st; @p m its packet, if any. */
+static int32_t
+fz_chain_add(uint16_t head, uint8_t st, const struct rte_mbuf *m)
+{
+	struct fz_chain *c;
+
+	FZ_CHECK(fz.nchains < FZ_MAX_CHAINS);
+	c = &fz.chain[fz.nchains];
+	c->head = head;
+	c->st = st;
+	c->pin = st == FZ_CH_COPIED ? -1 : fz.pin_cur;
+	c->nref = st == FZ_CH_OUT;
+	c->zs = fz.zq_on ? fz.zq_id : 0;
+	c->shinfo = st == FZ_CH_OUT ? m->next->shinfo : NULL;
+	return (int32_t)fz.nchains++;
+}
+
+/*
+ * FUZZ_VIRTQ_AVOID: skip a dequeue that would reach a known engine bug, to
+ * look for others meanwhile. "flush": a zero-copy burst that collects used
+ * entries due and then returns early (avail index jump, mbufs for the burst
+ * not there), leaving them in the shadow array. "owed": a zero-copy burst
+ * that may leave more chains owed than the ring has entries.
  */
 static bool
-fz_pkt_matches(const struct virtq_chain *c, const struct rte_mbuf *m)
+fz_dequeue_avoided(const struct fz_before *b, bool zc_path, uint16_t todo, uint32_t avail,
+		   uint16_t pending)
 {
-	uint32_t hdr_len = fz.vq.hdr_len, off = 0, skip = UINT32_MAX, seg_off = 0;
-	struct virtio_net_hdr h;
-	uint8_t *hp = (uint8_t *)&h;
-	const struct rte_mbuf *s = m;
-	uint16_t i;
+	uint32_t i = fz.zq_first;
 
-	if (c->len <= hdr_len || m->pkt_len != c->len - hdr_len)
+	if (!zc_path || b->broken)
 		return false;
-	for (i = 0; i < c->nvec; i++) {
-		const uint8_t *src = fz_snap_of(c->vec[i].addr);
-		uint32_t k;
-
-		for (k = 0; k < c->vec[i].len; k++, off++) {
-			if (off < sizeof(h)) {
-				hp[off] = src[k];
-				if (off + 1 == sizeof(h) && (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-					skip = (uint32_t)h.csum_start + h.csum_offset;
-			}
-			if (off < hdr_len)
-				continue;
-			while (seg_off == s->data_len) {
-				s = s->next;
-				seg_off = 0;
-				FZ_CHECK(s != NULL);
-			}
-			if ((skip == UINT32_MAX ||
-			     (off - hdr_len != skip && off - hdr_len != skip + 1)) &&
-			    rte_pktmbuf_mtod_offset(s, const uint8_t *, seg_off)[0] != src[k])
-				return false;
-			seg_off++;
+	if (fz_avoid_flush && (pending > b->size || todo > avail || (todo == 0 && pending != 0))) {
+		while (i < fz.nchains && fz.chain[i].st != FZ_CH_OUT)
+			i++;
+		if (i != fz.zq_first) {
+			FZ_TRACE("dequeue skipped (FUZZ_VIRTQ_AVOID=flush)");
+			return true;
 		}
 	}
-	return true;
+	if (fz_avoid_owed && fz.nchains - fz.zq_first + todo > b->size) {
+		FZ_TRACE("dequeue skipped (FUZZ_VIRTQ_AVOID=owed)");
+		return true;
+	}
+	return false;
 }
 
 static void
 fz_op_dequeue(uint8_t n, uint8_t y)
 {
 	static const uint8_t pool_of[4] = { 0, 1, 2, 0 };
+	static uint16_t heads[FZ_MAX_CHAINS];
+	static struct fz_sim sim[2];
 	struct rte_mempool *mp = fz_pool[pool_of[y & 3]];
 	struct rte_mbuf *pkts[FZ_MAX_DEQ];
-	uint16_t ret, used, i, j, ncand = 0;
+	int32_t pkt_chain[VIRTQ_MAX_BURST];
+	uint16_t ret, used, i, j, todo = 0, pending;
+	uint32_t zc_min = fz.vq.zc_min, avail, npop, k;
+	const struct fz_sim *s = &sim[0];
+	bool zc_path, stall, hold;
+	uint64_t stalls;
 	struct fz_before b;
+	const char *why;
 
 	fz_before_take(&b);
 	fz_snap();
+	pending = b.avail_idx - b.last_avail;
+	/* The engine takes the zero-copy path with zero-copy on, or chains of
+	 * it still due back; that path first collects what came back. */
+	zc_path = fz.zq_on && (zc_min != UINT32_MAX || fz.zq_first != fz.nchains);
 	/* What the engine should find: walk the chains it may take first. */
-	if (!b.broken && (uint16_t)(b.avail_idx - b.last_avail) <= b.size)
-		ncand = RTE_MIN(RTE_MIN((uint16_t)(b.avail_idx - b.last_avail),
-					(uint16_t)n), (uint16_t)VIRTQ_MAX_BURST);
-	for (i = 0; i < ncand; i++)
+	if (!b.broken && pending <= b.size)
+		todo = RTE_MIN(RTE_MIN(pending, (uint16_t)n), (uint16_t)VIRTQ_MAX_BURST);
+	for (i = 0; i < todo; i++)
 		fz_cand_ret[i] = virtq_chain_walk(&fz.vq, fz_snap_head(b.last_avail, i),
 						  false, &fz_cand[i]);
+	avail = rte_mempool_avail_count(mp);
+	if (fz_dequeue_avoided(&b, zc_path, todo, avail, pending))
+		return;
+	if (zc_path && !b.broken)
+		fz_zq_collect();
 
 	ret = virtq_dequeue_burst(&fz.vq, mp, pkts, n);
-	FZ_TRACE("dequeue n %u pool %s: %u", n, mp->name, ret);
-	used = fz_check_burst(&b, ret, n);
-	FZ_CHECK(used <= ncand);
-	/* Every chain taken goes back, in avail order, with nothing written. */
-	for (i = 0; i < used; i++) {
-		FZ_CHECK(fz_used_elem(b.last_used, i)->id == fz_snap_head(b.last_avail, i));
-		FZ_CHECK(fz_used_elem(b.last_used, i)->len == 0);
+	FZ_TRACE("dequeue n %u pool %s%s: %u packets, %u avail entries taken", n, mp->name,
+		 zc_path ? " (zero-copy path)" : "", ret,
+		 (uint16_t)(fz.vq.last_avail - b.last_avail));
+	used = fz_check_burst(&b, ret, n, true);
+	stalls = fz.vq.stats.zc_stalls - b.st.zc_stalls;
+	/* A stall is counted once, by a collection that finds the oldest chain
+	 * out for too long. */
+	FZ_CHECK(stalls <= 1 && (stalls == 0 || (zc_path && !b.broken && !fz.zq_stalled)));
+	if (b.broken || pending > b.size) {
+		fz.zq_stalled |= stalls != 0;
+		fz_check_writes(1u << FZ_R_USED);
+		return;
 	}
-	/* The packets are the good chains' contents, in order. */
-	for (i = 0, j = 0; i < ret; i++, j++) {
+
+	/* What should have happened. A stall counted in this burst was found
+	 * at its start or at its end: whichever the packets say. */
+	fz_simulate(&b, todo, mp, avail, zc_path, zc_min, fz.zq_stalled, &sim[0]);
+	why = fz_sim_diff(&sim[0], &b, ret, pkts);
+	if (why != NULL && stalls != 0) {
+		fz_simulate(&b, todo, mp, avail, zc_path, zc_min, true, &sim[1]);
+		if (fz_sim_diff(&sim[1], &b, ret, pkts) == NULL) {
+			s = &sim[1];
+			why = NULL;
+		}
+	}
+	if (why != NULL)
+		fz_fail(__LINE__, why);
+	fz.zq_stalled |= stalls != 0;
+	for (i = 0; i < s->nnew; i++) {
+		int16_t p = s->new_pkt[i];
+		int32_t ch = fz_chain_add(s->new_head[i], s->new_st[i], p >= 0 ? pkts[p] : NULL);
+
+		if (p >= 0)
+			pkt_chain[p] = s->new_st[i] == FZ_CH_OUT ? ch : -1;
+	}
+	/* The burst ends by collecting again (zero-copied chains it refused),
+	 * then writes the used entries now due. */
+	if (zc_path)
+		fz_zq_collect();
+	npop = fz_zq_pop(heads);
+	FZ_TRACE("  used entries: %u written, %u chains still owed", npop,
+		 fz.nchains - fz.zq_first);
+	fz_check_used(b.last_used, heads, npop, used);
+	/* No more chains owed than the ring has entries: the guest cannot have
+	 * more out, and the engine's bookkeeping has room for no more. */
+	FZ_CHECK(fz.nchains - fz.zq_first <= fz.vq.size);
+
+	/* The packets are the chains' contents as they were, in order. */
+	for (i = 0; i < ret; i++) {
 		fz_check_rx_mbuf(pkts[i], mp);
-		while (j < used && (fz_cand_ret[j] != 0 || !fz_pkt_matches(&fz_cand[j], pkts[i])))
-			j++;
-		FZ_CHECK(j < used);
-	}
-	for (i = 0; i < ret; i++)
+		fz_check_pkt(&fz_cand[s->pkt_cand[i]], pkts[i], s->pkt_zc[i]);
 		for (j = 0; j < i; j++)
 			FZ_CHECK(pkts[j] != pkts[i]);
+		/* A zero-copied chain's segments share no state with another
+		 * chain still out. */
+		for (k = 0; s->pkt_zc[i] && k < fz.nchains; k++)
+			FZ_CHECK((int32_t)k == pkt_chain[i] || fz.chain[k].shinfo != pkts[i]->next->shinfo ||
+				 (fz.chain[k].st != FZ_CH_OUT && fz.chain[k].st != FZ_CH_FREED));
+		fz_scribble(pkts[i]);
+	}
 	/* A guest transmit never writes guest memory but the used ring. */
 	fz_check_writes(1u << FZ_R_USED);
-	rte_pktmbuf_free_bulk(pkts, ret);
+	/* With zero-copy state, the application keeps them a while. */
+	hold = fz.zq_on && !(y & 4);
+	for (i = 0; i < ret; i++) {
+		if (hold && fz.nheld < FZ_MAX_HELD) {
+			fz.held[fz.nheld].m = pkts[i];
+			fz.held[fz.nheld].chain = pkt_chain[i];
+			fz.nheld++;
+			continue;
+		}
+		rte_pktmbuf_free(pkts[i]);
+		fz_chain_unref(pkt_chain[i]);
+	}
+	stall = fz.zq_stalled;
+	FZ_TRACE("  %u zero-copied, %u held%s", (unsigned int)s->zc_pkts, fz.nheld,
+		 stall ? ", stalled" : "");
 	fz_check_pools();
+}
+
+/*
+ * virtq_zc_drain(): on a queue with zero-copy state that is not broken,
+ * the collection of a burst without the burst: the used entries now due
+ * are written, the guest called if it asked, and what is still out is
+ * returned. Otherwise nothing.
+ */
+static void
+fz_zc_drain(void)
+{
+	static uint16_t heads[FZ_MAX_CHAINS];
+	struct fz_before b;
+	uint64_t stalls;
+	uint32_t npop;
+	uint16_t ret, used;
+
+	fz_before_take(&b);
+	fz_snap();
+	ret = virtq_zc_drain(&fz.vq);
+	used = fz.vq.last_used - b.last_used;
+	stalls = fz.vq.stats.zc_stalls - b.st.zc_stalls;
+	FZ_TRACE("drain: %u out", ret);
+	FZ_CHECK(fz.vq.nb_shadow == 0);
+	if (!fz.zq_on || b.broken) {
+		FZ_CHECK(ret == 0 && used == 0 && stalls == 0);
+		fz_check_notify(&b, 0);
+		fz_check_writes(0);
+		return;
+	}
+	fz_zq_collect();
+	FZ_CHECK(stalls <= 1 && (stalls == 0 || !fz.zq_stalled));
+	fz.zq_stalled |= stalls != 0;
+	npop = fz_zq_pop(heads);
+	fz_check_used(b.last_used, heads, npop, used);
+	if (used != 0)
+		FZ_CHECK(fz_used()->idx == fz.vq.last_used);
+	fz_check_notify(&b, used);
+	FZ_CHECK(ret == fz_zs_count(fz.zq_id, false));
+	FZ_CHECK(stalls == 0 || ret != 0);
+	fz_check_writes(1u << FZ_R_USED);
+}
+
+/*
+ * virtq_zc_orphan(): the state leaves the queue with whatever it owes
+ * (no used entry will ever be written for it); returned to be reaped when
+ * something is still out after collecting, else freed.
+ */
+static void
+fz_zc_orphan(void)
+{
+	struct virtq_zc *zc;
+	uint32_t out;
+
+	fz_snap();
+	zc = virtq_zc_orphan(&fz.vq);
+	FZ_CHECK(fz.vq.zc == NULL && fz.vq.zc_min == UINT32_MAX);
+	if (!fz.zq_on) {
+		FZ_TRACE("orphan: no state");
+		FZ_CHECK(zc == NULL);
+		fz_check_writes(0);
+		return;
+	}
+	fz_zs_collect(fz.zq_id);
+	out = fz_zs_count(fz.zq_id, false);
+	FZ_TRACE("orphan: %u out, %u owed dropped", out, fz.nchains - fz.zq_first);
+	FZ_CHECK((zc != NULL) == (out != 0));
+	if (zc != NULL) {
+		FZ_CHECK(virtq_zc_orphan_inflight(zc) == out);
+		FZ_CHECK(fz.norph < FZ_MAX_ORPHANS);
+		fz.orph[fz.norph].zc = zc;
+		fz.orph[fz.norph].zs = fz.zq_id;
+		fz.norph++;
+	}
+	fz.zq_on = false;
+	fz.zq_first = fz.nchains;
+	fz_check_writes(0);
+	FZ_CHECK(fz_calls_read() == 0);
+}
+
+/* virtq_zc_reap() of every orphaned state: freed exactly when nothing of
+ * it is out. */
+static void
+fz_zc_reap(void)
+{
+	uint32_t i, k = 0, out;
+
+	fz_snap();
+	for (i = 0; i < fz.norph; i++) {
+		bool done = virtq_zc_reap(fz.orph[i].zc);
+
+		fz_zs_collect(fz.orph[i].zs);
+		out = fz_zs_count(fz.orph[i].zs, false);
+		FZ_TRACE("reap state %u: %s, %u out", fz.orph[i].zs, done ? "freed" : "kept", out);
+		FZ_CHECK(done == (out == 0));
+		if (done)
+			continue;
+		FZ_CHECK(virtq_zc_orphan_inflight(fz.orph[i].zc) == out);
+		fz.orph[k++] = fz.orph[i];
+	}
+	fz.norph = k;
+	fz_check_writes(0);
+	FZ_CHECK(fz_calls_read() == 0);
+}
+
+/* xorshift32, for a free order from an operation's bytes. */
+static uint32_t
+fz_rand(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/*
+ * Free n held packets (all when n is 0), in order y % 4: oldest first,
+ * newest first, shuffled (seeded by arg and x), or alternately from both
+ * ends. Nothing reaches the guest until a burst or a drain collects.
+ */
+static void
+fz_op_free(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
+{
+	static uint32_t order[FZ_MAX_HELD];
+	uint32_t nheld = fz.nheld, cnt, i, seed = ((uint32_t)arg << 8 | x) | 1;
+	uint16_t last_used = fz.vq.last_used, inflight = virtq_zc_inflight(&fz.vq);
+	uint32_t pins[2] = { fz.pin[0], fz.pin[1] };
+
+	if (nheld == 0)
+		return;
+	cnt = n == 0 ? nheld : RTE_MIN((uint32_t)n, nheld);
+	for (i = 0; i < nheld; i++) {
+		switch (y % 4) {
+		case 0:
+			order[i] = i;
+			break;
+		case 1:
+			order[i] = nheld - 1 - i;
+			break;
+		case 2:
+			order[i] = i;
+			break;
+		default:
+			order[i] = (i & 1) ? nheld - 1 - i / 2 : i / 2;
+			break;
+		}
+	}
+	if (y % 4 == 2) {
+		for (i = 0; i + 1 < nheld; i++) {
+			uint32_t j = i + fz_rand(&seed) % (nheld - i), t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+	}
+	fz_snap();
+	for (i = 0; i < cnt; i++) {
+		FZ_TRACE("  free held #%u: chain %d (%u segments)", order[i],
+			 fz.held[order[i]].chain, fz.held[order[i]].m->nb_segs);
+		fz_held_release(order[i]);
+	}
+	fz_held_compact();
+	FZ_TRACE("free %u of %u, order %u", cnt, nheld, y % 4);
+	fz_check_writes(0);
+	FZ_CHECK(fz_calls_read() == 0);
+	FZ_CHECK(fz.vq.last_used == last_used && virtq_zc_inflight(&fz.vq) == inflight);
+	FZ_CHECK(fz.pin[0] == pins[0] && fz.pin[1] == pins[1]);
+}
+
+/*
+ * More packets over a chain's segments, as forwarding makes them: n & 1
+ * splits held packet arg % held at segment 1 + x % (segments - 1) into
+ * two packets; else clones it (mbufs from pool y % 3).
+ */
+static void
+fz_op_ref(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
+{
+	struct fz_held *h;
+	struct rte_mbuf *m, *t, *last;
+	uint32_t head_len = 0;
+	uint16_t k, i;
+	bool had, head_ext, tail_ext;
+
+	if (fz.nheld == 0 || fz.nheld == FZ_MAX_HELD)
+		return;
+	h = &fz.held[arg % fz.nheld];
+	m = h->m;
+	fz_snap();
+	if (!(n & 1)) {
+		t = rte_pktmbuf_clone(m, fz_pool[y % 3]);
+		FZ_TRACE("clone held #%u (chain %d): %s", arg % fz.nheld, h->chain,
+			 t != NULL ? "done" : "out of mbufs");
+		if (t == NULL)
+			return;
+		fz.held[fz.nheld].m = t;
+		fz.held[fz.nheld].chain = fz_mbuf_has_ext(t) ? h->chain : -1;
+		if (fz.held[fz.nheld].chain >= 0)
+			fz.chain[h->chain].nref++;
+		fz.nheld++;
+	} else {
+		if (m->nb_segs < 2)
+			return;
+		k = 1 + x % (m->nb_segs - 1);
+		for (i = 1, last = m; i < k; i++)
+			last = last->next;
+		for (t = m; t != last->next; t = t->next)
+			head_len += t->data_len;
+		t = last->next;
+		last->next = NULL;
+		t->nb_segs = m->nb_segs - k;
+		t->pkt_len = m->pkt_len - head_len;
+		m->nb_segs = k;
+		m->pkt_len = head_len;
+		had = h->chain >= 0;
+		head_ext = had && fz_mbuf_has_ext(m);
+		tail_ext = had && fz_mbuf_has_ext(t);
+		FZ_TRACE("split held #%u (chain %d) at %u: %u + %u segments", arg % fz.nheld,
+			 h->chain, k, m->nb_segs, t->nb_segs);
+		fz.held[fz.nheld].m = t;
+		fz.held[fz.nheld].chain = tail_ext ? h->chain : -1;
+		fz.nheld++;
+		if (had) {
+			FZ_CHECK(head_ext || tail_ext);
+			fz.chain[h->chain].nref += head_ext + tail_ext - 1;
+		}
+		if (!head_ext)
+			h->chain = -1;
+	}
+	fz_check_writes(0);
+}
+
+/* virtq_zc_set_min(): the threshold as documented, only with state. */
+static void
+fz_op_zc_min(uint8_t n, uint16_t arg)
+{
+	uint32_t v = (n & 1) ? UINT32_MAX : arg;
+
+	fz_snap();
+	virtq_zc_set_min(&fz.vq, v);
+	FZ_TRACE("zc min %u: %u", v, fz.vq.zc_min);
+	FZ_CHECK(fz.vq.zc_min == fz_zc_min_of(v));
+	fz_check_writes(0);
+}
+
+/* Outstay the stall bound once (n & 1, with chains out), then drain. */
+static void
+fz_op_zc_drain(uint8_t n)
+{
+	if ((n & 1) && !fz.waited && fz.zq_on && fz_zs_count(fz.zq_id, false) != 0) {
+		fz.waited = true;
+		usleep((VIRTQ_ZC_STALL_MS + 1) * 1000);
+		FZ_TRACE("waited %u ms", VIRTQ_ZC_STALL_MS + 1);
+	}
+	fz_zc_drain();
 }
 
 /* A packet of @p len bytes from @p mp in segments of at most @p segsz bytes. */
@@ -956,22 +1991,6 @@ fz_pkt_offload(struct rte_mbuf *m, uint8_t kind, uint8_t x)
 static struct virtq_chain fz_rx_chain[1 << FZ_MAX_SIZE_LOG2];
 static int fz_rx_ret[1 << FZ_MAX_SIZE_LOG2];
 static uint8_t fz_pkt_buf[FZ_MAX_ENQ_LEN]; /* One packet, linear. */
-
-/* The region whose memory holds host address @p p, or NULL. */
-static struct fz_region *
-fz_region_of_host(const uint8_t *p)
-{
-	uintptr_t a = (uintptr_t)p;
-	int i;
-
-	for (i = 0; i < FZ_R_MAX; i++) {
-		uintptr_t base = (uintptr_t)fz.reg[i].buf;
-
-		if (a >= base && a - base < fz.reg[i].size)
-			return &fz.reg[i];
-	}
-	return NULL;
-}
 
 /*
  * Can what an enqueue wrote be read back? Only when the @p n chains it may
@@ -1153,7 +2172,7 @@ fz_op_enqueue(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 	fz_guest_rw(FZ_R_MAX, false);
 	FZ_TRACE("enqueue %u (len %u..) pool %s: %u", cnt,
 		 cnt ? rte_pktmbuf_pkt_len(orig[0]) : 0, mp->name, ret);
-	used = fz_check_burst(&b, ret, cnt);
+	used = fz_check_burst(&b, ret, cnt, false);
 
 	/*
 	 * The caller still owns every mbuf: pkts[0..lim) is a permutation of
@@ -1253,24 +2272,45 @@ fz_op_walk(uint16_t head, bool writable)
 	fz_check_writes(0);
 }
 
-/* Re-initialise, as after SET_VRING_BASE: n bit 0 sets last_avail = arg,
- * bit 1 last_used = arg, bit 2 takes features from x; size >>= y % 9. */
+/*
+ * Re-initialise, as after SET_VRING_BASE or a new memory table: n bit 0
+ * sets last_avail = arg, bit 1 last_used = arg, bit 2 takes features from
+ * x (and host tx offloads from n bit 7); size >>= y % 9. Zero-copy: as the
+ * input configures it, or (n bit 3) the other way round (off, or on from
+ * VIRTQ_ZC_COPY_LEN + 1); bit 4 counts new chains on the other zc_pin (a
+ * new memory table); bit 5 drains first, bit 6 orphans first (the rings
+ * go away). Chains out carry over into a queue of the same size with
+ * zero-copy; otherwise the state is orphaned first, as the vhost port
+ * does (virtq_init() would leave it to the mbufs).
+ */
 static void
 fz_op_reinit(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 {
 	struct virtq_params p;
 	uint64_t features = fz.vq.features;
 	uint16_t size = fz.alloc_size >> (y % 9);
+	bool carry, zc_want = (fz.zc_cfg_min != 0) != !!(n & 8);
+	uint32_t zmin = !zc_want ? 0 : fz.zc_cfg_min != 0 ? fz.zc_cfg_min :
+		VIRTQ_ZC_COPY_LEN + 1;
 	int ret;
 
 	if (size == 0)
 		size = 1;
 	if (n & 4) {
-		features = fz_features(x);
+		features = fz_features(x) | ((n & 0x80) ? FZ_HOST_OFFLOADS : 0);
 		/* The event fields must have room in the rings. */
 		if (!fz.event_room)
 			features &= ~(1ULL << VIRTIO_RING_F_EVENT_IDX);
 	}
+	if ((n & 16) && fz.pin_cur >= 0)
+		fz.pin_cur ^= 1;
+	if (n & 32)
+		fz_zc_drain();
+	if (n & 64)
+		fz_zc_orphan();
+	if ((zmin == 0 || size != fz.vq.size) && fz_zq_busy())
+		fz_zc_orphan();
+	carry = zmin != 0 && fz_zq_busy();
 	memset(&p, 0, sizeof(p));
 	p.desc = (struct vring_desc *)fz.reg[FZ_R_DESC].buf;
 	p.avail = fz_avail();
@@ -1283,13 +2323,18 @@ fz_op_reinit(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 	p.callfd = fz.vq.callfd;
 	p.log = fz.log_on ? &fz_log_ops : NULL;
 	p.log_ctx = &fz;
+	p.zcopy_min = zmin;
+	p.zcopy_max = fz.zc_cfg_max;
+	p.zc_pin = fz_pin_ptr();
 	fz_snap();
 	fz.sig_valid = false;
 	ret = virtq_init(&fz.vq, &p);
-	FZ_TRACE("reinit size %u avail %u used %u features %#" PRIx64,
-		 size, p.last_avail, p.last_used, features);
+	FZ_TRACE("reinit size %u avail %u used %u features %#" PRIx64 " zcopy_min %u%s",
+		 size, p.last_avail, p.last_used, features, zmin, carry ? " (carried)" : "");
 	FZ_CHECK(ret == 0);
 	FZ_CHECK(fz.vq.size == size && !fz.vq.broken && fz.vq.nb_shadow == 0);
+	fz_zq_start(zmin, size, carry);
+	FZ_CHECK(fz.vq.zc_min == fz_zc_min_of(zmin));
 	fz_check_writes(1u << FZ_R_USED);
 }
 
@@ -1340,12 +2385,14 @@ fz_op_translate(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 		FZ_CHECK(fz.mem.r[hint].gpa == r->gpa);
 }
 
-/* virtq_init() refuses bad parameters and allocates nothing. */
+/* virtq_init() refuses bad parameters and allocates nothing (zero-copy
+ * state included). */
 static void
 fz_op_init_bad(uint8_t n, uint16_t arg)
 {
 	struct virtq scratch;
 	struct virtq_params p;
+	uint32_t pin = 0;
 	int ret;
 
 	memset(&scratch, 0, sizeof(scratch));
@@ -1356,6 +2403,8 @@ fz_op_init_bad(uint8_t n, uint16_t arg)
 	p.size = fz.alloc_size;
 	p.mem = &fz.mem;
 	p.callfd = -1;
+	p.zcopy_min = VIRTQ_ZC_COPY_LEN + 1;
+	p.zc_pin = &pin;
 	switch (n % 6) {
 	case 0:
 		/* Not a power of two (or 0): arg with its lowest bit set. */
@@ -1380,8 +2429,9 @@ fz_op_init_bad(uint8_t n, uint16_t arg)
 	fz_snap();
 	ret = virtq_init(&scratch, &p);
 	FZ_TRACE("bad init %u: %d", n % 6, ret);
-	FZ_CHECK(ret == -EINVAL && scratch.shadow == NULL);
+	FZ_CHECK(ret == -EINVAL && scratch.shadow == NULL && scratch.zc == NULL);
 	virtq_fini(&scratch);
+	FZ_CHECK(pin == 0);
 	fz_check_writes(0);
 }
 
@@ -1432,9 +2482,54 @@ fz_op(const uint8_t *op)
 	case FZ_OP_INIT_BAD:
 		fz_op_init_bad(n, arg);
 		break;
+	case FZ_OP_FREE:
+		fz_op_free(n, arg, x, y);
+		break;
+	case FZ_OP_REF:
+		fz_op_ref(n, arg, x, y);
+		break;
+	case FZ_OP_ZC_MIN:
+		fz_op_zc_min(n, arg);
+		break;
+	case FZ_OP_ZC_DRAIN:
+		fz_op_zc_drain(n);
+		break;
+	case FZ_OP_ZC_ORPHAN:
+		if (!(n & 1))
+			fz_zc_orphan();
+		fz_zc_reap();
+		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * The end of an input: every held packet freed, then what is owed handed
+ * back by a drain (a broken queue cannot drain: its state is orphaned) and
+ * every orphaned state reaped; nothing is out any more.
+ */
+static void
+fz_zc_end(void)
+{
+	uint32_t i;
+
+	fz_snap();
+	for (i = 0; i < fz.nheld; i++)
+		fz_held_release(i);
+	fz.nheld = 0;
+	fz_check_writes(0);
+	if (fz.zq_on) {
+		fz_zc_drain();
+		if (!fz.vq.broken)
+			FZ_CHECK(fz.zq_first == fz.nchains && virtq_zc_inflight(&fz.vq) == 0);
+		else
+			fz_zc_orphan();
+	}
+	fz_zc_reap();
+	FZ_CHECK(fz.norph == 0);
+	FZ_CHECK(fz.pin[0] == 0 && fz.pin[1] == 0);
+	fz_check_zc();
 }
 
 /* One input: build guest memory and a queue, run the operations, tear down. */
@@ -1444,6 +2539,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t cfg[FZ_HDR_LEN] = { 0 };
+	struct virtq_stats acc;
 	struct virtq_params p;
 	uint64_t features;
 	uint16_t ring_size;
@@ -1452,14 +2548,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(cfg, data, RTE_MIN(size, sizeof(cfg)));
 	memset(&fz, 0, sizeof(fz));
 	ring_size = 1u << (cfg[0] % (FZ_MAX_SIZE_LOG2 + 1));
-	features = fz_features(cfg[1]);
+	features = fz_features(cfg[1]) | ((cfg[7] & 0x80) ? FZ_HOST_OFFLOADS : 0);
 	fz.alloc_size = ring_size;
 	fz.event_room = !!(features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
 	fz.log_on = !!(cfg[1] & 0x10);
+	switch (cfg[6] & 3) {
+	case 0:
+		fz.zc_cfg_min = 0;
+		break;
+	case 2:
+		fz.zc_cfg_min = UINT32_MAX;
+		break;
+	default:
+		fz.zc_cfg_min = 64u * (cfg[6] >> 3) + 1;
+		break;
+	}
+	fz.zc_cfg_max = cfg[7] & 0x3f;
+	fz.pin_cur = (cfg[6] & 4) ? -1 : 0;
 	if (fz_mem_build(ring_size, fz.event_room, data, size) < 0) {
 		fz_mem_free();
 		return 0;
 	}
+	fz.mem.dma = !!(cfg[7] & 0x40);
 	/* The used index starts where the device will fill from. */
 	fz_used()->idx = fz_u16(cfg + 4);
 
@@ -1475,19 +2585,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.callfd = (cfg[1] & 0x20) ? -1 : fz_callfd;
 	p.log = fz.log_on ? &fz_log_ops : NULL;
 	p.log_ctx = &fz;
+	p.zcopy_min = fz.zc_cfg_min;
+	p.zcopy_max = fz.zc_cfg_max;
+	p.zc_pin = fz_pin_ptr();
 	fz_snap();
 	ret = virtq_init(&fz.vq, &p);
-	FZ_TRACE("init size %u features %#" PRIx64 " log %d", ring_size, features,
-		 fz.log_on);
+	FZ_TRACE("init size %u features %#" PRIx64 " log %d zcopy_min %u max %u pin %d",
+		 ring_size, features, fz.log_on, fz.zc_cfg_min, fz.zc_cfg_max, fz.pin_cur);
 	FZ_CHECK(ret == 0);
 	FZ_CHECK(fz.vq.last_avail == p.last_avail && fz.vq.last_used == p.last_used);
+	fz_zq_start(fz.zc_cfg_min, ring_size, false);
+	FZ_CHECK(fz.vq.zc_min == fz_zc_min_of(fz.zc_cfg_min));
 	fz_check_writes(1u << FZ_R_USED);
 
-	for (i = 0; i < FZ_NOPS; i++)
+	for (i = 0; i < FZ_NOPS; i++) {
 		fz_op(cfg + FZ_CFG_LEN + i * FZ_OP_LEN);
+		fz_check_zc();
+		fz_check_pools();
+	}
 
+	fz_zc_end();
+	/* virtq_stats_acc() adds up every counter. */
+	memset(&acc, 0, sizeof(acc));
+	virtq_stats_acc(&acc, &fz.vq.stats);
+	FZ_CHECK(memcmp(&acc, &fz.vq.stats, sizeof(acc)) == 0);
 	virtq_fini(&fz.vq);
-	FZ_CHECK(fz.vq.shadow == NULL);
+	FZ_CHECK(fz.vq.shadow == NULL && fz.vq.zc == NULL);
 	fz_mem_free();
 	fz_check_pools();
 	fz_calls_read();
