@@ -4,10 +4,14 @@
 """Write the seed inputs of tests/fuzz/corpus/ for fuzz_virtq.
 
 The input layout is the one described at the top of fuzz_virtq.c: an
-8-byte configuration, 8 operations of 6 bytes, the descriptor table, the
-avail ring, then the bytes of buffer region A (tiled over A, B and C).
+8-byte configuration (with zero-copy in bytes 6 and 7), 8 operations of 6
+bytes, the descriptor table, the avail ring, then the bytes of buffer
+region A (tiled over A, B and C: region B's bytes follow A's).
 
     tests/fuzz/gen_corpus.py [OUTDIR]   (default: tests/fuzz/corpus)
+    tests/fuzz/gen_corpus.py --repro [OUTDIR]   (default: tests/fuzz/crashes)
+
+Every seed must pass: a seed that finds a bug belongs in tests/fuzz/crashes/.
 """
 
 import os
@@ -19,7 +23,18 @@ EVENT_IDX, INDIRECT, MRG_RXBUF, VERSION_1, LOG, NO_CALL = 1, 2, 4, 8, 0x10, 0x20
 GUEST_CSUM, GUEST_TSO = 0x40, 0x80
 # Operation kinds.
 (NOP, DEQUEUE, ENQUEUE, WALK, AVAIL_ADD, GUEST_EVENT, LOG_SET, REINIT, DESC,
- TRANSLATE, INIT_BAD) = range(11)
+ TRANSLATE, INIT_BAD, FREE, REF, ZC_MIN, ZC_DRAIN, ZC_ORPHAN) = range(16)
+# Zero-copy configuration, byte 6: mode (on from a threshold, or state but
+# off), no zc_pin; the threshold is 64 * t + 1 bytes (zc_min(t)).
+ZC_ON, ZC_OFF, ZC_NO_PIN = 1, 2, 4
+# Byte 7: zcopy_max in bits 0-5, guest memory DMA-mapped, host tx offloads.
+ZC_DMA, HOST_OFFLOADS = 0x40, 0x80
+# Dequeue y: pool (big, small, tiny), free the packets at once.
+POOL_BIG, POOL_SMALL, POOL_TINY, FREE_AT_ONCE = 0, 1, 2, 4
+# Free y: oldest first, newest first, shuffled, from both ends.
+OLDEST, NEWEST, SHUFFLED, BOTH_ENDS = range(4)
+# Reinit n: zero-copy the other way round, other zc_pin, drain, orphan.
+RI_ZC_FLIP, RI_PIN, RI_DRAIN, RI_ORPHAN = 8, 16, 32, 64
 # Descriptor flags.
 F_NEXT, F_WRITE, F_INDIRECT = 1, 2, 4
 # Region gpas.
@@ -27,6 +42,7 @@ DESC_GPA, AVAIL_GPA, USED_GPA = 0x1000, 0x2000, 0x3000
 A_GPA, B_GPA, C_GPA = 0x10000, 0x13000, 0x20000
 A_SIZE = 0x3000
 NOPS = 8
+MAX_LEN = 8192  # scripts/fuzz.sh runs with -max_len=8192: longer is cut
 
 
 def op(kind, n=0, arg=0, x=0, y=0):
@@ -39,19 +55,29 @@ def desc(addr, length, flags=0, nxt=0):
     return struct.pack("<QIHH", addr, length, flags, nxt)
 
 
+def zc_min(t):
+    """Byte 6 bits for a zero-copy threshold of 64 * t + 1 bytes."""
+    assert 0 <= t < 32
+    return t << 3
+
+
 def seed(size_log2, features, last_avail, last_used, ops, descs, avail_idx,
-         ring, avail_flags=0, used_event=0, data=b""):
-    """A whole input; data are the first bytes of region A."""
+         ring, avail_flags=0, used_event=0, data=b"", zc=0, zc_max=0):
+    """A whole input; data are the first bytes of region A; zc and zc_max
+    the configuration bytes 6 and 7."""
     size = 1 << size_log2
     assert len(ops) <= NOPS and len(descs) <= size and len(ring) <= size
-    out = struct.pack("<BBHHH", size_log2, features, last_avail, last_used, 0)
+    out = struct.pack("<BBHHBB", size_log2, features, last_avail, last_used,
+                      zc, zc_max)
     out += b"".join(ops) + op(NOP) * (NOPS - len(ops))
     table = b"".join(descs)
     out += table + bytes(16 * size - len(table))
     ring = list(ring) + [0] * (size - len(ring))
     out += struct.pack("<HH%dHH" % size, avail_flags, avail_idx & 0xFFFF,
                        *ring, used_event)
-    return out + data
+    out += data
+    assert len(out) <= MAX_LEN
+    return out
 
 
 def net_hdr(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0,
@@ -175,14 +201,204 @@ def seeds():
          op(DEQUEUE, 8)],
         [desc(A_GPA, 12 + len(udp))], 100, [0] * 8,
         data=place([(0, net_hdr() + udp)]))
+
+    s.update(zc_seeds())
+    return s
+
+
+def zc_seeds():
+    """Zero-copy seeds: name -> input."""
+    s = {}
+    big, small = packet(17, 1000), packet(17, 20)
+    on129 = ZC_ON | zc_min(2)
+
+    # A zero-copied chain, a short one copied behind it, and a chained one
+    # across regions A and B (header, then 300 + 300 bytes of whatever the
+    # tiling puts there); the packets are held, freed newest first (the
+    # third comes back but waits behind the first), then the rest
+    # shuffled; a drain hands all back; the guest posts head 0 again three
+    # times (taken once, in flight twice).
+    s["zc_basic"] = seed(
+        3, VERSION_1 | EVENT_IDX, 0, 0,
+        [op(DEQUEUE, 8), op(FREE, 1, 0, 0, NEWEST), op(DEQUEUE, 8),
+         op(FREE, 0, 0x1234, 0x56, SHUFFLED), op(ZC_DRAIN),
+         op(AVAIL_ADD, 0, 3), op(DEQUEUE, 8), op(FREE, 0, 0, 0, BOTH_ENDS)],
+        [desc(A_GPA, 12 + len(big)), desc(A_GPA + 0x800, 12 + len(small)),
+         desc(A_GPA + 0x1000, 12, F_NEXT, 3),
+         desc(A_GPA + A_SIZE - 300, 600)],
+        3, [0, 1, 2],
+        data=place([(0, net_hdr() + big), (0x800, net_hdr() + small),
+                    (0x1000, net_hdr())]),
+        zc=on129)
+
+    # The in-flight cap: two of four chains zero-copied, two copied (and
+    # counted zc_capped); freeing the copies hands nothing back; freeing
+    # the first chain does, up to the second; a clone of the second keeps
+    # it out until both are freed. DMA-mapped memory: segments carry IOVAs.
+    s["zc_cap"] = seed(
+        3, VERSION_1, 0, 0,
+        [op(DEQUEUE, 8), op(FREE, 2, 0, 0, NEWEST), op(DEQUEUE, 8),
+         op(FREE, 1, 0, 0, OLDEST), op(DEQUEUE, 8), op(REF, 0, 0, 0, 0),
+         op(FREE, 1, 0, 0, OLDEST), op(DEQUEUE, 8)],
+        [desc(A_GPA + i * 0x600, 12 + len(big)) for i in range(4)],
+        4, [0, 1, 2, 3],
+        data=place([(i * 0x600, net_hdr() + big) for i in range(4)]),
+        zc=on129, zc_max=2 | ZC_DMA)
+
+    # Chains out across a new memory table (the same ring re-initialised,
+    # new chains pin the other counter), orphaned with the rings going
+    # away, reaped while still out (kept) and after the frees; zero-copy
+    # back on a fresh state.
+    s["zc_orphan"] = seed(
+        2, VERSION_1, 0, 0,
+        [op(DEQUEUE, 1), op(REINIT, RI_PIN), op(AVAIL_ADD, 0, 1),
+         op(DEQUEUE, 4), op(ZC_ORPHAN), op(FREE, 1, 0, 0, OLDEST),
+         op(ZC_ORPHAN, 1), op(REINIT, RI_DRAIN)],
+        [desc(A_GPA, 12 + len(big)), desc(A_GPA + 0x800, 12 + len(big))],
+        1, [0, 1],
+        data=place([(0, net_hdr() + big), (0x800, net_hdr() + big)]),
+        zc=on129)
+
+    # Zero-copy state but off: copied and held; turned on at run time
+    # (threshold 200), then off with a chain out, so that the next copied
+    # chain waits behind it; a ring of a smaller size then orphans what
+    # is out.
+    s["zc_set_min"] = seed(
+        3, VERSION_1 | EVENT_IDX, 0, 0,
+        [op(DEQUEUE, 1), op(ZC_MIN, 0, 200), op(DEQUEUE, 1), op(ZC_MIN, 0, 0),
+         op(DEQUEUE, 1), op(FREE, 1, 0, 0, OLDEST), op(DEQUEUE, 4),
+         op(REINIT, 0, 0, 0, 1)],
+        [desc(A_GPA + i * 0x600, 12 + len(big)) for i in range(4)],
+        4, [0, 1, 2, 3],
+        data=place([(i * 0x600, net_hdr() + big) for i in range(4)]),
+        zc=ZC_OFF)
+
+    # Tx headers read (host offloads), zero-copy from 769 bytes: a TCP
+    # checksum left to the mbuf flags, an ICMP one completed in the private
+    # first segment, one at byte 202 (outside the first 128 bytes: refused
+    # zero-copied, taken copied when the packet is short), TCPv4 GSO, a
+    # bad GSO type; then copies into 64-byte mbufs (no room for the headers
+    # zero-copy keeps).
+    tcp, icmp, icmp_s = packet(6, 800), packet(1, 800), packet(1, 300)
+    tso = packet(6, 3000)
+    s["zc_tx_hdr"] = seed(
+        3, VERSION_1, 0, 0,
+        [op(DEQUEUE, 8), op(FREE, 0, 7, 9, SHUFFLED), op(AVAIL_ADD, 0, 2),
+         op(DEQUEUE, 8, 0, 0, POOL_SMALL), op(ZC_DRAIN)],
+        [desc(A_GPA, 12 + len(tcp)), desc(A_GPA + 0x400, 12 + len(icmp)),
+         desc(A_GPA + 0x800, 12 + len(icmp)), desc(A_GPA + 0xc00, 12 + len(tso)),
+         desc(A_GPA + 0x1800, 12 + len(udp_of(1000))),
+         desc(A_GPA + 0x1c40, 12 + len(icmp_s))],
+        8, [0, 1, 2, 3, 4, 5, 0, 1],
+        data=place([(0, net_hdr(1, 0, 0, 0, 34, 16) + tcp),
+                    (0x400, net_hdr(1, 0, 0, 0, 34, 2) + icmp),
+                    (0x800, net_hdr(1, 0, 0, 0, 200, 2) + icmp),
+                    (0xc00, net_hdr(1, 1, 54, 1448, 34, 16) + tso),
+                    (0x1800, net_hdr(0, 5) + udp_of(1000)),
+                    (0x1c40, net_hdr(1, 0, 0, 0, 200, 2) + icmp_s)]),
+        zc=ZC_ON | zc_min(12), zc_max=HOST_OFFLOADS)
+
+    # A chain out longer than the stall bound: the drain counts the stall,
+    # the next chain is copied (zc_capped) until everything is back.
+    s["zc_stall"] = seed(
+        2, VERSION_1, 0, 0,
+        [op(DEQUEUE, 1), op(ZC_DRAIN, 1), op(AVAIL_ADD, 0, 1), op(DEQUEUE, 4),
+         op(FREE), op(DEQUEUE, 4), op(AVAIL_ADD, 0, 1), op(DEQUEUE, 4)],
+        [desc(A_GPA + i * 0x600, 12 + len(big)) for i in range(3)],
+        1, [0, 1, 2],
+        data=place([(i * 0x600, net_hdr() + big) for i in range(3)]),
+        zc=on129 | ZC_NO_PIN)
+
+    # A chain of four pieces (header, then A, B and C): three external
+    # segments; the packet split after its first external segment, the
+    # tail cloned, the parts freed one by one: the chain comes back only
+    # with the last of its segments.
+    s["zc_split"] = seed(
+        3, VERSION_1 | INDIRECT, 0, 0,
+        [op(DEQUEUE, 8), op(REF, 1, 0, 1), op(REF, 0, 1, 0, 1),
+         op(FREE, 1, 0, 0, OLDEST), op(DEQUEUE, 8), op(FREE, 1, 0, 0, NEWEST),
+         op(ZC_DRAIN), op(FREE)],
+        [desc(A_GPA, 12, F_NEXT, 1), desc(A_GPA + 0x100, 400, F_NEXT, 2),
+         desc(B_GPA + 0x100, 500, F_NEXT, 3), desc(C_GPA, 300)],
+        1, [0],
+        data=place([(0, net_hdr()), (0x100, packet(17, 1158))]),
+        zc=on129)
+
+    # 128 chains out at once (a ring of 256, the cap at half of it), all
+    # freed: the next burst collects them 64 at a time.
+    s["zc_many"] = seed(
+        8, VERSION_1, 0, 0,
+        [op(DEQUEUE, 64), op(DEQUEUE, 64), op(FREE, 0, 0, 0, BOTH_ENDS),
+         op(DEQUEUE, 8)],
+        [desc(A_GPA + i * 0x40, 12 + 200) for i in range(128)],
+        128, list(range(128)), data=place([(0, net_hdr())]), zc=on129)
+
+    # Eight mbufs: a burst of seven leaves one for a chain that needs three
+    # external segments (left for the next burst), a burst of two has room;
+    # a burst of five then finds the pool short, with nothing due back.
+    s["zc_mbufs"] = seed(
+        3, VERSION_1, 0, 0,
+        [op(DEQUEUE, 7, 0, 0, POOL_TINY), op(DEQUEUE, 2, 0, 0, POOL_TINY),
+         op(DEQUEUE, 5, 0, 0, POOL_TINY), op(FREE, 0, 0, 0, NEWEST),
+         op(DEQUEUE, 8, 0, 0, POOL_TINY)],
+        [desc(A_GPA, 12, F_NEXT, 1), desc(A_GPA + 0x100, 300, F_NEXT, 2),
+         desc(B_GPA, 300, F_NEXT, 3), desc(C_GPA, 300),
+         desc(A_GPA + 0x800, 12 + len(small))],
+        7, [0, 4, 4, 4, 4, 4, 4], data=place([(0, net_hdr())]), zc=on129)
+    return s
+
+
+def udp_of(payload):
+    """A UDP packet with @p payload bytes."""
+    return packet(17, payload)
+
+
+def repro():
+    """Inputs that reach known engine bugs: written to tests/fuzz/crashes/
+    by --repro, never into the corpus."""
+    s = {}
+    big = packet(17, 1000)
+    # A zero-copied chain freed at once, then an avail index jump: the
+    # burst collects its used entry into the shadow array and stops
+    # without writing it.
+    s["repro-zc-flush-jump"] = seed(
+        2, VERSION_1, 0, 0,
+        [op(DEQUEUE, 1, 0, 0, FREE_AT_ONCE), op(AVAIL_ADD, 0, 100), op(DEQUEUE, 4),
+         op(REINIT, 1, 1)],
+        [desc(A_GPA, 12 + len(big))], 1, [0],
+        data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
+    # The same when the burst's mbufs are not there (8 in the tiny pool,
+    # 16 asked for).
+    s["repro-zc-flush-mbufs"] = seed(
+        5, VERSION_1, 0, 0,
+        [op(DEQUEUE, 1, 0, 0, FREE_AT_ONCE), op(AVAIL_ADD, 0, 16),
+         op(DEQUEUE, 16, 0, 0, POOL_TINY), op(DEQUEUE, 16)],
+        [desc(A_GPA, 12 + len(big))] + [desc(A_GPA + 0x800, 70)] * 16, 1,
+        [0] + [1] * 16, data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
+    # A zero-copied chain held while bad chains (head 7 of a ring of 4)
+    # queue behind it: seven chains owed by a ring of 4, the order array
+    # wraps over the held chain's entry, and the burst writes 7 used
+    # entries into a shadow array of 4.
+    s["repro-zc-owed"] = seed(
+        2, VERSION_1, 0, 0,
+        [op(DEQUEUE, 1), op(AVAIL_ADD, 0, 3), op(DEQUEUE, 8), op(AVAIL_ADD, 0, 4),
+         op(DEQUEUE, 8)],
+        [desc(A_GPA, 12 + len(big))], 1, [0, 7, 7, 7],
+        data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
     return s
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus")
+    here = os.path.dirname(os.path.abspath(__file__))
+    args = sys.argv[1:]
+    inputs = seeds
+    if args[:1] == ["--repro"]:
+        args, inputs = args[1:], repro
+        out = args[0] if args else os.path.join(here, "crashes")
+    else:
+        out = args[0] if args else os.path.join(here, "corpus")
     os.makedirs(out, exist_ok=True)
-    for name, data in seeds().items():
+    for name, data in inputs().items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
 
