@@ -1518,7 +1518,8 @@ fz_chain_add(uint16_t head, uint8_t st, const struct rte_mbuf *m)
  * look for others meanwhile. "flush": a zero-copy burst that collects used
  * entries due and then returns early (avail index jump, mbufs for the burst
  * not there), leaving them in the shadow array. "owed": a zero-copy burst
- * that may leave more chains owed than the ring has entries.
+ * whose chains owed and taken may pass the ring size (it then writes more
+ * used entries than the shadow array holds).
  */
 static bool
 fz_dequeue_avoided(const struct fz_before *b, bool zc_path, uint16_t todo, uint32_t avail,
