@@ -442,21 +442,30 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 
 	if (unlikely(vq->broken))
 		return 0;
-	/* Zero-copied buffers that came back count against the cap no more. */
+	pending = split_pending(vq);
+	if (unlikely(pending < 0))
+		return 0;
+	/* Zero-copied buffers that came back count against the cap no more,
+	 * and the used entries now due wait in the shadow array: from here
+	 * on, every return goes through split_dequeue_end(). */
 	if (zc)
 		virtq_zc_complete(vq);
-	pending = split_pending(vq);
-	if (pending <= 0) {
-		/* Only what came back is due: the collection above did it. */
-		if (zc && pending == 0)
+	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
+	/* With zero-copy, a held chain holds back the used entries of every
+	 * chain taken after it: never owe more of them than the ring holds. */
+	if (zc)
+		todo = RTE_MIN(todo, virtq_zc_room_owed(vq));
+	if (todo == 0) {
+		if (zc)
 			split_dequeue_end(vq, old_used, false);
 		return 0;
 	}
 	stats_add(&vq->stats.kicks_avoided, 1);
-	todo = RTE_MIN(RTE_MIN((uint16_t)pending, n), (uint16_t)VIRTQ_MAX_BURST);
 	/* All or nothing, so a chain is never taken without an mbuf for it. */
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
 		stats_add(&vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC], 1);
+		if (zc)
+			split_dequeue_end(vq, old_used, false);
 		return 0;
 	}
 	split_prefetch_start(vq, heads, todo, false);

@@ -282,7 +282,8 @@ void virtq_zc_set_min(struct virtq *vq, uint32_t min_len);
 /**
  * While the queue is stopped (no worker uses it) and its rings are still
  * mapped: write the used entries of every chain that came back, call the
- * guest if it asked, and return how many chains are still out.
+ * guest if it asked, and return how many chains are still out. On a
+ * broken queue it writes nothing and only counts the chains still out.
  */
 uint16_t virtq_zc_drain(struct virtq *vq);
 

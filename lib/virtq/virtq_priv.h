@@ -261,6 +261,13 @@ bool virtq_zc_room(struct virtq *vq);
 /** True when chains taken with zero-copy on still wait for used entries. */
 bool virtq_zc_pending(const struct virtq *vq);
 
+/**
+ * How many more chains may be taken before the used entries owed (chains
+ * taken and not handed back, and entries waiting in the shadow array)
+ * would pass the ring size.
+ */
+uint16_t virtq_zc_room_owed(const struct virtq *vq);
+
 /** True when @p head is zero-copied and not yet freed. */
 bool virtq_zc_head_busy(const struct virtq *vq, uint16_t head);
 

@@ -191,6 +191,14 @@ virtq_zc_pending(const struct virtq *vq)
 	return vq->zc->first != vq->zc->next;
 }
 
+uint16_t
+virtq_zc_room_owed(const struct virtq *vq)
+{
+	uint32_t owed = (uint16_t)(vq->zc->next - vq->zc->first) + vq->nb_shadow;
+
+	return owed >= vq->size ? 0 : vq->size - owed;
+}
+
 bool
 virtq_zc_head_busy(const struct virtq *vq, uint16_t head)
 {
@@ -268,8 +276,13 @@ virtq_zc_drain(struct virtq *vq)
 {
 	uint16_t old_used = vq->last_used;
 
-	if (vq->zc == NULL || vq->broken)
+	if (vq->zc == NULL)
 		return 0;
+	if (vq->broken) {
+		/* The ring is not to be touched: only learn what came back. */
+		virtq_zc_collect(vq->zc);
+		return vq->zc->inflight;
+	}
 	virtq_zc_complete(vq);
 	virtq_used_flush(vq);
 	virtq_notify(vq, old_used);

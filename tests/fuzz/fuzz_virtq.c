@@ -121,9 +121,7 @@
  * everything between mbufs poisoned.
  *
  * FUZZ_VIRTQ_VERBOSE=1 in the environment traces each operation, to
- * read what a crash input does. FUZZ_VIRTQ_AVOID (names from "flush",
- * "owed") skips the dequeues that would reach known engine bugs (see
- * fz_dequeue_avoided() and README.md), to look for others meanwhile.
+ * read what a crash input does.
  */
 
 #include <errno.h>
@@ -297,8 +295,6 @@ static uint32_t fz_guest_cap[FZ_R_MAX]; /* Its pages' bytes. */
 static int fz_callfd = -1;             /* Call eventfd. */
 static struct fz_state fz;             /* The current input. */
 static bool fz_verbose;                /* FUZZ_VIRTQ_VERBOSE set: trace operations. */
-static bool fz_avoid_flush;            /* FUZZ_VIRTQ_AVOID has "flush". */
-static bool fz_avoid_owed;             /* FUZZ_VIRTQ_AVOID has "owed". */
 
 static uint32_t fz_zs_count(uint16_t zs, bool freed_too);
 
@@ -578,10 +574,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
 	fz_verbose = getenv("FUZZ_VIRTQ_VERBOSE") != NULL;
-	if (getenv("FUZZ_VIRTQ_AVOID") != NULL) {
-		fz_avoid_flush = strstr(getenv("FUZZ_VIRTQ_AVOID"), "flush") != NULL;
-		fz_avoid_owed = strstr(getenv("FUZZ_VIRTQ_AVOID"), "owed") != NULL;
-	}
 	if (rte_eal_init(RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
 		exit(1);
@@ -1293,9 +1285,8 @@ fz_simulate(const struct fz_before *b, uint16_t todo, struct rte_mempool *mp, ui
 	uint16_t i;
 
 	memset(s, 0, sizeof(*s));
-	/* All or nothing; DPDK's ring mempool also fails a get of 0 mbufs
-	 * (a burst asked for none while some are pending). */
-	if (todo > avail || (todo == 0 && b->avail_idx != b->last_avail)) {
+	/* All or nothing (a burst of none asks for no mbufs). */
+	if (todo > avail) {
 		s->err[VIRTQ_ERR_MBUF_ALLOC] = 1;
 		return;
 	}
@@ -1513,37 +1504,6 @@ fz_chain_add(uint16_t head, uint8_t st, const struct rte_mbuf *m)
 	return (int32_t)fz.nchains++;
 }
 
-/*
- * FUZZ_VIRTQ_AVOID: skip a dequeue that would reach a known engine bug, to
- * look for others meanwhile. "flush": a zero-copy burst that collects used
- * entries due and then returns early (avail index jump, mbufs for the burst
- * not there), leaving them in the shadow array. "owed": a zero-copy burst
- * whose chains owed and taken may pass the ring size (it then writes more
- * used entries than the shadow array holds).
- */
-static bool
-fz_dequeue_avoided(const struct fz_before *b, bool zc_path, uint16_t todo, uint32_t avail,
-		   uint16_t pending)
-{
-	uint32_t i = fz.zq_first;
-
-	if (!zc_path || b->broken)
-		return false;
-	if (fz_avoid_flush && (pending > b->size || todo > avail || (todo == 0 && pending != 0))) {
-		while (i < fz.nchains && fz.chain[i].st != FZ_CH_OUT)
-			i++;
-		if (i != fz.zq_first) {
-			FZ_TRACE("dequeue skipped (FUZZ_VIRTQ_AVOID=flush)");
-			return true;
-		}
-	}
-	if (fz_avoid_owed && fz.nchains - fz.zq_first + todo > b->size) {
-		FZ_TRACE("dequeue skipped (FUZZ_VIRTQ_AVOID=owed)");
-		return true;
-	}
-	return false;
-}
-
 static void
 fz_op_dequeue(uint8_t n, uint8_t y)
 {
@@ -1554,7 +1514,7 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	struct rte_mbuf *pkts[FZ_MAX_DEQ];
 	int32_t pkt_chain[VIRTQ_MAX_BURST];
 	uint16_t ret, used, i, j, todo = 0, pending;
-	uint32_t zc_min = fz.vq.zc_min, avail, npop, k;
+	uint32_t zc_min = fz.vq.zc_min, avail, npop, k, owed;
 	const struct fz_sim *s = &sim[0];
 	bool zc_path, stall, hold;
 	uint64_t stalls;
@@ -1570,13 +1530,17 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	/* What the engine should find: walk the chains it may take first. */
 	if (!b.broken && pending <= b.size)
 		todo = RTE_MIN(RTE_MIN(pending, (uint16_t)n), (uint16_t)VIRTQ_MAX_BURST);
+	/* With zero-copy, no more used entries owed than the ring holds. */
+	owed = fz.nchains - fz.zq_first;
+	if (zc_path)
+		todo = owed >= b.size ? 0 : RTE_MIN(todo, b.size - owed);
 	for (i = 0; i < todo; i++)
 		fz_cand_ret[i] = virtq_chain_walk(&fz.vq, fz_snap_head(b.last_avail, i),
 						  false, &fz_cand[i]);
 	avail = rte_mempool_avail_count(mp);
-	if (fz_dequeue_avoided(&b, zc_path, todo, avail, pending))
-		return;
-	if (zc_path && !b.broken)
+	/* A broken queue, or one that breaks on a jumped avail index, is
+	 * left as it is: nothing collected. */
+	if (zc_path && !b.broken && pending <= b.size)
 		fz_zq_collect();
 
 	ret = virtq_dequeue_burst(&fz.vq, mp, pkts, n);
@@ -1664,7 +1628,8 @@ fz_op_dequeue(uint8_t n, uint8_t y)
  * virtq_zc_drain(): on a queue with zero-copy state that is not broken,
  * the collection of a burst without the burst: the used entries now due
  * are written, the guest called if it asked, and what is still out is
- * returned. Otherwise nothing.
+ * returned. On a broken one, only the collection and the count; without
+ * the state, nothing.
  */
 static void
 fz_zc_drain(void)
@@ -1683,7 +1648,11 @@ fz_zc_drain(void)
 	FZ_TRACE("drain: %u out", ret);
 	FZ_CHECK(fz.vq.nb_shadow == 0);
 	if (!fz.zq_on || b.broken) {
-		FZ_CHECK(ret == 0 && used == 0 && stalls == 0);
+		/* A broken queue only collects what came back. */
+		if (fz.zq_on)
+			fz_zq_collect();
+		FZ_CHECK(ret == (fz.zq_on ? fz_zs_count(fz.zq_id, false) : 0));
+		FZ_CHECK(used == 0 && stalls == 0);
 		fz_check_notify(&b, 0);
 		fz_check_writes(0);
 		return;

@@ -9,7 +9,6 @@ bytes, the descriptor table, the avail ring, then the bytes of buffer
 region A (tiled over A, B and C: region B's bytes follow A's).
 
     tests/fuzz/gen_corpus.py [OUTDIR]   (default: tests/fuzz/corpus)
-    tests/fuzz/gen_corpus.py --repro [OUTDIR]   (default: tests/fuzz/crashes)
 
 Every seed must pass: a seed that finds a bug belongs in tests/fuzz/crashes/.
 """
@@ -353,33 +352,33 @@ def udp_of(payload):
     return packet(17, payload)
 
 
-def repro():
-    """Inputs that reach known engine bugs: written to tests/fuzz/crashes/
-    by --repro, never into the corpus."""
+def regressions():
+    """Inputs that once reached engine bugs on the zero-copy dequeue path,
+    kept as seeds so that the corpus replay checks them."""
     s = {}
     big = packet(17, 1000)
     # A zero-copied chain freed at once, then an avail index jump: the
-    # burst collects its used entry into the shadow array and stops
-    # without writing it.
-    s["repro-zc-flush-jump"] = seed(
+    # burst must break the queue without collecting the used entry into
+    # the shadow array.
+    s["zc-regress-flush-jump"] = seed(
         2, VERSION_1, 0, 0,
         [op(DEQUEUE, 1, 0, 0, FREE_AT_ONCE), op(AVAIL_ADD, 0, 100), op(DEQUEUE, 4),
          op(REINIT, 1, 1)],
         [desc(A_GPA, 12 + len(big))], 1, [0],
         data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
-    # The same when the burst's mbufs are not there (8 in the tiny pool,
-    # 16 asked for).
-    s["repro-zc-flush-mbufs"] = seed(
+    # A used entry due when the burst's mbufs are not there (8 in the tiny
+    # pool, 16 asked for): it must still be written.
+    s["zc-regress-flush-mbufs"] = seed(
         5, VERSION_1, 0, 0,
         [op(DEQUEUE, 1, 0, 0, FREE_AT_ONCE), op(AVAIL_ADD, 0, 16),
          op(DEQUEUE, 16, 0, 0, POOL_TINY), op(DEQUEUE, 16)],
         [desc(A_GPA, 12 + len(big))] + [desc(A_GPA + 0x800, 70)] * 16, 1,
         [0] + [1] * 16, data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
     # A zero-copied chain held while bad chains (head 7 of a ring of 4)
-    # queue behind it: seven chains owed by a ring of 4, the order array
-    # wraps over the held chain's entry, and the burst writes 7 used
-    # entries into a shadow array of 4.
-    s["repro-zc-owed"] = seed(
+    # queue behind it: the burst must stop taking chains once a ring's
+    # worth of used entries is owed (else 7 entries go into a shadow array
+    # of 4, and the order array wraps over the held chain's entry).
+    s["zc-regress-owed"] = seed(
         2, VERSION_1, 0, 0,
         [op(DEQUEUE, 1), op(AVAIL_ADD, 0, 3), op(DEQUEUE, 8), op(AVAIL_ADD, 0, 4),
          op(DEQUEUE, 8)],
@@ -391,14 +390,11 @@ def repro():
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     args = sys.argv[1:]
-    inputs = seeds
-    if args[:1] == ["--repro"]:
-        args, inputs = args[1:], repro
-        out = args[0] if args else os.path.join(here, "crashes")
-    else:
-        out = args[0] if args else os.path.join(here, "corpus")
+    out = args[0] if args else os.path.join(here, "corpus")
     os.makedirs(out, exist_ok=True)
-    for name, data in inputs().items():
+    inputs = seeds()
+    inputs.update(regressions())
+    for name, data in inputs.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
 
