@@ -14,14 +14,20 @@
 #                 sits in a network namespace the script creates
 #
 # DUTs: vdp (its own virtq engine), vdp-rte (engine=rte, on rte_vhost),
+# vdp-copy (the same vdp and command as vdp, each vhost port with
+# zcopy=off: vdp without zero-copy dequeue),
 # vdp-b (another vdp build, given with --vdp-b, on its virtq engine: an A/B
 # of two versions of the hot path),
 # testpmd (dpdk-testpmd + net_vhost), ovs (Open vSwitch with DPDK, when
 # installed). Each round runs every DUT in turn with the same generator
 # command, pinning and ring sizes; the order rotates by one DUT per round.
 # Per case the result is the median of the per-round ratios of each DUT to
-# testpmd (and of vdp to vdp-rte), with their min..max, plus each DUT's
-# median Mpps, Gbps, cycles/packet and loss.
+# testpmd (and of vdp to vdp-rte, vdp-copy and vdp-b), with their min..max,
+# plus each DUT's median Mpps, Gbps, cycles/packet and loss.
+#
+# Every table is headed by the host line: CPU model, TSC rate (DPDK's own
+# calibration, from a short EAL run at debug level), AVX2 and AVX-512F,
+# and the commit of this tree (-dirty with uncommitted changes).
 #
 # The rate: S1 packets the generator got accepted on its tx queue (the DUT's
 # dequeue rate), S2/S3 packets the generator received back, S4 packets the
@@ -32,16 +38,17 @@
 # are idle, and it runs the group again when others took CPU time during
 # its windows.
 #
-# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs][,vdp-b]] [--rounds N]
-#                         [--scenarios S1,S2,S3,S4] [--sizes 64,256,512,1518,9000]
-#                         [--duration S] [--warmup S] [--gen-core C] [--dut-core C]
-#                         [--quick] [--no-huge] [--with-ovs] [--max-other P]
-#                         [--run-dir DIR] [--latency] [--vdp-b PATH]
+# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs][,vdp-copy][,vdp-b]]
+#                         [--rounds N] [--scenarios S1,S2,S3,S4]
+#                         [--sizes 64,256,512,1518,9000] [--duration S] [--warmup S]
+#                         [--gen-core C] [--dut-core C] [--quick] [--no-huge]
+#                         [--with-ovs] [--max-other P] [--run-dir DIR] [--latency]
+#                         [--vdp-b PATH] [--vdp-vhost-opts OPTS]
 # Sizes are Ethernet frame sizes including the 4-byte FCS (64 -> 60-byte packets).
 # PKTGEN=/path/to/pktgen: pktgen-dpdk is the generator instead of dpdk-testpmd.
 # Results: a table on stdout; bench-results/<date-time>/: summary.csv, summary.md,
-# mpps.png, runs.csv (one row per run), info.txt (machine, command) and every
-# process's log.
+# mpps.png, runs.csv (one row per run), info.txt (host line, machine, command),
+# host.json and every process's log.
 set -u
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +66,8 @@ SIZES=64,256,512,1518,9000
 SCENARIOS=S1,S2,S3,S4
 DUTS=""          # default: vdp,vdp-rte,testpmd (+ovs when installed)
 VDP_B=""         # the vdp binary of DUT vdp-b
+VDP_VHOST_OPTS="" # extra --vhost options of DUTs vdp and vdp-b
+VHOST_OPTS_SET=0
 NO_HUGE=0
 WITH_OVS=0
 GEN_CORE=""
@@ -76,7 +85,7 @@ CMDLINE="$0 $*"
 usage() {
 	sed -n '/^# Usage:/,/^# Results:/s/^# \{0,1\}//p' "$0"
 	echo "  --duts LIST    DUTs in the order of the first round: vdp, vdp-rte, testpmd, ovs,"
-	echo "                 vdp-b"
+	echo "                 vdp-copy (vdp with zcopy=off on its vhost ports), vdp-b"
 	echo "                 (default vdp,vdp-rte,testpmd, plus ovs when installed)"
 	echo "  --rounds N     rounds per case, each running every DUT (default $ROUNDS)"
 	echo "  --scenarios L  S1, S2, S3, S4 (default $SCENARIOS)"
@@ -98,6 +107,10 @@ usage() {
 	echo "  --vdp-engine E only vdp with engine E (virtq or rte) and testpmd"
 	echo "  --vdp-b PATH   the vdp binary of DUT vdp-b (say, a build of another commit),"
 	echo "                 run with the virtq engine; the tables then give vdp against it"
+	echo "  --vdp-vhost-opts OPTS"
+	echo "                 comma-separated options added to every --vhost port of DUTs vdp"
+	echo "                 and vdp-b (not vdp-copy, vdp-rte), e.g. zcopy=on,zcopy-min=256;"
+	echo "                 vdp checks them before the first run"
 	echo "  --max-other P  before each group, wait (up to 5 min) until other processes use"
 	echo "                 at most P% of a CPU; run the group again (up to $ATTEMPTS tries) when"
 	echo "                 they took more during a window (default $MAX_OTHER; 0 = never)"
@@ -130,6 +143,7 @@ while [ $# -gt 0 ]; do
 	--with-ovs) WITH_OVS=1 ;;
 	--latency) LATENCY=1 ;;
 	--vdp-b) VDP_B=${2:-}; shift ;;
+	--vdp-vhost-opts) VDP_VHOST_OPTS=${2:-}; VHOST_OPTS_SET=1; shift ;;
 	--vdp-engine)
 		case "${2:-}" in
 		virtq) DUTS=vdp,testpmd ;;
@@ -188,12 +202,32 @@ read -r -a DUT_LIST <<< "${DUTS//,/ }"
 [ "${#DUT_LIST[@]}" -ge 1 ] || die "--duts: empty"
 for d in "${DUT_LIST[@]}"; do
 	case "$d" in
-	vdp | vdp-rte | testpmd | ovs) ;;
+	vdp | vdp-rte | vdp-copy | testpmd | ovs) ;;
 	vdp-b) [ -n "$VDP_B" ] || die "--duts: vdp-b needs --vdp-b PATH" ;;
-	*) die "--duts: '$d' is not vdp, vdp-rte, testpmd, ovs or vdp-b" ;;
+	*) die "--duts: '$d' is not vdp, vdp-rte, vdp-copy, testpmd, ovs or vdp-b" ;;
 	esac
 	[ "$(printf '%s\n' "${DUT_LIST[@]}" | grep -cx "$d")" = 1 ] || die "--duts: '$d' twice"
 done
+# --vdp-vhost-opts: key or key=value items; the bench sets the engine, the
+# names and the server mode itself. vdp checks the rest before the first
+# run (vdp_probe).
+if [ "$VHOST_OPTS_SET" = 1 ]; then
+	[ -n "$VDP_VHOST_OPTS" ] || die "--vdp-vhost-opts: empty"
+	case "$VDP_VHOST_OPTS" in
+	,* | *, | *,,*) die "--vdp-vhost-opts: '$VDP_VHOST_OPTS' has an empty option" ;;
+	esac
+	IFS=, read -r -a opts <<< "$VDP_VHOST_OPTS"
+	for o in "${opts[@]}"; do
+		[[ "$o" =~ ^[a-z][a-z0-9-]*(=[^=[:space:]]+)?$ ]] ||
+			die "--vdp-vhost-opts: '$o' is not KEY or KEY=VALUE"
+		case "${o%%=*}" in
+		engine | name | client | server)
+			die "--vdp-vhost-opts: '$o': the bench sets ${o%%=*} itself" ;;
+		esac
+	done
+	[[ ",$DUTS," == *,vdp,* ]] || [[ ",$DUTS," == *,vdp-b,* ]] ||
+		vdp_log "note: --vdp-vhost-opts applies to DUTs vdp and vdp-b, and neither runs"
+fi
 [ "$ROUNDS" -lt 3 ] && [ "${#DUT_LIST[@]}" -gt 1 ] &&
 	vdp_log "note: $ROUNDS round(s): the ratios need at least 3 (better 5) to mean anything"
 
@@ -354,6 +388,60 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo; vdp_log "interrupted"; exit 130' INT TERM
+
+# The --vhost options after the socket path of a vdp DUT's ports, and its
+# binary.
+vhost_opts() {
+	case "$1" in
+	vdp | vdp-b) echo "engine=virtq${VDP_VHOST_OPTS:+,$VDP_VHOST_OPTS}" ;;
+	vdp-copy) echo "engine=virtq,zcopy=off" ;;
+	vdp-rte) echo "engine=rte" ;;
+	esac
+}
+vdp_bin() {
+	if [ "$1" = vdp-b ]; then echo "$VDP_B"; else echo "$VDP_BIN"; fi
+}
+
+# vdp_probe BIN OPTS LOG: whether the vdp at BIN takes --vhost PATH,OPTS
+# (it parses its options and exits at --version, before it sets anything
+# up); LOG gets its output, with the EAL at debug level: DPDK's TSC rate.
+vdp_probe() {
+	local rc
+	"$1" --no-huge -m 64 --no-pci --no-shconf --lcores "0@$GEN_CORE" \
+		--file-prefix "$PREFIX-probe" --log-level lib.eal:debug -- \
+		--vhost "$RUN_DIR/probe.sock,$2" --version > "$3" 2>&1 < /dev/null
+	rc=$?
+	rm -rf /var/run/dpdk/"$PREFIX"-probe
+	return $rc
+}
+
+# Refuse before the first run, leaving no results directory.
+refuse() {
+	rm -rf "$OUT_DIR"
+	die "$@"
+}
+
+# Every vdp DUT's ports as it will run them: a bad --vdp-vhost-opts, or a
+# vdp without zero-copy for vdp-copy, stops here with vdp's own words.
+for d in "${DUT_LIST[@]}"; do
+	case "$d" in vdp*) ;; *) continue ;; esac
+	plog=$OUT_DIR/logs/probe-$d.log
+	vdp_probe "$(vdp_bin "$d")" "$(vhost_opts "$d")" "$plog" && continue
+	why=$(grep -m1 '^vdp: error' "$plog" || tail -n 1 "$plog")
+	if [ -n "$VDP_VHOST_OPTS" ] && { [ "$d" = vdp ] || [ "$d" = vdp-b ]; }; then
+		refuse "--vdp-vhost-opts: $d ($(vdp_bin "$d")) does not take" \
+			"'$VDP_VHOST_OPTS': $why"
+	fi
+	refuse "$d: $(vdp_bin "$d") does not take --vhost PATH,$(vhost_opts "$d"): $why"
+done
+
+# The host line: DPDK's TSC calibration from a vdp EAL start at debug
+# level (else the kernel's, else cpu MHz: bench_parse.py host).
+vdp_probe "$VDP_BIN" engine=virtq "$OUT_DIR/logs/probe-tsc.log" ||
+	vdp_log "vdp did not start for the TSC probe (see $OUT_DIR/logs/probe-tsc.log)"
+HOST_INFO=$($PARSE host --eal-log "$OUT_DIR/logs/probe-tsc.log" --root "$VDP_ROOT" \
+	--json "$OUT_DIR/host.json")
+HOST_LINE=$(head -n 1 <<< "$HOST_INFO")
 
 if [[ " $SCENARIOS " == *" S4 "* ]]; then
 	ip netns list | grep -qw "$NETNS" && die "network namespace $NETNS exists already"
@@ -547,16 +635,14 @@ run_one() {
 	local dut=$1 sc=$2 size=$3 round=$4 order=$5 attempt=$6
 	local id=$PREFIX-r$round-$sc-$size-$dut
 	local log=$OUT_DIR/logs/r$round-$sc-$size-$dut-a$attempt
-	local fwd gen_mode len mem engine kind=$dut nports=1 dut_arg
+	local fwd gen_mode len mem kind=$dut nports=1 dut_arg
 	local gen_vdevs=() dut_extra=() gen_extra=() dut_args=() s0=$SOCK0 s1=$SOCK1
 	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1 fifo
 	DUT_PID=""
 
-	local bin=$VDP_BIN
+	local bin vopts
 	case "$dut" in
-	vdp) engine=virtq; kind=vdp ;;
-	vdp-rte) engine=rte; kind=vdp ;;
-	vdp-b) engine=virtq; kind=vdp; bin=$VDP_B ;;
+	vdp*) kind=vdp; bin=$(vdp_bin "$dut"); vopts=$(vhost_opts "$dut") ;;
 	esac
 	case "$sc" in
 	S1) fwd=rxonly; gen_mode=txonly; len=$((size - 4)) ;;
@@ -582,8 +668,8 @@ run_one() {
 	# shellcheck disable=SC2086 # $mem is a list of options
 	case "$kind" in
 	vdp)
-		dut_args=(--vhost "$s0,engine=$engine")
-		[ "$sc" = S3 ] && dut_args+=(--vhost "$s1,engine=$engine" --port-pair vhost0:vhost1)
+		dut_args=(--vhost "$s0,$vopts")
+		[ "$sc" = S3 ] && dut_args+=(--vhost "$s1,$vopts" --port-pair vhost0:vhost1)
 		[ "$sc" = S4 ] && dut_args+=(--port-pair vhost0:net_tap0)
 		dut_arg=""
 		[ "$sc" = S4 ] && dut_arg="--vdev=net_tap0,iface=$TAP"
@@ -713,6 +799,7 @@ run_group() {
 
 DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 {
+	echo "$HOST_INFO"
 	echo "command: $CMDLINE"
 	echo "date: $(date -Is)"
 	echo "nproc: $(nproc)"
@@ -723,11 +810,16 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	echo "dut lcores: $DUT_LCORES; generator lcores: $GEN_LCORES"
 	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}"
 	echo "duts: ${DUT_LIST[*]} (order rotated by one per round)"
+	echo "vdp-vhost-opts: ${VDP_VHOST_OPTS:-none} (DUTs vdp and vdp-b)"
+	for d in "${DUT_LIST[@]}"; do
+		case "$d" in vdp*) echo "$d: --vhost PATH,$(vhost_opts "$d")" ;; esac
+	done
 	[ -n "$VDP_B" ] && echo "vdp-b: $VDP_B (the git tree there: $(git -C "$(dirname "$VDP_B")" describe --always --dirty 2> /dev/null || echo none))"
 	ovs_installed && echo "ovs: $($OVS_VSWITCHD --version 2> /dev/null | head -1)"
 	echo "rounds $ROUNDS, warm-up $WARMUP s, window $DURATION s, sizes $SIZES, scenarios $SCENARIOS"
 	echo "groups run again (up to $ATTEMPTS tries) when others took > $MAX_OTHER% of a CPU"
 } > "$OUT_DIR/info.txt"
+vdp_log "$HOST_LINE"
 vdp_log "DPDK $DPDK_VERSION; memory: $(mem_opts 64); DUT --lcores $DUT_LCORES," \
 	"generator ($GENERATOR) --lcores $GEN_LCORES"
 vdp_log "$ROUNDS round(s) of: $SCENARIOS x $SIZES B with ${DUT_LIST[*]};" \
@@ -756,11 +848,13 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
-$PARSE summary --runs "$RUNS_CSV" --out "$SUMMARY_CSV" --markdown "$OUT_DIR/summary.md"
+$PARSE summary --runs "$RUNS_CSV" --out "$SUMMARY_CSV" --markdown "$OUT_DIR/summary.md" \
+	--host "$OUT_DIR/host.json"
 status=$?
 if [ -f "$LAT_CSV" ]; then
 	echo
-	$PARSE latency-summary --csv "$LAT_CSV" --markdown "$OUT_DIR/latency.md" || status=1
+	$PARSE latency-summary --csv "$LAT_CSV" --markdown "$OUT_DIR/latency.md" \
+		--host "$OUT_DIR/host.json" || status=1
 fi
 $PARSE plot --summary "$SUMMARY_CSV" --out "$OUT_DIR/mpps.png" ||
 	vdp_log "no plot (see above)"

@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The vdp authors.
 """scripts/bench.sh --quick: a well-formed CSV with a rate for every DUT,
-and nothing left behind (processes, sockets, namespaces), also on Ctrl-C.
+every table headed by its host line, and nothing left behind (processes,
+sockets, namespaces), also on Ctrl-C or when it refuses its options.
 Checks the harness, not the numbers (--no-huge, 1 s windows, any load)."""
 
 import csv
 import glob
+import json
 import os
 import re
 import signal
 import subprocess
 import time
+
+import pytest
 
 from vdptest import ROOT, wait_for
 
@@ -39,6 +43,49 @@ def leftovers(pid):
 
 def run_dirs():
     return set(glob.glob("/tmp/vdp-bench.*"))
+
+
+def result_dirs():
+    return set(glob.glob(os.path.join(ROOT, "bench-results", "*")))
+
+
+HOST_LINE = re.compile(r"^host: (.+), TSC (\d+\.\d\d GHz(?: \(kernel\))?|~\d+\.\d\d GHz "
+                       r"\(cpu MHz\)|unknown), AVX2 (yes|no), AVX-512 (yes|no), "
+                       r"commit ([0-9a-f]{4,40}(?:-dirty)?)$")
+
+
+def check_host_line(out, res_dir):
+    """The host line heads the stdout table, summary.md and info.txt, and
+    says what /proc/cpuinfo and git say; DPDK gave the TSC rate."""
+    with open("/proc/cpuinfo") as f:
+        first = f.read().split("\n\n")[0]
+    model = re.search(r"^model name\s*: (.*)$", first, re.M)
+    flags = re.search(r"^flags\s*: (.*)$", first, re.M).group(1).split()
+    sha = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    lines = out.splitlines()
+    table = [i for i, l in enumerate(lines) if l.startswith("scenario  size  dut")][0]
+    line = lines[table - 1]
+    m = HOST_LINE.match(line)
+    assert m, line
+    assert m.group(1) == (" ".join(model.group(1).split()) if model else "unknown CPU")
+    assert m.group(2).endswith(" GHz"), line  # DPDK's calibration, not a fallback
+    assert m.group(3) == ("yes" if "avx2" in flags else "no")
+    assert m.group(4) == ("yes" if "avx512f" in flags else "no")
+    assert m.group(5).split("-")[0] == sha
+    with open(os.path.join(res_dir, "summary.md")) as f:
+        assert f.readline().rstrip("\n") == line
+    with open(os.path.join(res_dir, "info.txt")) as f:
+        info = f.read()
+    assert info.splitlines()[0] == line
+    assert re.search(r"^tsc: \d+ MHz, DPDK's calibration \(TSC frequency is ~\d+ KHz\)$",
+                     info, re.M), info
+    with open(os.path.join(res_dir, "host.json")) as f:
+        host = json.load(f)
+    assert host["line"] == line and host["tsc_source"] == "dpdk"
+    # DPDK rounds its calibration to 10 MHz
+    assert m.group(2) == "%.2f GHz" % (host["tsc_mhz"] / 1000)
+    return info
 
 
 def test_bench_quick_all_scenarios():
@@ -76,8 +123,17 @@ def test_bench_quick_all_scenarios():
     # the vdp DUTs ran the engine they are named after
     engines = {r["dut"]: r["vdp_engine"] for r in runs if not r["error"]}
     assert engines["vdp"] == "virtq" and engines["vdp-rte"] == "rte"
+    # vdp's default zero-copy mode; the rte engine has none
+    zcopy = {r["dut"]: r["vdp_zcopy"] for r in runs if not r["error"]}
+    assert zcopy["vdp"] == "auto" and zcopy["vdp-rte"] == "" and zcopy["testpmd"] == ""
     assert os.path.getsize(os.path.join(res_dir, "summary.md")) > 0
     assert "S3" in out and "vs testpmd" in out
+    # no vdp-copy in this run: no column for it
+    assert "vs vdp-copy" not in out
+    info = check_host_line(out, res_dir)
+    assert "vdp-vhost-opts: none" in info
+    assert "vdp: --vhost PATH,engine=virtq\n" in info
+    assert "vdp-rte: --vhost PATH,engine=rte\n" in info
     try:
         import matplotlib  # noqa: F401
         with open(os.path.join(res_dir, "mpps.png"), "rb") as f:
@@ -152,6 +208,90 @@ def test_bench_vdp_b(tmp_path):
                          capture_output=True, text=True, timeout=60, env=env())
     assert res.returncode == 2
     assert "is not an executable file" in res.stderr
+
+def test_bench_vdp_copy_and_vhost_opts():
+    """vdp-copy runs vdp with zcopy=off on its vhost ports, and vdp's row has
+    its ratios to it; --vdp-vhost-opts goes to vdp's ports only (here: zero-
+    copy from 200 bytes, so 256-byte frames are zero-copied)."""
+    before = run_dirs()
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge", "--warmup", "0",
+                             "--duration", "1", "--max-other", "0", "--scenarios", "S2",
+                             "--sizes", "256", "--duts", "vdp-copy,vdp,testpmd",
+                             "--vdp-vhost-opts", "zcopy=on,zcopy-min=200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env())
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-4000:]
+    assert "vs vdp-copy (median, min..max)" in out and "cyc vs vdp-copy" in out
+    summary = re.search(r"^summary: +(\S+)$", out, re.M).group(1)
+    res_dir = os.path.dirname(summary)
+    with open(summary, newline="") as f:
+        rows = list(csv.DictReader(f))
+    # the table's order, whatever --duts said
+    assert [r["dut"] for r in rows] == ["vdp", "vdp-copy", "testpmd"]
+    got = {r["dut"]: r for r in rows}
+    assert float(got["vdp-copy"]["mpps"]) > 0
+    assert float(got["vdp-copy"]["vs_testpmd"]) > 0
+    assert got["vdp-copy"]["vs_vdp_copy"] == ""
+    v = got["vdp"]
+    assert float(v["vs_vdp_copy"]) > 0 and float(v["cyc_vs_vdp_copy"]) > 0
+    assert float(v["vs_vdp_copy"]) == pytest.approx(float(got["vdp"]["mpps"]) /
+                                                    float(got["vdp-copy"]["mpps"]), rel=2e-3)
+    with open(os.path.join(res_dir, "runs.csv"), newline="") as f:
+        runs = {r["dut"]: r for r in csv.DictReader(f) if not r["error"]}
+    assert runs["vdp"]["vdp_zcopy"] == "on" and int(runs["vdp"]["vdp_zc_pkts"]) > 0
+    assert runs["vdp-copy"]["vdp_zcopy"] == "off" and runs["vdp-copy"]["vdp_zc_pkts"] == "0"
+    assert runs["vdp-copy"]["vdp_engine"] == "virtq"
+    info = check_host_line(out, res_dir)
+    assert "vdp-vhost-opts: zcopy=on,zcopy-min=200 (DUTs vdp and vdp-b)" in info
+    assert "vdp: --vhost PATH,engine=virtq,zcopy=on,zcopy-min=200\n" in info
+    assert "vdp-copy: --vhost PATH,engine=virtq,zcopy=off\n" in info
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before
+
+
+def bench_refused(args, tmp_path):
+    """bench.sh with args: it refuses (exit 2) before any run and leaves
+    nothing behind, not even a results directory; its stderr."""
+    before, results = run_dirs(), result_dirs()
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge"] + args,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    assert "round 1" not in out
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before and result_dirs() == results
+    return err
+
+
+def test_bench_vdp_vhost_opts_refused(tmp_path):
+    """Bad --vdp-vhost-opts stop the bench before the first run: its own
+    checks (empty, not KEY=VALUE, keys the bench sets), then vdp's, in vdp's
+    words; a vdp that does not take a DUT's options (here a stand-in for an
+    old build as vdp-b) too."""
+    assert "--vdp-vhost-opts: empty" in bench_refused(["--vdp-vhost-opts", ""], tmp_path)
+    err = bench_refused(["--vdp-vhost-opts", "zcopy=on,,zcopy-min=256"], tmp_path)
+    assert "--vdp-vhost-opts: 'zcopy=on,,zcopy-min=256' has an empty option" in err
+    err = bench_refused(["--vdp-vhost-opts", "zcopy =on"], tmp_path)
+    assert "--vdp-vhost-opts: 'zcopy =on' is not KEY or KEY=VALUE" in err
+    for key in ("engine=rte", "name=x", "client"):
+        err = bench_refused(["--vdp-vhost-opts", "zcopy=on," + key], tmp_path)
+        assert "--vdp-vhost-opts: '%s': the bench sets %s itself" % (key, key.split("=")[0]) \
+            in err
+    err = bench_refused(["--vdp-vhost-opts", "zcopy=bogus", "--duts", "vdp,testpmd"], tmp_path)
+    assert "--vdp-vhost-opts: vdp (%s) does not take 'zcopy=bogus': vdp: error:" \
+        % os.path.join(env()["VDP_BUILD"], "app", "vdp", "vdp") in err
+    assert "'bogus'" in err.split("vdp: error:")[1]
+    old = tmp_path / "vdp-old"
+    old.write_text("#!/bin/sh\necho \"vdp: error: --vhost: unknown key 'zcopy=on'\" >&2\nexit 2\n")
+    old.chmod(0o755)
+    err = bench_refused(["--duts", "vdp,vdp-b", "--vdp-b", str(old),
+                         "--vdp-vhost-opts", "zcopy=on"], tmp_path)
+    assert ("--vdp-vhost-opts: vdp-b (%s) does not take 'zcopy=on': vdp: error: --vhost: "
+            "unknown key 'zcopy=on'" % old) in err
+    err = bench_refused(["--duts", "vdp,vdp-b", "--vdp-b", str(old)], tmp_path)
+    assert "vdp-b: %s does not take --vhost PATH,engine=virtq: vdp: error:" % old in err
+
 
 def test_bench_refuses_one_cpu():
     res = subprocess.run(["taskset", "-c", "0", "bash", BENCH, "--quick", "--no-huge"],
