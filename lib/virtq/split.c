@@ -379,6 +379,21 @@ split_copy_chain(struct virtq *vq, const struct virtq_chain *c, struct rte_mbuf 
 }
 
 /*
+ * Whether the bytes that tx header @p h has written (a partial checksum's
+ * field, the headers TSO repeats) lie in a zero-copied packet's private
+ * first segment. When not, the chain is copied: written into guest memory
+ * they cannot be, and the copy path takes such a packet.
+ */
+static __rte_always_inline bool
+split_hdr_fits_zc(const struct virtio_net_hdr *h)
+{
+	if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    (uint32_t)h->csum_start + h->csum_offset + sizeof(uint16_t) > VIRTQ_ZC_COPY_LEN)
+		return false;
+	return h->gso_type == VIRTIO_NET_HDR_GSO_NONE || h->hdr_len <= VIRTQ_ZC_COPY_LEN;
+}
+
+/*
  * Turn one walked tx chain into @p m; 0 or -virtq_error. Zero-copies
  * packets of at least @p zc_min bytes (with @p zc) and sets @p zcopied
  * when @p m points into the guest's buffers (even when it then fails: the
@@ -397,7 +412,10 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
 		return -VIRTQ_ERR_BAD_LEN;
 	len = c->len - vq->hdr_len;
-	if (zc && len >= zc_min && virtq_zc_room(vq)) {
+	if (vq->tx_hdr)
+		virtq_chain_read(c, 0, &hdr, sizeof(hdr));
+	if (zc && len >= zc_min && (!vq->tx_hdr || split_hdr_fits_zc(&hdr)) &&
+	    virtq_zc_room(vq)) {
 		ret = virtq_zc_to_mbuf(vq, c, vq->hdr_len, m, mp);
 		if (unlikely(ret < 0))
 			return ret;
@@ -410,7 +428,6 @@ split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
 	}
 	if (!vq->tx_hdr)
 		return 0;
-	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
 	return split_hdr_to_mbuf(&hdr, m);
 }
 

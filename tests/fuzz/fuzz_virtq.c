@@ -1185,6 +1185,23 @@ fz_zc_nseg(const struct virtq_chain *c, uint32_t off)
 }
 
 /*
+ * Whether the tx header of chain @p c lets it be zero-copied: the engine
+ * copies a chain whose partial checksum field, or whose TSO headers
+ * (hdr_len), reach past the private first segment.
+ */
+static bool
+fz_hdr_fits_zc(const struct virtq_chain *c)
+{
+	struct virtio_net_hdr h;
+
+	fz_snap_chain_copy(c, 0, &h, sizeof(h));
+	if ((h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    (uint32_t)h.csum_start + h.csum_offset + 2 > VIRTQ_ZC_COPY_LEN)
+		return false;
+	return h.gso_type == VIRTIO_NET_HDR_GSO_NONE || h.hdr_len <= VIRTQ_ZC_COPY_LEN;
+}
+
+/*
  * Does the tx header of chain @p c (packet of @p len bytes, @p l1 of them
  * in the first segment) ask for something impossible? The virtio-net
  * rules as lib/virtq applies them: a checksum must be TCP or UDP at its
@@ -1313,7 +1330,7 @@ fz_simulate(const struct fz_before *b, uint16_t todo, struct rte_mempool *mp, ui
 			continue;
 		}
 		len = c->len - hdr_len;
-		if (zc_path && len >= zc_min) {
+		if (zc_path && len >= zc_min && (!fz.vq.tx_hdr || fz_hdr_fits_zc(c))) {
 			if (inflight >= fz.zq_max || stalled)
 				s->zc_capped++;
 			else if (room >= VIRTQ_ZC_COPY_LEN &&

@@ -274,8 +274,8 @@ def zc_seeds():
 
     # Tx headers read (host offloads), zero-copy from 769 bytes: a TCP
     # checksum left to the mbuf flags, an ICMP one completed in the private
-    # first segment, one at byte 202 (outside the first 128 bytes: refused
-    # zero-copied, taken copied when the packet is short), TCPv4 GSO, a
+    # first segment, one at byte 202 (outside the first 128 bytes: copied,
+    # not zero-copied, whatever the packet's length), TCPv4 GSO, a
     # bad GSO type; then copies into 64-byte mbufs (no room for the headers
     # zero-copy keeps).
     tcp, icmp, icmp_s = packet(6, 800), packet(1, 800), packet(1, 300)
