@@ -122,7 +122,7 @@ enum port_vhost_zcopy {
  * zero-copy dequeue measured faster than copying on the benchmark host
  * (docs/benchmarks.md, "Zero-copy crossover").
  */
-#define PORT_VHOST_ZCOPY_AUTO_MIN 1024
+#define PORT_VHOST_ZCOPY_AUTO_MIN 2048
 #define PORT_VHOST_ZCOPY_MIN_MAX 65536 /**< Largest zcopy_min accepted. */
 
 /** Parameters of a vhost-user port. */
