@@ -56,6 +56,8 @@ set -u
 PARSE="/usr/bin/python3 $VDP_ROOT/scripts/bench_parse.py"
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 PKTGEN=${PKTGEN:-}
+PKTGEN_SPEED=100000 # Mb/s the generator's virtio-user ports report to pktgen
+PKTGEN_MB_PORT=2048 # pktgen memory per port, MB (pktgen_mb)
 LAT_BIN=$VDP_BUILD/tools/latency/vdp-latency
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
@@ -177,7 +179,7 @@ for s in $SCENARIOS; do
 done
 [ -n "$SIZES" ] || die "--sizes: empty"
 [ -n "$SCENARIOS" ] || die "--scenarios: empty"
-if [ -n "$PKTGEN" ] && [ ! -x "$PKTGEN" ]; then
+if [ -n "$PKTGEN" ] && { [ ! -f "$PKTGEN" ] || [ ! -x "$PKTGEN" ]; }; then
 	die "PKTGEN=$PKTGEN is not an executable file"
 fi
 GENERATOR=testpmd
@@ -309,16 +311,38 @@ if [ "$NO_HUGE" = 0 ]; then
 	*--no-huge*) NO_HUGE=1 ;;
 	esac
 fi
+# pktgen needs far more than testpmd (pktgen_mb): two ports and a jumbo DUT.
+if [ "$NO_HUGE" = 0 ] && [ -n "$PKTGEN" ]; then
+	want=$(((2 * PKTGEN_MB_PORT + 512 + 512) * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
+		echo "$want" > /proc/sys/vm/nr_hugepages 2> /dev/null
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt "$want" ]; then
+		vdp_log "pktgen needs $want free hugepages: using --no-huge"
+		NO_HUGE=1
+	fi
+fi
 
 # EAL memory of one process for frames of SIZE bytes, in MB.
 mem_mb() {
 	if [ "$1" -gt 1518 ]; then echo 512; else echo 256; fi
 }
 
-# EAL memory options of one process for frames of SIZE bytes.
+# pktgen's memory with NPORTS ports, in MB: its mbufs are all 10 KB, in
+# about six pools of 24576 per port.
+pktgen_mb() {
+	echo $(($1 * PKTGEN_MB_PORT + 512))
+}
+
+# The generator's memory for frames of SIZE bytes over NPORTS ports, in MB.
+gen_mb() {
+	if [ -n "$PKTGEN" ]; then pktgen_mb "$2"; else mem_mb "$1"; fi
+}
+
+# EAL memory options of one process for frames of SIZE bytes (or of MB
+# megabytes, given as "SIZE MB").
 mem_opts() {
-	local mb
-	mb=$(mem_mb "$1")
+	local mb=${2:-}
+	[ -n "$mb" ] || mb=$(mem_mb "$1")
 	if [ "$NO_HUGE" = 1 ]; then
 		echo "--no-huge -m $mb"
 	else
@@ -443,6 +467,36 @@ HOST_INFO=$($PARSE host --eal-log "$OUT_DIR/logs/probe-tsc.log" --root "$VDP_ROO
 	--json "$OUT_DIR/host.json")
 HOST_LINE=$(head -n 1 <<< "$HOST_INFO")
 
+# pktgen_probe LOG: pktgen starts (on a pseudo-terminal, over a null
+# port), runs a Lua script that prints a line, and quits.
+PKTGEN_VERSION=""
+pktgen_probe() {
+	local log=$1 lua=$RUN_DIR/probe.lua pid i
+	printf 'io.write("vdp-bench probe ok\\n")\nio.flush()\npktgen.quit()\n' > "$lua"
+	$PARSE pty --log "$log" -- "$PKTGEN" --no-huge -m "$(pktgen_mb 1)" --no-pci --no-shconf \
+		--lcores "$GEN_LCORES" --file-prefix "$PREFIX-probe" --log-level '*:notice' \
+		--vdev net_null0 -- -P -m 1.0 -f "$lua" < /dev/null &
+	pid=$!
+	for i in $(seq 600); do
+		kill -0 "$pid" 2> /dev/null || break
+		grep -q '^vdp-bench probe ok' "$log" 2> /dev/null && break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2> /dev/null && { sleep 2; kill "$pid" 2> /dev/null; }
+	wait "$pid" 2> /dev/null
+	rm -rf /var/run/dpdk/"$PREFIX"-probe
+	grep -q '^vdp-bench probe ok' "$log"
+}
+if [ -n "$PKTGEN" ]; then
+	plog=$OUT_DIR/logs/probe-pktgen.log
+	if ! pktgen_probe "$plog"; then
+		refuse "PKTGEN=$PKTGEN did not start and run a Lua script (pktgen built" \
+			"with -Denable_lua=true?); its last lines: $($PARSE last-lines "$plog")"
+	fi
+	PKTGEN_VERSION=$($PARSE gen-output --generator pktgen "$plog" |
+		sed -n 's/.*"version": "\([^"]*\)".*/\1/p')
+fi
+
 if [[ " $SCENARIOS " == *" S4 "* ]]; then
 	ip netns list | grep -qw "$NETNS" && die "network namespace $NETNS exists already"
 	ip netns add "$NETNS" || die "cannot create network namespace $NETNS"
@@ -466,7 +520,7 @@ wait_socket() {
 wait_hugepages() {
 	local mb=$1 need free _
 	[ "$NO_HUGE" = 1 ] && return 0
-	need=$((2 * mb * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
+	need=$((mb * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
 	for _ in $(seq 120); do
 		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 		[ "$free" -ge "$need" ] && return 0
@@ -579,9 +633,13 @@ ovs_stop() {
 pktgen_lua() {
 	local sc=$1 size=$2 nports=$3 ports=0
 	[ "$sc" = S3 ] && ports=all
+	# Only the built-in pktgen table: nothing to find in pktgen's source
+	# tree, whatever the working directory.
 	cat << EOF
-package.path = package.path .. ";?.lua;test/?.lua;app/?.lua;"
-require "Pktgen"
+local function printf(...)
+	io.write(string.format(...))
+	io.flush()
+end
 local function dump(tag, ms)
 	local st = pktgen.portStats("all", "port")
 	for p = 0, $((nports - 1)) do
@@ -635,9 +693,9 @@ run_one() {
 	local dut=$1 sc=$2 size=$3 round=$4 order=$5 attempt=$6
 	local id=$PREFIX-r$round-$sc-$size-$dut
 	local log=$OUT_DIR/logs/r$round-$sc-$size-$dut-a$attempt
-	local fwd gen_mode len mem kind=$dut nports=1 dut_arg
+	local fwd gen_mode len mem gen_mem kind=$dut nports=1 dut_arg
 	local gen_vdevs=() dut_extra=() gen_extra=() dut_args=() s0=$SOCK0 s1=$SOCK1
-	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1 fifo
+	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1
 	DUT_PID=""
 
 	local bin vopts
@@ -651,6 +709,7 @@ run_one() {
 	S4) fwd=io; gen_mode=txonly; len=$((size - 4)) ;;
 	esac
 	mem=$(mem_opts "$size")
+	gen_mem=$(mem_opts "$size" "$(gen_mb "$size" "$nports")")
 	# (--mbuf-size before --txpkts: testpmd checks --txpkts against it)
 	if [ "$size" -gt 1518 ]; then
 		gen_extra=("--mbuf-size=$JUMBO_MBUF" "--max-pkt-len=$((size + 100))")
@@ -664,7 +723,7 @@ run_one() {
 		[ -e "$s" ] && die "socket path $s is taken (another benchmark or vdp?)"
 	done
 
-	wait_hugepages "$(mem_mb "$size")"
+	wait_hugepages $(($(mem_mb "$size") + $(gen_mb "$size" "$nports")))
 	# shellcheck disable=SC2086 # $mem is a list of options
 	case "$kind" in
 	vdp)
@@ -712,27 +771,27 @@ run_one() {
 		gen_vdevs=(--vdev "net_virtio_user0,path=$s0,queue_size=$RING")
 		[ "$nports" = 2 ] && gen_vdevs+=(--vdev "net_virtio_user1,path=$s1,queue_size=$RING")
 		if [ -n "$PKTGEN" ]; then
-			fifo=$RUN_DIR/pktgen.in
-			rm -f "$fifo"
-			mkfifo "$fifo"
 			pktgen_lua "$sc" "$size" "$nports" > "$RUN_DIR/bench.lua"
-			local map="1.0" jumbo=()
+			local map="1.0" jumbo=() v
 			[ "$nports" = 2 ] && map="1.[0-1]"
 			[ "$size" -gt 1518 ] && jumbo=(-j)
-			# its command line reads a FIFO that this shell holds open: no EOF
-			exec 9<> "$fifo"
+			# pktgen takes its rate from the link speed, which virtio-user
+			# reports only when given
+			for v in "${!gen_vdevs[@]}"; do
+				[ "${gen_vdevs[$v]}" = --vdev ] || gen_vdevs[v]+=",speed=$PKTGEN_SPEED"
+			done
+			# on a terminal of its own (it exits without one)
 			# shellcheck disable=SC2086
-			"$PKTGEN" $mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
+			$PARSE pty --log "$log.gen.log" -- \
+				"$PKTGEN" $gen_mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
 				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
-				-P -m "$map" "${jumbo[@]}" -f "$RUN_DIR/bench.lua" \
-				> "$log.gen.log" 2>&1 < "$fifo" &
+				-P -m "$map" "${jumbo[@]}" -f "$RUN_DIR/bench.lua" < /dev/null &
 			gen_pid=$!
-			exec 9>&-
 		else
 			local gtopo=loop
 			[ "$nports" = 2 ] && gtopo=paired
 			# shellcheck disable=SC2086
-			"$TESTPMD" $mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
+			"$TESTPMD" $gen_mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
 				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
 				--no-mlockall "${gen_extra[@]}" --forward-mode=$gen_mode --txpkts=$len \
 				--port-topology=$gtopo --auto-start --stats-period 3600 \
@@ -748,7 +807,8 @@ run_one() {
 		$PARSE measure --scenario "$sc" --gen "$id-gen" --gen-ports "$nports" \
 			--dut-kind "$kind" --dut "$dut_ref" --dut-ports "$dports" \
 			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
-			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" > "$log.json"
+			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" --gen-pid "$gen_pid" \
+			--gen-log "$log.gen.log" > "$log.json"
 		stop_proc "$gen_pid"
 		# OVS's whole-run cycles, before any latency traffic
 		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \
@@ -808,7 +868,7 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	echo "vdp source: $(git -C "$VDP_ROOT" describe --always --dirty 2> /dev/null || echo unknown)"
 	echo "memory: $(mem_opts 64) ($(mem_opts 9000) for 9000 B)"
 	echo "dut lcores: $DUT_LCORES; generator lcores: $GEN_LCORES"
-	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}"
+	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}${PKTGEN:+ (pktgen ${PKTGEN_VERSION:-version unknown}, virtio-user speed=$PKTGEN_SPEED)}"
 	echo "duts: ${DUT_LIST[*]} (order rotated by one per round)"
 	echo "vdp-vhost-opts: ${VDP_VHOST_OPTS:-none} (DUTs vdp and vdp-b)"
 	for d in "${DUT_LIST[@]}"; do

@@ -10,7 +10,9 @@ matplotlib for the plot only).
                          --warmup S --duration S
       Waits until the measured counter moves, waits the warm-up, then
       samples the generator's, the DUT's (and for S4 the tap's kernel)
-      counters at the start and end of the window. Prints one JSON object.
+      counters at the start and end of the window. Prints one JSON object;
+      when no traffic came (or the --gen-pid exited first), an error that
+      quotes the last lines of --gen-log.
 
   bench_parse.py row --meas FILE --dut-log FILE --gen-log FILE --generator
                      testpmd|pktgen --round N --scenario S --size B --dut NAME
@@ -46,6 +48,14 @@ matplotlib for the plot only).
 
   bench_parse.py gen-output --generator testpmd|pktgen|latency FILE
       What the parser reads from a generator's output, as JSON.
+
+  bench_parse.py last-lines [-n N] FILE
+      The last N (3) non-empty lines of FILE, joined by " | ".
+
+  bench_parse.py pty --log FILE -- COMMAND [ARGS...]
+      Runs COMMAND on a pseudo-terminal of its own (pktgen needs one), its
+      output into FILE without terminal escapes; SIGTERM and SIGINT go on
+      to it. Exits with its status.
 
   bench_parse.py max-pps --meas FILE --scenario S [--ports N]
       The packet rate a run measured, per direction: the offered load the
@@ -203,14 +213,70 @@ def busy_ticks():
     return v[0] + v[1] + v[2] + v[5] + v[6]  # user nice system irq softirq
 
 
+def with_children(pids):
+    """pids and all their descendants (a generator run through the pty
+    wrapper is its child)."""
+    out, todo = [], list(pids)
+    while todo:
+        p = todo.pop()
+        if p in out:
+            continue
+        out.append(p)
+        try:
+            for t in os.listdir("/proc/%s/task" % p):
+                with open("/proc/%s/task/%s/children" % (p, t)) as f:
+                    todo += f.read().split()
+        except OSError:
+            pass
+    return out
+
+
 def cpu_snapshot(pids):
-    return busy_ticks(), sum(proc_ticks(p) for p in pids + ["self"])
+    return busy_ticks(), sum(proc_ticks(p) for p in with_children(pids) + ["self"])
+
+
+def last_lines(path, n=3):
+    """The last n non-empty lines of a log, joined by ' | '; '' without one."""
+    if not path:
+        return ""
+    try:
+        with open(path, errors="replace") as f:
+            lines = [l.strip() for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return ""
+    return " | ".join(lines[-n:])
+
+
+def cmd_last_lines(args):
+    print(last_lines(args.file, args.n) or "(no output)")
+    return 0
+
+
+def alive(pid):
+    """Whether process pid is still there (and not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def no_traffic(args, why):
+    """The measure error: why, then what the generator said last."""
+    tail = last_lines(args.gen_log)
+    if args.gen_log:
+        why += "; the generator's last lines: " + (tail or "(none)")
+    print(json.dumps({"error": why}))
+    return 1
 
 
 def cmd_measure(args):
     deadline = time.monotonic() + args.timeout
     first = None
     while True:
+        if args.gen_pid and not alive(args.gen_pid):
+            return no_traffic(args, "the generator exited before any traffic at %s"
+                              % RATE_AT[args.scenario])
         try:
             _, g, _, k = sample(args)
             c = rate_counter(args, g, k)
@@ -221,9 +287,8 @@ def cmd_measure(args):
         except (OSError, ValueError, KeyError, IndexError, subprocess.SubprocessError):
             pass
         if time.monotonic() > deadline:
-            print(json.dumps({"error": "no traffic at %s within %ss"
-                              % (RATE_AT[args.scenario], args.timeout)}))
-            return 1
+            return no_traffic(args, "no traffic at %s within %ss"
+                              % (RATE_AT[args.scenario], args.timeout))
         time.sleep(0.2)
     time.sleep(args.warmup)
     pids = args.pids.split()
@@ -630,8 +695,12 @@ SUMMARY_FIELDS = ["scenario", "size", "dut", "rounds", "mpps", "mpps_min", "mpps
                   "vs_testpmd_max", "cyc_vs_testpmd", "vs_vdp_rte", "vs_vdp_rte_min",
                   "vs_vdp_rte_max", "cyc_vs_vdp_rte", "vs_vdp_b", "vs_vdp_b_min",
                   "vs_vdp_b_max", "cyc_vs_vdp_b", "vs_vdp_copy", "vs_vdp_copy_min",
-                  "vs_vdp_copy_max", "cyc_vs_vdp_copy", "busy_pct", "tsc_mhz",
+                  "vs_vdp_copy_max", "cyc_vs_vdp_copy", "busy_pct", "bound",
+                  "capacity_Mpps", "tsc_mhz",
                   "other_cpu_pct_max", "attempts"]
+
+# busy% from which a result says the DUT was the bound (column bound).
+BOUND_DUT_PCT = 90
 
 DUT_ORDER = ["vdp", "vdp-b", "vdp-copy", "vdp-rte", "testpmd", "ovs"]
 
@@ -733,6 +802,14 @@ def cmd_summary(args):
                                       / tsc_mhz for r in mine.values()
                                       if num(r["busy_cyc_pkt"]) is not None and
                                       num(r["dut_rx_mpps"]) is not None)
+            # What bound the rate: the DUT when its polling core was busy
+            # 90% of the time or more, else the generator (or the path
+            # between). What the DUT could do with a whole core to itself:
+            # the TSC rate over its busy cycles per packet.
+            if row.get("busy_pct") is not None:
+                row["bound"] = "dut" if row["busy_pct"] >= BOUND_DUT_PCT else "gen"
+            if tsc_mhz and row["busy_cyc_pkt"]:
+                row["capacity_Mpps"] = tsc_mhz / row["busy_cyc_pkt"]
             rows.append(row)
     with open(args.out, "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=SUMMARY_FIELDS, restval="")
@@ -757,7 +834,7 @@ def cmd_summary(args):
         hdr += ["vs vdp-b (median, min..max)", "cyc vs vdp-b"]
     if with_copy:
         hdr += ["vs vdp-copy (median, min..max)", "cyc vs vdp-copy"]
-    hdr += ["busy%", "other_cpu%", "rounds"]
+    hdr += ["busy%", "bound", "capacity_Mpps", "other_cpu%", "rounds"]
     lines = [hdr]
     for r in rows:
         line = [r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
@@ -770,7 +847,9 @@ def cmd_summary(args):
             line += [ratio(r, "vs_vdp_b"), fmt(r.get("cyc_vs_vdp_b"), 3) or "-"]
         if with_copy:
             line += [ratio(r, "vs_vdp_copy"), fmt(r.get("cyc_vs_vdp_copy"), 3) or "-"]
-        line += [fmt(r.get("busy_pct"), 0), fmt(r["other_cpu_pct_max"], 0), str(r["rounds"])]
+        line += [fmt(r.get("busy_pct"), 0), r.get("bound") or "-",
+                 fmt(r.get("capacity_Mpps"), 2) or "-", fmt(r["other_cpu_pct_max"], 0),
+                 str(r["rounds"])]
         lines.append(line)
     left = [i for i, h in enumerate(hdr) if h in ("scenario", "dut") or "(median" in h]
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
@@ -922,6 +1001,72 @@ def cmd_latency_summary(args):
     return 0 if all(l[-1] != "0" for l in lines[1:]) else 1
 
 
+# Terminal control sequences (CSI, OSC, charset selection) and carriage
+# returns, dropped from what a program writes to its pseudo-terminal.
+TERM_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+                          r"|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]|\r")
+
+
+def cmd_pty(args):
+    """Run args.command on its own pseudo-terminal (it is the controlling
+    terminal of a new session), its output cleaned into args.log."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    # pktgen lays out its screen from the size: give it a large one
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 200, 0, 0))
+
+    def child_setup():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    try:
+        proc = subprocess.Popen(args.command, stdin=slave, stdout=slave, stderr=slave,
+                                preexec_fn=child_setup, close_fds=True)
+    except OSError as e:
+        with open(args.log, "w") as f:
+            f.write("cannot run %s: %s\n" % (args.command[0], e.strerror))
+        return 127
+    os.close(slave)
+
+    def forward(sig, _frame):
+        try:
+            os.killpg(proc.pid, sig)
+        except OSError:
+            pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    pending = ""
+    with open(args.log, "w") as log:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except InterruptedError:
+                continue
+            except OSError:
+                data = b""  # EIO: every writer closed its end
+            if not data:
+                break
+            pending += data.decode("utf-8", "replace")
+            # whole lines only: an escape may span two reads
+            done, _, pending = pending.rpartition("\n")
+            if done:
+                log.write(TERM_ESCAPES.sub("", done) + "\n")
+                log.flush()
+        if pending:
+            log.write(TERM_ESCAPES.sub("", pending) + "\n")
+    os.close(master)
+    while True:
+        try:
+            return proc.wait()
+        except InterruptedError:
+            continue
+
+
 def cmd_gen_output(args):
     text = read_text(args.file)
     if args.generator == "latency":
@@ -950,6 +1095,8 @@ def main():
     m.add_argument("--duration", type=float, default=5.0)
     m.add_argument("--timeout", type=float, default=30.0)
     m.add_argument("--pids", default="", help="the generator's and the DUT's pids")
+    m.add_argument("--gen-pid", type=int, help="the generator's pid: stop waiting when it exits")
+    m.add_argument("--gen-log", help="the generator's output, quoted when no traffic came")
     r = sub.add_parser("row")
     for a in ("--meas", "--dut-log", "--round", "--scenario", "--size", "--dut",
               "--order", "--attempt", "--runs"):
@@ -996,14 +1143,26 @@ def main():
     ls.add_argument("--markdown", metavar="FILE")
     ls.add_argument("--host", metavar="JSON", help="host's JSON (default: host.json beside --csv)")
     g.add_argument("file")
+    ll = sub.add_parser("last-lines")
+    ll.add_argument("file")
+    ll.add_argument("-n", type=int, default=3)
+    t = sub.add_parser("pty")
+    t.add_argument("--log", required=True)
+    t.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
+    if args.cmd == "pty":
+        if args.command[:1] == ["--"]:
+            args.command = args.command[1:]
+        if not args.command:
+            ap.error("pty: no command")
     if args.cmd == "measure" and args.scenario == "S4" and not (args.netns and args.tap):
         ap.error("S4 needs --netns and --tap")
     return {"measure": cmd_measure, "row": cmd_row, "clean": cmd_clean, "quiet": cmd_quiet,
             "summary": cmd_summary, "plot": cmd_plot, "host": cmd_host,
             "gen-output": cmd_gen_output, "max-pps": cmd_max_pps,
             "latency-row": cmd_latency_row,
-            "latency-summary": cmd_latency_summary}[args.cmd](args)
+            "latency-summary": cmd_latency_summary, "pty": cmd_pty,
+            "last-lines": cmd_last_lines}[args.cmd](args)
 
 
 if __name__ == "__main__":

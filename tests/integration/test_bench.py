@@ -293,6 +293,38 @@ def test_bench_vdp_vhost_opts_refused(tmp_path):
     assert "vdp-b: %s does not take --vhost PATH,engine=virtq: vdp: error:" % old in err
 
 
+def bench_pktgen_refused(pktgen, tmp_path):
+    env_ = env()
+    env_["PKTGEN"] = str(pktgen)
+    before, results = run_dirs(), result_dirs()
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge", "--duts", "vdp"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env_)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, out + err
+    assert "round 1" not in out
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before and result_dirs() == results
+    return [l for l in err.splitlines() if l.startswith("bench: error:")]
+
+
+def test_bench_refuses_bad_pktgen(tmp_path):
+    """A PKTGEN that is not an executable file, or that exits at once (as
+    pktgen does without a terminal, or built without Lua), stops the bench
+    before the first run with one line that says why, quoting it."""
+    assert bench_pktgen_refused(tmp_path / "nothing", tmp_path) == [
+        "bench: error: PKTGEN=%s is not an executable file" % (tmp_path / "nothing")]
+    assert bench_pktgen_refused(tmp_path, tmp_path) == [
+        "bench: error: PKTGEN=%s is not an executable file" % tmp_path]
+    quits = tmp_path / "pktgen"
+    quits.write_text("#!/bin/sh\necho 'EAL: Detected CPU lcores: 2'\n"
+                     "echo 'scrn_constructor: tcgetattr failed'\nexit 1\n")
+    quits.chmod(0o755)
+    assert bench_pktgen_refused(quits, tmp_path) == [
+        "bench: error: PKTGEN=%s did not start and run a Lua script (pktgen built with "
+        "-Denable_lua=true?); its last lines: EAL: Detected CPU lcores: 2 | "
+        "scrn_constructor: tcgetattr failed" % quits]
+
+
 def test_bench_refuses_one_cpu():
     res = subprocess.run(["taskset", "-c", "0", "bash", BENCH, "--quick", "--no-huge"],
                          capture_output=True, text=True, timeout=60, env=env())
