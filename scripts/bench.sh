@@ -58,6 +58,7 @@ TESTPMD=${TESTPMD:-dpdk-testpmd}
 PKTGEN=${PKTGEN:-}
 PKTGEN_SPEED=100000 # Mb/s the generator's virtio-user ports report to pktgen
 PKTGEN_MB_PORT=2048 # pktgen memory per port, MB (pktgen_mb)
+PKTGEN_LAT_US=1000  # with --latency, pktgen sends a latency packet this often
 LAT_BIN=$VDP_BUILD/tools/latency/vdp-latency
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
@@ -631,8 +632,10 @@ ovs_stop() {
 # The Lua script pktgen runs: size, start, print its counters at the start
 # and the end of a window, keep sending until stopped.
 pktgen_lua() {
-	local sc=$1 size=$2 nports=$3 ports=0
+	local sc=$1 size=$2 nports=$3 ports=0 lat=false
 	[ "$sc" = S3 ] && ports=all
+	# --latency: pktgen's own latency packets too, where they come back
+	[ "$LATENCY" = 1 ] && { [ "$sc" = S2 ] || [ "$sc" = S3 ]; } && lat=true
 	# Only the built-in pktgen table: nothing to find in pktgen's source
 	# tree, whatever the working directory.
 	cat << EOF
@@ -652,14 +655,38 @@ pktgen.screen("off")
 pktgen.set("all", "size", $size)
 pktgen.set("all", "rate", 100)
 pktgen.set("all", "count", 0)
+if $lat then
+	pktgen.latency("$ports", "rate", $PKTGEN_LAT_US)
+	pktgen.latency("$ports", "enable")
+end
 pktgen.start("$ports")
 pktgen.delay($((WARMUP * 1000 + 1000)))
 dump("start", 0)
 pktgen.delay($((DURATION * 1000)))
 dump("end", $((DURATION * 1000)))
+if $lat then
+	local ps = pktgen.pktStats("$ports")
+	for p = 0, $((nports - 1)) do
+		local l = ps[p].latency
+		printf("vdp-bench latency port=%d pkts=%d min_us=%.3f avg_us=%.3f max_us=%.3f\\n",
+			p, l.num_pkts, l.min_us, l.avg_us, l.max_us)
+	end
+end
 printf("vdp-bench window done\\n")
 pktgen.delay(3600000)
 EOF
+}
+
+# pktgen_window_done LOG PID: wait (a few seconds at most) for the script's
+# last line, or for pktgen to exit.
+pktgen_window_done() {
+	local _
+	for _ in $(seq $(((WARMUP + DURATION + 5) * 10))); do
+		grep -q '^vdp-bench window done' "$1" 2> /dev/null && return 0
+		kill -0 "$2" 2> /dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 # run_latency DUT SCENARIO SIZE ROUND ID LOG MEM NPORTS VDEV...: with the
@@ -809,6 +836,9 @@ run_one() {
 			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
 			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" --gen-pid "$gen_pid" \
 			--gen-log "$log.gen.log" > "$log.json"
+		# pktgen's script times its own window from its start: let it
+		# print the window's end before it is stopped
+		[ -n "$PKTGEN" ] && pktgen_window_done "$log.gen.log" "$gen_pid"
 		stop_proc "$gen_pid"
 		# OVS's whole-run cycles, before any latency traffic
 		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \

@@ -336,7 +336,11 @@ OVS_PERF_CYCLES = re.compile(r"Used TSC cycles:\s+(\d+)")
 PKTGEN_SAMPLE = re.compile(
     r"^vdp-bench (start|end) port=(\d+) ms=(\d+) ipackets=(\d+) opackets=(\d+)"
     r" ibytes=(\d+) obytes=(\d+)", re.M)
-PKTGEN_VERSION = re.compile(r"Pktgen-DPDK\D*([0-9][0-9.]*)|Pktgen (?:Ver|version)\D*([0-9][0-9.]*)")
+PKTGEN_LATENCY = re.compile(
+    r"^vdp-bench latency port=(\d+) pkts=(\d+) min_us=([0-9.]+) avg_us=([0-9.]+)"
+    r" max_us=([0-9.]+)", re.M)
+# pktgen's status line: "Pktgen 23.06.1 (DPDK 22.11.11)"
+PKTGEN_VERSION = re.compile(r"Pktgen (\d+\.\d+(?:\.\d+)?) \(DPDK")
 
 
 def parse_testpmd_gen(text):
@@ -371,7 +375,17 @@ def parse_pktgen(text):
     out = {}
     v = PKTGEN_VERSION.search(text)
     if v:
-        out["version"] = v.group(1) or v.group(2)
+        out["version"] = v.group(1)
+    lat = [(int(n), float(lo), float(avg), float(hi))
+           for _, n, lo, avg, hi in PKTGEN_LATENCY.findall(text)]
+    lat = [x for x in lat if x[0] > 0]
+    if lat:
+        # pktgen's latency packets, over its ports: since the start of the
+        # run (warm-up included)
+        n = sum(x[0] for x in lat)
+        out.update(lat_pkts=n, lat_min_us=min(x[1] for x in lat),
+                   lat_avg_us=sum(x[0] * x[2] for x in lat) / n,
+                   lat_max_us=max(x[3] for x in lat))
     done = {p: s for p, s in ports.items() if "start" in s and "end" in s}
     if not done:
         return out
@@ -536,7 +550,8 @@ RUN_FIELDS = ["round", "scenario", "size", "dut", "order", "window_s",
               "dut_rx_mpps", "dut_tx_mpps", "busy_cyc_pkt", "run_busy_cyc_pkt",
               "lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct", "attempt", "vdp_engine",
               "vdp_zcopy", "vdp_zc_pkts", "generator", "gen_run_tx", "gen_run_rx",
-              "gen_run_tx_dropped", "gen_reported_mpps", "error"]
+              "gen_run_tx_dropped", "gen_reported_mpps", "gen_lat_pkts", "gen_lat_min_us",
+              "gen_lat_avg_us", "gen_lat_max_us", "error"]
 
 
 def read_text(path):
@@ -566,6 +581,10 @@ def cmd_row(args):
             row["gen_run_tx"], row["gen_run_rx"] = p["tx"], p["rx"]
             rep = p["tx_mpps"] if RATE_AT[args.scenario] != "gen_rx" else p["rx_mpps"]
             row["gen_reported_mpps"] = fmt(rep, 4)
+        if "lat_pkts" in p:
+            row["gen_lat_pkts"] = p["lat_pkts"]
+            for k in ("min", "avg", "max"):
+                row["gen_lat_%s_us" % k] = fmt(p["lat_%s_us" % k], 3)
     else:
         t = parse_testpmd_gen(gen_log)
         if "tx" in t:

@@ -54,29 +54,57 @@ def test_testpmd_dut_cycles():
     assert (t["cycles"], t["cyc_packets"], t["tsc_mhz"]) == (3203980887, 7631456, 2100)
 
 
-def test_pktgen_two_ports():
-    p = bp.parse_pktgen(text("pktgen-s3-2ports.log"))
-    assert p["version"] == "23.03.1"
+# Real pktgen-dpdk 23.06.1 output, captured from bench.sh runs
+# (tests/integration/data/README.md).
+
+def test_pktgen_two_ports_with_latency():
+    p = bp.parse_pktgen(text("pktgen-s3-64-2ports-latency.log"))
+    assert p["version"] == "23.06.1"
     assert p["ports"] == [0, 1]
     assert p["window_s"] == pytest.approx(5.0)
-    assert p["rx"] == (81403904 - 41852416) + (81397760 - 41849088)
-    assert p["tx"] == (81431552 - 41876992) + (81426432 - 41873920)
-    assert p["rx_mpps"] == pytest.approx(15.820032)
-    assert p["tx_mpps"] == pytest.approx(15.8214144)
-    assert p["rx_gbps"] == pytest.approx(15.820032 * 60 * 8 / 1000)
+    rx = (16243127 - 6105835) + (16241925 - 6104773)
+    tx = (16258516 - 6118315) + (16258516 - 6118248)
+    assert (p["rx"], p["tx"]) == (rx, tx)
+    assert p["rx_mpps"] == pytest.approx(rx / 5e6)
+    assert p["tx_mpps"] == pytest.approx(tx / 5e6)
+    ib = (974632764 - 366364776) + (974533308 - 366296784)
+    assert p["rx_gbps"] == pytest.approx(ib * 8 / 5e9)
+    # pktgen's latency packets, over both ports
+    assert p["lat_pkts"] == 3589 + 790
+    assert p["lat_min_us"] == pytest.approx(34.5)
+    assert p["lat_avg_us"] == pytest.approx((3589 * 423.642 + 790 * 474.093) / 4379)
+    assert p["lat_max_us"] == pytest.approx(8450.75)
+
+
+def test_pktgen_one_port():
+    p = bp.parse_pktgen(text("pktgen-s1-64-1port.log"))
+    assert p["version"] == "23.06.1" and p["ports"] == [0]
+    assert p["tx"] == 78233152 - 28362176 and p["rx"] == 0
+    assert p["tx_mpps"] == pytest.approx((78233152 - 28362176) / 5e6)
+    assert "lat_pkts" not in p
+
+
+def test_pktgen_no_traffic():
+    """pktgen sent (and then stalled) while nothing came back: a window of
+    no packets received, which the rate of S2 and S3 is."""
+    p = bp.parse_pktgen(text("pktgen-s2-no-traffic.log"))
+    assert p["version"] == "23.06.1"
+    assert (p["rx"], p["tx"], p["rx_mpps"]) == (0, 0, 0.0)
 
 
 def test_pktgen_window_not_finished():
-    p = bp.parse_pktgen(text("pktgen-s1-1port-unfinished.log"))
-    assert p == {"version": "23.03.1"}
+    """Stopped before the window's end (SIGINT, as bench.sh did before it
+    waited for the script's last line): no rates, only the version."""
+    p = bp.parse_pktgen(text("pktgen-s3-64-unfinished.log"))
+    assert p == {"version": "23.06.1"}
 
 
 def test_gen_output_cli():
     res = subprocess.run([sys.executable, SCRIPT, "gen-output", "--generator", "pktgen",
-                          os.path.join(DATA, "pktgen-s3-2ports.log")],
+                          os.path.join(DATA, "pktgen-s3-64-2ports-latency.log")],
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, res.stderr
-    assert '"rx": 79100160' in res.stdout
+    assert '"rx": %d' % ((16243127 - 6105835) + (16241925 - 6104773)) in res.stdout
 
 
 def test_ovs_pmd_counters():
@@ -162,6 +190,26 @@ def test_summary_ratios(tmp_path):
     assert v["vs_vdp_copy"] == "" and v["vs_vdp_b"] == ""
     assert "vs vdp-copy" not in res.stdout and "vs vdp-b" not in res.stdout
     assert not res.stdout.startswith("host:")
+
+
+def test_summary_bound_and_capacity(tmp_path):
+    """bound: dut from 90% busy, gen below; capacity_Mpps: the TSC rate
+    over the DUT's busy cycles per packet (testpmd's 2100 MHz here)."""
+    runs = [run(1, "testpmd", 10.0, 200),      # 10 x 200 / 2100: 95.2% busy
+            run(1, "vdp", 12.0, 150),          # 85.7%
+            run(1, "vdp-rte", 10.0, 189)]      # 90.0%
+    res, rows = summarize(tmp_path, runs)
+    assert float(rows["testpmd"]["busy_pct"]) == pytest.approx(100 * 10 * 200 / 2100, abs=1e-3)
+    assert [rows[d]["bound"] for d in ("testpmd", "vdp", "vdp-rte")] == ["dut", "gen", "dut"]
+    assert float(rows["vdp"]["capacity_Mpps"]) == pytest.approx(2100 / 150, abs=1e-4)
+    assert float(rows["testpmd"]["capacity_Mpps"]) == pytest.approx(10.5, abs=1e-4)
+    hdr = res.stdout.splitlines()[0].split()
+    assert hdr[-5:] == ["busy%", "bound", "capacity_Mpps", "other_cpu%", "rounds"]
+    vdp = [l for l in res.stdout.splitlines() if l.split()[2:3] == ["vdp"]][0].split()
+    assert vdp[-5:] == ["86", "gen", "14.00", "1", "1"]
+    # no TSC rate: neither
+    res, rows = summarize(tmp_path, [dict(run(1, "vdp", 12.0, 150))])
+    assert rows["vdp"]["bound"] == "" and rows["vdp"]["capacity_Mpps"] == ""
 
 
 def test_summary_vdp_b(tmp_path):
@@ -421,7 +469,7 @@ def test_latency_output_and_tables(tmp_path):
     assert (lat["p50_ns"], lat["p99_ns"], lat["p999_ns"]) == (22542500, 43787500, 46765500)
     out = tmp_path / "latency.csv"
     for rnd, log in ((1, "vdp-latency-s2.log"), (2, "vdp-latency-s2.log"),
-                     (3, "pktgen-s3-2ports.log")):  # the last has no result line
+                     (3, "pktgen-s3-64-2ports-latency.log")):  # the last has no result line
         res = subprocess.run([sys.executable, SCRIPT, "latency-row", "--log",
                               os.path.join(DATA, log), "--round", str(rnd), "--scenario", "S2",
                               "--size", "64", "--dut", "vdp", "--load", "50",
