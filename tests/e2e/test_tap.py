@@ -96,6 +96,12 @@ def test_guest_tap_netns(image, workdir, procs, netns):
     guest = vdp.port("vhost0")
     assert guest["rx_packets"] < tap["tx_packets"]
     assert guest.get("rx_drop_bad_offload", 0) == 0 and tap.get("tx_drop_bad_offload", 0) == 0
-    # The guest's large frames reached the tap zero-copied (zcopy=auto).
+    # zcopy=auto: the guest's TSO frames over the threshold reached the tap
+    # zero-copied, the smaller ones copied; every frame is one or the other.
     zc = vdp.telemetry("/vdp/vhost")["vhost0"]
-    assert zc["zcopy"] == "auto" and zc["zc_pkts"] > NBYTES // 65536, zc
+    assert zc["zcopy"] == "auto" and zc["zcopy_min"] == 2048, zc
+    assert zc["zc_pkts"] >= 1 and zc["zc_copied_small"] >= 1, zc
+    # (read between two reads of the port's counter: late ACKs may arrive)
+    later = vdp.port("vhost0")["rx_packets"]
+    frames = zc["zc_pkts"] + zc["zc_copied_small"] + zc["zc_copied_capped"]
+    assert guest["rx_packets"] <= frames <= later, (zc, guest["rx_packets"], later)
