@@ -312,17 +312,6 @@ if [ "$NO_HUGE" = 0 ]; then
 	*--no-huge*) NO_HUGE=1 ;;
 	esac
 fi
-# pktgen needs far more than testpmd (pktgen_mb): two ports and a jumbo DUT.
-if [ "$NO_HUGE" = 0 ] && [ -n "$PKTGEN" ]; then
-	want=$(((2 * PKTGEN_MB_PORT + 512 + 512) * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
-	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
-		echo "$want" > /proc/sys/vm/nr_hugepages 2> /dev/null
-	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt "$want" ]; then
-		vdp_log "pktgen needs $want free hugepages: using --no-huge"
-		NO_HUGE=1
-	fi
-fi
-
 # EAL memory of one process for frames of SIZE bytes, in MB.
 mem_mb() {
 	if [ "$1" -gt 1518 ]; then echo 512; else echo 256; fi
@@ -333,6 +322,22 @@ mem_mb() {
 pktgen_mb() {
 	echo $(($1 * PKTGEN_MB_PORT + 512))
 }
+
+# The hugepages that hold MB megabytes.
+hugepages_for() {
+	echo $(($1 * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
+}
+
+# pktgen needs far more than testpmd: two ports and a jumbo DUT.
+if [ "$NO_HUGE" = 0 ] && [ -n "$PKTGEN" ]; then
+	want=$(hugepages_for $(($(pktgen_mb 2) + $(mem_mb 9000))))
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge "$want" ] ||
+		echo "$want" > /proc/sys/vm/nr_hugepages 2> /dev/null
+	if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -lt "$want" ]; then
+		vdp_log "pktgen needs $want free hugepages: using --no-huge"
+		NO_HUGE=1
+	fi
+fi
 
 # The generator's memory for frames of SIZE bytes over NPORTS ports, in MB.
 gen_mb() {
@@ -468,21 +473,30 @@ HOST_INFO=$($PARSE host --eal-log "$OUT_DIR/logs/probe-tsc.log" --root "$VDP_ROO
 	--json "$OUT_DIR/host.json")
 HOST_LINE=$(head -n 1 <<< "$HOST_INFO")
 
+# pktgen_wait_line LOG PID WHAT TENTHS: wait up to TENTHS tenths of a
+# second for the Lua script's line "vdp-bench WHAT" in LOG; 1 when pktgen
+# (PID) exits first or the time is up.
+pktgen_wait_line() {
+	local _
+	for _ in $(seq "$4"); do
+		grep -q "^vdp-bench $3" "$1" 2> /dev/null && return 0
+		kill -0 "$2" 2> /dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # pktgen_probe LOG: pktgen starts (on a pseudo-terminal, over a null
 # port), runs a Lua script that prints a line, and quits.
 PKTGEN_VERSION=""
 pktgen_probe() {
-	local log=$1 lua=$RUN_DIR/probe.lua pid i
+	local log=$1 lua=$RUN_DIR/probe.lua pid
 	printf 'io.write("vdp-bench probe ok\\n")\nio.flush()\npktgen.quit()\n' > "$lua"
 	$PARSE pty --log "$log" -- "$PKTGEN" --no-huge -m "$(pktgen_mb 1)" --no-pci --no-shconf \
 		--lcores "$GEN_LCORES" --file-prefix "$PREFIX-probe" --log-level '*:notice' \
 		--vdev net_null0 -- -P -m 1.0 -f "$lua" < /dev/null &
 	pid=$!
-	for i in $(seq 600); do
-		kill -0 "$pid" 2> /dev/null || break
-		grep -q '^vdp-bench probe ok' "$log" 2> /dev/null && break
-		sleep 0.1
-	done
+	pktgen_wait_line "$log" "$pid" "probe ok" 600
 	kill -0 "$pid" 2> /dev/null && { sleep 2; kill "$pid" 2> /dev/null; }
 	wait "$pid" 2> /dev/null
 	rm -rf /var/run/dpdk/"$PREFIX"-probe
@@ -521,7 +535,7 @@ wait_socket() {
 wait_hugepages() {
 	local mb=$1 need free _
 	[ "$NO_HUGE" = 1 ] && return 0
-	need=$((mb * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
+	need=$(hugepages_for "$mb")
 	for _ in $(seq 120); do
 		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 		[ "$free" -ge "$need" ] && return 0
@@ -677,18 +691,6 @@ pktgen.delay(3600000)
 EOF
 }
 
-# pktgen_window_done LOG PID: wait (a few seconds at most) for the script's
-# last line, or for pktgen to exit.
-pktgen_window_done() {
-	local _
-	for _ in $(seq $(((WARMUP + DURATION + 5) * 10))); do
-		grep -q '^vdp-bench window done' "$1" 2> /dev/null && return 0
-		kill -0 "$2" 2> /dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 # run_latency DUT SCENARIO SIZE ROUND ID LOG MEM NPORTS VDEV...: with the
 # DUT still up, vdp-latency offers 10, 50 and 90% of the rate the run just
 # measured (S3: per direction, half of it: vdp-latency sends one way) and
@@ -838,7 +840,8 @@ run_one() {
 			--gen-log "$log.gen.log" > "$log.json"
 		# pktgen's script times its own window from its start: let it
 		# print the window's end before it is stopped
-		[ -n "$PKTGEN" ] && pktgen_window_done "$log.gen.log" "$gen_pid"
+		[ -n "$PKTGEN" ] && pktgen_wait_line "$log.gen.log" "$gen_pid" "window done" \
+			$(((WARMUP + DURATION + 5) * 10))
 		stop_proc "$gen_pid"
 		# OVS's whole-run cycles, before any latency traffic
 		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \
