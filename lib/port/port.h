@@ -215,8 +215,11 @@ struct port_vhost_zc_info {
 /** One vring of a connected vhost-user device, as port_vhost_info() reads it. */
 struct port_vhost_vring_info {
 	uint16_t size;       /**< Ring size. */
-	uint16_t avail_idx;  /**< The guest's avail index. */
-	uint16_t used_idx;   /**< vdp's used index. */
+	bool packed;         /**< A packed ring: the indices are then positions. */
+	uint16_t avail_idx;  /**< Split: the guest's avail index; packed: the next
+			      *   descriptor vdp takes, wrap counter in bit 15. */
+	uint16_t used_idx;   /**< Split: vdp's used index; packed: where vdp's next
+			      *   used descriptor goes, wrap counter in bit 15. */
 	bool enabled;        /**< Enabled by the guest. */
 	struct port_vhost_zc_info zc; /**< Zero-copy counters (tx vrings, virtq engine). */
 };

@@ -450,9 +450,12 @@ vhost_start(struct port *p)
 		return -EIO;
 	}
 	vp->registered = true;
-	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ)
-		disabled |= VHOST_VIRTQ_DISABLED_FEATURES;
-	else
+	/* The virtq engine serves everything rte_vhost offers but a vIOMMU
+	 * (the rte engine takes those devices), split and packed rings both.
+	 * VIRTIO_F_IN_ORDER is served: it returns buffers in the order the
+	 * guest made them available (bad chains and rolled-back mergeable
+	 * chains included). */
+	if (vp->conf.engine != PORT_VHOST_ENGINE_VIRTQ)
 		disabled |= VHOST_RTE_DISABLED_FEATURES;
 	if (rte_vhost_driver_disable_features(vp->conf.path, disabled) != 0 ||
 	    rte_vhost_driver_callback_register(vp->conf.path, &vhost_device_ops) != 0 ||

@@ -94,8 +94,17 @@ vhost_info_vrings(const struct port_vhost *vp, struct port_vhost_info *out)
 		    vr.avail == NULL || vr.used == NULL)
 			continue;
 		v->size = vr.size;
-		v->avail_idx = __atomic_load_n(&vr.avail->idx, __ATOMIC_ACQUIRE);
-		v->used_idx = __atomic_load_n(&vr.used->idx, __ATOMIC_ACQUIRE);
+		v->packed = !!(vp->features & (1ULL << VIRTIO_F_RING_PACKED));
+		if (!v->packed) {
+			v->avail_idx = __atomic_load_n(&vr.avail->idx, __ATOMIC_ACQUIRE);
+			v->used_idx = __atomic_load_n(&vr.used->idx, __ATOMIC_ACQUIRE);
+		} else if (vp->use_virtq) {
+			/* A packed ring has no index to read: the device's
+			 * positions, as the worker last left them. */
+			port_vhost_virtq_base(vp, i, &v->avail_idx, &v->used_idx);
+		} else {
+			rte_vhost_get_vring_base(vp->vid, i, &v->avail_idx, &v->used_idx);
+		}
 	}
 }
 

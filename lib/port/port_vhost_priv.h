@@ -75,14 +75,6 @@ struct port_vhost {
 };
 
 /**
- * Features the virtq engine cannot serve; never offered with it.
- * VIRTIO_F_IN_ORDER is served: the engine always returns buffers in the
- * order the guest made them available (bad chains and rolled-back
- * mergeable chains included), one used entry each.
- */
-#define VHOST_VIRTQ_DISABLED_FEATURES (1ULL << VIRTIO_F_RING_PACKED)
-
-/**
  * Publish what the port's tx path may hand the guest as it is: partial
  * checksums (GUEST_CSUM) and TCP segmentation (GUEST_TSO4/6), as
  * negotiated, with the virtq engine; nothing when @p on is false or the
@@ -164,6 +156,13 @@ void port_vhost_virtq_count_kicks(struct port_vhost *vp);
  */
 void port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 			    uint64_t *kicks);
+
+/**
+ * The ring positions vring @p vring's queue reached (virtq_get_base()), as
+ * its worker last wrote them: for show, any thread.
+ */
+void port_vhost_virtq_base(const struct port_vhost *vp, uint16_t vring, uint16_t *avail,
+			   uint16_t *used);
 
 /**
  * Add vring @p vring's zero-copy counters to @p acc, and with @p live its

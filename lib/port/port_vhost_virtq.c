@@ -370,12 +370,15 @@ virtq_load_vrings(struct port_vhost *vp, int vid)
 static void
 virtq_save_bases(struct port_vhost *vp)
 {
-	uint16_t i;
+	uint16_t avail, used, i;
 
-	for (i = 0; i < VHOST_MAX_VRINGS; i++)
-		if (vp->vr[i].ready)
-			rte_vhost_set_vring_base(vp->vid, i, vp->vr[i].vq.last_avail,
-						 vp->vr[i].vq.last_used);
+	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
+		if (!vp->vr[i].ready)
+			continue;
+		/* Packed: the wrap counters in bit 15, as rte_vhost keeps them. */
+		virtq_get_base(&vp->vr[i].vq, &avail, &used);
+		rte_vhost_set_vring_base(vp->vid, i, avail, used);
+	}
 }
 
 int
@@ -383,8 +386,7 @@ port_vhost_virtq_attach(struct port_vhost *vp, int vid)
 {
 	int ret;
 
-	if (vp->features & ((1ULL << VIRTIO_F_RING_PACKED) |
-			    (1ULL << VIRTIO_F_IOMMU_PLATFORM)))
+	if (vp->features & (1ULL << VIRTIO_F_IOMMU_PLATFORM))
 		return -ENOTSUP;
 	ret = port_vhost_virtq_resume(vp, vid);
 	if (ret < 0)
@@ -563,6 +565,13 @@ port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 		*kicks += stats_read(&vp->vr[i].kicks);
 		virtq_stats_acc(out, &vp->vr[i].vq.stats);
 	}
+}
+
+void
+port_vhost_virtq_base(const struct port_vhost *vp, uint16_t vring, uint16_t *avail,
+		      uint16_t *used)
+{
+	virtq_get_base(&vp->vr[vring].vq, avail, used);
 }
 
 void

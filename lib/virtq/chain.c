@@ -11,5 +11,7 @@ int
 virtq_chain_walk(struct virtq *vq, uint16_t head, bool writable,
 		 struct virtq_chain *c)
 {
+	if (vq->packed)
+		return virtq_packed_walk_at(vq, head, writable, c);
 	return virtq_walk(vq, head, writable, c);
 }

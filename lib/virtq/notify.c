@@ -5,8 +5,9 @@
 /*
  * Notifications both ways. Kicks (guest -> us) stay off while we poll.
  * Calls (us -> guest) happen once per burst at most, and only when the
- * guest asked: VRING_AVAIL_F_NO_INTERRUPT, or used_event under
- * VIRTIO_RING_F_EVENT_IDX.
+ * guest asked: split, VRING_AVAIL_F_NO_INTERRUPT, or used_event under
+ * VIRTIO_RING_F_EVENT_IDX; packed, the driver event suppression area
+ * (ENABLE, DISABLE, or DESC with off_wrap under EVENT_IDX).
  */
 
 #include <sys/eventfd.h>
@@ -28,11 +29,25 @@ notify_used_event(const struct virtq *vq)
 	return *(const volatile uint16_t *)&vq->avail->ring[vq->size];
 }
 
+/* Packed: the device area says DISABLE (off_wrap is then unused). */
+static void
+notify_packed_suppress(struct virtq *vq)
+{
+	volatile uint16_t *flags = &vq->device_event->flags;
+
+	if (*flags != VRING_PACKED_EVENT_FLAG_DISABLE)
+		*flags = VRING_PACKED_EVENT_FLAG_DISABLE;
+}
+
 void
 virtq_kick_suppress(struct virtq *vq)
 {
 	uint16_t event = vq->last_avail - 1;
 
+	if (vq->packed) {
+		notify_packed_suppress(vq);
+		return;
+	}
 	if (!vq->event_idx) {
 		if (!(vq->used->flags & VRING_USED_F_NO_NOTIFY)) {
 			vq->used->flags |= VRING_USED_F_NO_NOTIFY;
@@ -55,17 +70,63 @@ virtq_kick_suppress(struct virtq *vq)
 			      vq->size * sizeof(struct vring_used_elem), sizeof(uint16_t));
 }
 
+/*
+ * Packed positions (index, wrap counter in bit 15) as a count modulo twice
+ * the ring: laps alternate the wrap counter, starting from 1.
+ */
+static inline uint32_t
+notify_packed_lin(uint16_t size, uint16_t pos)
+{
+	return (pos & 0x7fff) + (pos >> 15 ? 0 : size);
+}
+
+bool
+virtq_packed_need_event(uint16_t size, uint16_t off_wrap, uint16_t old, uint16_t new)
+{
+	uint32_t span = 2 * (uint32_t)size;
+	uint32_t o = notify_packed_lin(size, old), n = notify_packed_lin(size, new);
+	uint32_t e = notify_packed_lin(size, off_wrap);
+
+	/* The guest wants a call once the descriptor at e is used: when e
+	 * lies in [old, new), as vring_need_event() asks for split rings. */
+	if (unlikely((off_wrap & 0x7fff) >= size))
+		return true;
+	return (n + span - e - 1) % span < (n + span - o) % span;
+}
+
+/* Whether a packed ring's guest asked for a call. */
+static bool
+notify_packed_call(struct virtq *vq, uint16_t new_used)
+{
+	const volatile struct vring_packed_desc_event *ev = vq->driver_event;
+	uint16_t flags = ev->flags, old = vq->signalled_used;
+	bool valid = vq->signalled_valid;
+
+	vq->signalled_used = new_used;
+	vq->signalled_valid = true;
+	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
+		return false;
+	/* DESC without EVENT_IDX, or anything else, is treated as ENABLE. */
+	if (!vq->event_idx || flags != VRING_PACKED_EVENT_FLAG_DESC || !valid)
+		return true;
+	/* The guest writes off_wrap before it sets DESC. */
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return virtq_packed_need_event(vq->size, ev->off_wrap, old, new_used);
+}
+
 void
 virtq_notify(struct virtq *vq, uint16_t old_used)
 {
-	uint16_t new_used = vq->last_used;
+	uint16_t new_used = virtq_used_pos(vq);
 	bool call;
 
 	if (new_used == old_used)
 		return;
 	/* The used index must be visible before we read what the guest wants. */
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vq->event_idx) {
+	if (vq->packed) {
+		call = notify_packed_call(vq, new_used);
+	} else if (vq->event_idx) {
 		uint16_t old = vq->signalled_used;
 		bool valid = vq->signalled_valid;
 

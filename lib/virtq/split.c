@@ -6,152 +6,27 @@
  * Split virtqueues: dequeue (guest tx -> mbufs) and enqueue (mbufs ->
  * guest rx), one burst at a time. Used entries collect in a shadow array
  * and reach the used ring once per burst, followed by at most one call.
+ *
+ * The burst bodies are always-inline over constant flags (zero-copy, tx
+ * headers read, mergeable rx buffers, dirty logging); virtq_split_select()
+ * picks their noinline instances once, when the features are known.
  */
 
-#include <errno.h>
 #include <string.h>
-#ifdef RTE_ARCH_X86
-#include <cpuid.h>
-#endif
 
-#include <rte_malloc.h>
 #include <rte_memcpy.h>
 
-#include "virtq_priv.h"
-
-RTE_LOG_REGISTER_SUFFIX(virtq_logtype, virtq, NOTICE);
-
-/* Features that let a guest's tx header ask for something. Without any of
- * them the header is all zeroes by the spec, and the dequeue does not read
- * it: for small packets it sits in a cache line of its own. */
-#define SPLIT_TX_HDR_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) | \
-			       (1ULL << VIRTIO_NET_F_HOST_TSO4) | \
-			       (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
-			       (1ULL << VIRTIO_NET_F_HOST_ECN) | \
-			       (1ULL << VIRTIO_NET_F_HOST_UFO))
-
-bool virtq_cpu_prefetchw;
-
-RTE_INIT(virtq_cpu_probe)
-{
-#ifdef RTE_ARCH_X86
-	unsigned int a, b, c, d;
-
-	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
-		virtq_cpu_prefetchw = !!(c & bit_PRFCHW);
-#endif
-}
-
-static const char *const virtq_error_names[] = {
-	[VIRTQ_ERR_NONE] = "none",
-#define VIRTQ_ERR_NAME(e, s) [VIRTQ_ERR_##e] = s,
-	VIRTQ_FOREACH_ERROR(VIRTQ_ERR_NAME)
-#undef VIRTQ_ERR_NAME
-};
-
-const char *
-virtq_error_name(enum virtq_error e)
-{
-	return (unsigned int)e < VIRTQ_ERR_MAX ? virtq_error_names[e] : "unknown";
-}
-
-void
-virtq_stats_acc(struct virtq_stats *acc, const struct virtq_stats *s)
-{
-	unsigned int e;
-
-	acc->pkts += stats_read(&s->pkts);
-	acc->bytes += stats_read(&s->bytes);
-	acc->calls += stats_read(&s->calls);
-	acc->calls_avoided += stats_read(&s->calls_avoided);
-	acc->kicks_avoided += stats_read(&s->kicks_avoided);
-	acc->zc_pkts += stats_read(&s->zc_pkts);
-	acc->zc_small += stats_read(&s->zc_small);
-	acc->zc_capped += stats_read(&s->zc_capped);
-	acc->zc_stalls += stats_read(&s->zc_stalls);
-	for (e = 0; e < VIRTQ_ERR_MAX; e++)
-		acc->errors[e] += stats_read(&s->errors[e]);
-}
-
-void
-virtq_error(struct virtq *vq, enum virtq_error e)
-{
-	stats_add(&vq->stats.errors[e], 1);
-	VIRTQ_LOG_RL(WARNING, "ring %p: %s (avail %u used %u)", (void *)vq->desc,
-		     virtq_error_name(e), vq->last_avail, vq->last_used);
-}
-
-int
-virtq_init(struct virtq *vq, const struct virtq_params *p)
-{
-	if (p->desc == NULL || p->avail == NULL || p->used == NULL ||
-	    p->mem == NULL || p->size == 0 || p->size > VIRTQ_MAX_SIZE ||
-	    (p->size & (p->size - 1)) != 0)
-		return -EINVAL;
-	if (vq->shadow == NULL || vq->size < p->size) {
-		rte_free(vq->shadow);
-		vq->shadow = rte_malloc("virtq_shadow", sizeof(*vq->shadow) * p->size,
-					RTE_CACHE_LINE_SIZE);
-		if (vq->shadow == NULL)
-			return -ENOMEM;
-	}
-	vq->desc = p->desc;
-	vq->avail = p->avail;
-	vq->used = p->used;
-	vq->size = p->size;
-	vq->mask = p->size - 1;
-	vq->last_avail = p->last_avail;
-	vq->last_used = p->last_used;
-	vq->signalled_valid = false;
-	vq->features = p->features;
-	vq->event_idx = !!(p->features & (1ULL << VIRTIO_RING_F_EVENT_IDX));
-	vq->indirect = !!(p->features & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
-	vq->mrg_rxbuf = !!(p->features & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
-	vq->tx_hdr = !!(p->features & SPLIT_TX_HDR_FEATURES);
-	vq->hdr_len = (vq->mrg_rxbuf || (p->features & (1ULL << VIRTIO_F_VERSION_1))) ?
-		sizeof(struct virtio_net_hdr_mrg_rxbuf) : sizeof(struct virtio_net_hdr);
-	vq->broken = false;
-	vq->mem = p->mem;
-	vq->hint = 0;
-	vq->callfd = p->callfd;
-	vq->log = p->log;
-	vq->log_ctx = p->log_ctx;
-	vq->nb_shadow = 0;
-	vq->zc_min = UINT32_MAX;
-	vq->zc_pin = p->zc_pin;
-	if (p->zcopy_min != 0) {
-		int ret = virtq_zc_init(vq, p->zcopy_min, p->zcopy_max);
-
-		if (ret < 0)
-			return ret;
-	} else {
-		virtq_zc_fini(vq);
-	}
-	virtq_kick_suppress(vq);
-	return 0;
-}
-
-void
-virtq_fini(struct virtq *vq)
-{
-	virtq_zc_fini(vq);
-	rte_free(vq->shadow);
-	vq->shadow = NULL;
-	vq->size = 0;
-}
-
-void
-virtq_set_log(struct virtq *vq, const struct virtq_log_ops *log, void *ctx)
-{
-	vq->log = log;
-	vq->log_ctx = ctx;
-}
+#include "virtq_xfer.h"
 
 void
 virtq_used_flush(struct virtq *vq)
 {
 	uint16_t n = vq->nb_shadow, idx = vq->last_used, i;
 
+	if (vq->packed) {
+		virtq_packed_flush(vq, false);
+		return;
+	}
 	if (n == 0)
 		return;
 	/*
@@ -238,18 +113,18 @@ split_prefetch_burst(const struct virtq *vq, uint16_t *heads, uint16_t n)
  * Fetch the first buffer of the chain at @p head. For reading (tx): the
  * lines of its first 128 bytes that the dequeue reads. For writing (rx):
  * the line where the packet starts for writing, and the header's line, when
- * it is another one, for reading only, since split_hdr_store() usually
+ * it is another one, for reading only, since virtq_hdr_store() usually
  * leaves it as it is.
  */
 static __rte_always_inline void
-split_prefetch_buf(struct virtq *vq, uint16_t head, bool write)
+split_prefetch_buf(struct virtq *vq, uint16_t head, bool write, const bool tx_hdr)
 {
 	const volatile struct vring_desc *d = &vq->desc[head & vq->mask];
 	uint64_t gpa = d->addr, contig;
 	uint32_t len = d->len, skip = 0;
 	const uint8_t *p;
 
-	if (!write && !vq->tx_hdr)
+	if (!write && !tx_hdr)
 		skip = vq->hdr_len;
 	if (len <= skip)
 		return;
@@ -268,59 +143,14 @@ split_prefetch_buf(struct virtq *vq, uint16_t head, bool write)
 /* Prefetch for a burst of @p n chains from last_avail on; @p heads gets
  * their heads. */
 static __rte_always_inline void
-split_prefetch_start(struct virtq *vq, uint16_t *heads, uint16_t n, bool write)
+split_prefetch_start(struct virtq *vq, uint16_t *heads, uint16_t n, bool write,
+		     const bool tx_hdr)
 {
 	uint16_t i;
 
 	split_prefetch_burst(vq, heads, n);
 	for (i = 0; i < RTE_MIN(n, (uint16_t)SPLIT_PREFETCH_AHEAD); i++)
-		split_prefetch_buf(vq, heads[i], write);
-}
-
-/* Copy the packet part of a tx chain (after the header) into mbufs. */
-static int
-split_copy_to_mbuf(const struct virtq_chain *c, uint32_t off, struct rte_mbuf *m,
-		   struct rte_mempool *mp)
-{
-	struct rte_mbuf *cur = m;
-	uint16_t i;
-
-	for (i = virtq_chain_seek(c, &off); i < c->nvec; i++, off = 0) {
-		const uint8_t *src = c->vec[i].addr + off;
-		uint32_t l = c->vec[i].len - off;
-
-		while (l != 0) {
-			uint16_t room = rte_pktmbuf_tailroom(cur), n;
-
-			if (room == 0) {
-				struct rte_mbuf *seg = rte_pktmbuf_alloc(mp);
-
-				if (unlikely(seg == NULL))
-					return -VIRTQ_ERR_MBUF_ALLOC;
-				cur->next = seg;
-				cur = seg;
-				m->nb_segs++;
-				room = rte_pktmbuf_tailroom(cur);
-			}
-			n = RTE_MIN((uint32_t)room, l);
-			rte_memcpy(rte_pktmbuf_mtod_offset(cur, uint8_t *, cur->data_len), src, n);
-			cur->data_len += n;
-			m->pkt_len += n;
-			src += n;
-			l -= n;
-		}
-	}
-	return 0;
-}
-
-/* Map a guest tx header to @p m's flags: 0, or -VIRTQ_ERR_BAD_HDR. Most
- * headers ask for nothing. */
-static __rte_always_inline int
-split_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
-{
-	if (likely((hdr->flags | hdr->gso_type) == 0))
-		return 0;
-	return virtq_hdr_to_mbuf(hdr, m) < 0 ? -VIRTQ_ERR_BAD_HDR : 0;
+		split_prefetch_buf(vq, heads[i], write, tx_hdr);
 }
 
 /*
@@ -331,7 +161,7 @@ split_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m)
  */
 static __rte_always_inline int
 split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bool zc,
-		   uint32_t zc_min)
+		   uint32_t zc_min, const bool tx_hdr)
 {
 	struct virtio_net_hdr hdr;
 	struct vring_desc d;
@@ -354,81 +184,10 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bo
 	rte_memcpy(rte_pktmbuf_mtod(m, void *), p + vq->hdr_len, len);
 	m->data_len = len;
 	m->pkt_len = len;
-	if (likely(!vq->tx_hdr))
+	if (!tx_hdr)
 		return 0;
 	memcpy(&hdr, p, sizeof(hdr));
-	return split_hdr_to_mbuf(&hdr, m);
-}
-
-/* Copy the packet of walked tx chain @p c into @p m; 0 or -virtq_error. */
-static int
-split_copy_chain(struct virtq *vq, const struct virtq_chain *c, struct rte_mbuf *m,
-		 struct rte_mempool *mp)
-{
-	uint32_t len = c->len - vq->hdr_len;
-
-	/* Header and packet in one piece that fits one mbuf: the common case
-	 * (virtio 1.0 drivers push the header in front of the data). */
-	if (likely(c->nvec == 1 && len <= rte_pktmbuf_tailroom(m))) {
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), c->vec[0].addr + vq->hdr_len, len);
-		m->data_len = len;
-		m->pkt_len = len;
-		return 0;
-	}
-	return split_copy_to_mbuf(c, vq->hdr_len, m, mp);
-}
-
-/*
- * Whether the bytes that tx header @p h has written (a partial checksum's
- * field, the headers TSO repeats) lie in a zero-copied packet's private
- * first segment. When not, the chain is copied: written into guest memory
- * they cannot be, and the copy path takes such a packet.
- */
-static __rte_always_inline bool
-split_hdr_fits_zc(const struct virtio_net_hdr *h)
-{
-	if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    (uint32_t)h->csum_start + h->csum_offset + sizeof(uint16_t) > VIRTQ_ZC_COPY_LEN)
-		return false;
-	return h->gso_type == VIRTIO_NET_HDR_GSO_NONE || h->hdr_len <= VIRTQ_ZC_COPY_LEN;
-}
-
-/*
- * Turn one walked tx chain into @p m; 0 or -virtq_error. Zero-copies
- * packets of at least @p zc_min bytes (with @p zc) and sets @p zcopied
- * when @p m points into the guest's buffers (even when it then fails: the
- * chain's used entry must wait for the free of its segments).
- */
-static int
-split_chain_to_mbuf(struct virtq *vq, const struct virtq_chain *c,
-		    struct rte_mbuf *m, struct rte_mempool *mp, const bool zc, uint32_t zc_min,
-		    bool *zcopied)
-{
-	struct virtio_net_hdr hdr;
-	uint32_t len;
-	int ret;
-
-	if (unlikely(c->len <= vq->hdr_len ||
-		     c->len - vq->hdr_len > VIRTQ_MAX_PKT_LEN))
-		return -VIRTQ_ERR_BAD_LEN;
-	len = c->len - vq->hdr_len;
-	if (vq->tx_hdr)
-		virtq_chain_read(c, 0, &hdr, sizeof(hdr));
-	if (zc && len >= zc_min && (!vq->tx_hdr || split_hdr_fits_zc(&hdr)) &&
-	    virtq_zc_room(vq)) {
-		ret = virtq_zc_to_mbuf(vq, c, vq->hdr_len, m, mp);
-		if (unlikely(ret < 0))
-			return ret;
-		*zcopied = ret == 0;
-	}
-	if (!*zcopied) {
-		ret = split_copy_chain(vq, c, m, mp);
-		if (unlikely(ret < 0))
-			return ret;
-	}
-	if (!vq->tx_hdr)
-		return 0;
-	return split_hdr_to_mbuf(&hdr, m);
+	return virtq_hdr_in(&hdr, m);
 }
 
 /* Hand back what the burst used (and, with zero-copy, the buffers whose
@@ -443,11 +202,11 @@ split_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc)
 	virtq_notify(vq, old_used);
 }
 
-/* The dequeue, specialised on zero-copy (@p zc constant) so that the copy
- * path pays nothing for it. */
+/* The dequeue, specialised on zero-copy and on reading tx headers (@p zc,
+ * @p tx_hdr constant) so that a path pays nothing for what it does not do. */
 static __rte_always_inline uint16_t
 split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-	      uint16_t n, const bool zc)
+	      uint16_t n, const bool zc, const bool tx_hdr)
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t heads[VIRTQ_MAX_BURST];
@@ -485,13 +244,13 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			split_dequeue_end(vq, old_used, false);
 		return 0;
 	}
-	split_prefetch_start(vq, heads, todo, false);
+	split_prefetch_start(vq, heads, todo, false, tx_hdr);
 	for (i = 0; i < todo; i++) {
 		uint16_t head = heads[i];
 		bool zcopied = false;
 
 		if (i + SPLIT_PREFETCH_AHEAD < todo)
-			split_prefetch_buf(vq, heads[i + SPLIT_PREFETCH_AHEAD], false);
+			split_prefetch_buf(vq, heads[i + SPLIT_PREFETCH_AHEAD], false, tx_hdr);
 
 		if (zc && unlikely(virtq_zc_head_busy(vq, head))) {
 			/* The guest made a buffer available again before we
@@ -500,12 +259,12 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			virtq_error(vq, VIRTQ_ERR_HEAD_IN_FLIGHT);
 			continue;
 		}
-		ret = split_dequeue_fast(vq, head, bufs[count], zc, zc_min);
+		ret = split_dequeue_fast(vq, head, bufs[count], zc, zc_min, tx_hdr);
 		if (unlikely(ret > 0)) {
 			ret = virtq_walk(vq, head, false, &c);
 			if (likely(ret == 0))
-				ret = split_chain_to_mbuf(vq, &c, bufs[count], mp, zc, zc_min,
-							  &zcopied);
+				ret = virtq_chain_to_mbuf(vq, &c, bufs[count], mp, zc, zc_min,
+							  tx_hdr, &zcopied);
 		}
 		if (unlikely(ret == -VIRTQ_ERR_MBUF_ALLOC)) {
 			/* Leave the chain for the next burst. */
@@ -541,109 +300,33 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	return count;
 }
 
+/* The dequeue's instances: copy or zero-copy, tx headers read or not. */
 static __rte_noinline uint16_t
 split_dequeue_copy(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		   uint16_t n)
 {
-	return split_dequeue(vq, mp, pkts, n, false);
+	return split_dequeue(vq, mp, pkts, n, false, false);
+}
+
+static __rte_noinline uint16_t
+split_dequeue_copy_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		       uint16_t n)
+{
+	return split_dequeue(vq, mp, pkts, n, false, true);
 }
 
 static __rte_noinline uint16_t
 split_dequeue_zc(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		 uint16_t n)
 {
-	return split_dequeue(vq, mp, pkts, n, true);
+	return split_dequeue(vq, mp, pkts, n, true, false);
 }
 
-uint16_t
-virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
-		    struct rte_mbuf **pkts, uint16_t n)
+static __rte_noinline uint16_t
+split_dequeue_zc_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+		     uint16_t n)
 {
-	/* Zero-copy on, or chains of it still due back. */
-	if (unlikely(vq->zc != NULL) &&
-	    (__atomic_load_n(&vq->zc_min, __ATOMIC_RELAXED) != UINT32_MAX ||
-	     virtq_zc_pending(vq)))
-		return split_dequeue_zc(vq, mp, pkts, n);
-	return split_dequeue_copy(vq, mp, pkts, n);
-}
-
-/*
- * Put the rx header @p hdr (@p len bytes) at @p p, unless p holds it
- * already. Drivers recycle their buffers, and most headers are the same
- * (no offloads, one buffer): the guest only reads that line, and when we do
- * not write it, it stays shared between its core and ours instead of moving
- * over and back for every packet.
- */
-static __rte_always_inline void
-split_hdr_store(uint8_t *p, const struct virtio_net_hdr_mrg_rxbuf *hdr, uint16_t len)
-{
-	uint64_t a, b;
-	uint32_t c, e;
-
-	RTE_BUILD_BUG_ON(sizeof(*hdr) != sizeof(a) + sizeof(c));
-	memcpy(&a, p, sizeof(a));
-	memcpy(&b, hdr, sizeof(b));
-	if (likely(len == sizeof(*hdr))) {
-		memcpy(&c, p + sizeof(a), sizeof(c));
-		memcpy(&e, (const uint8_t *)hdr + sizeof(b), sizeof(e));
-		if (a != b || c != e)
-			memcpy(p, hdr, sizeof(*hdr));
-	} else if (a != b || memcmp(p + sizeof(a), (const uint8_t *)hdr + sizeof(b),
-				    len - sizeof(a)) != 0) {
-		memcpy(p, hdr, len);
-	}
-}
-
-/* Where an enqueue copy stands in the mbuf it reads. */
-struct split_src {
-	const struct rte_mbuf *seg;   /* Current segment. */
-	uint32_t off;                 /* Offset in it. */
-	uint32_t left;                /* Packet bytes still to copy. */
-};
-
-/* Write @p len bytes into the chain from byte @p off; logs the writes. */
-static void
-split_chain_write(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
-		  const void *src, uint32_t len)
-{
-	const uint8_t *s = src;
-	uint16_t i;
-
-	for (i = virtq_chain_seek(c, &off); i < c->nvec && len != 0; i++, off = 0) {
-		uint32_t n = RTE_MIN(c->vec[i].len - off, len);
-
-		rte_memcpy(c->vec[i].addr + off, s, n);
-		if (unlikely(vq->log != NULL))
-			vq->log->write(vq->log_ctx, c->vec[i].gpa + off, n);
-		s += n;
-		len -= n;
-	}
-}
-
-/* Fill the chain from byte @p off with packet bytes; returns bytes written. */
-static uint32_t
-split_fill(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
-	   struct split_src *src)
-{
-	uint32_t written = 0;
-
-	while (src->left != 0 && off < c->len) {
-		uint32_t seg_left = src->seg->data_len - src->off;
-		uint32_t n = RTE_MIN(RTE_MIN(seg_left, src->left), c->len - off);
-
-		if (seg_left == 0) {
-			src->seg = src->seg->next;
-			src->off = 0;
-			continue;
-		}
-		split_chain_write(vq, c, off,
-				  rte_pktmbuf_mtod_offset(src->seg, const uint8_t *, src->off), n);
-		src->off += n;
-		src->left -= n;
-		off += n;
-		written += n;
-	}
-	return written;
+	return split_dequeue(vq, mp, pkts, n, true, true);
 }
 
 /*
@@ -675,11 +358,11 @@ split_return_bad(struct virtq *vq, const struct virtq_chain *c, int err)
 }
 
 /* One packet into one chain (no mergeable rx buffers). */
-static int
-split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+static __rte_always_inline int
+split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget, const bool log)
 {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
-	struct split_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
+	struct virtq_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
 	struct virtq_chain c;
 	int ret;
 
@@ -695,8 +378,8 @@ split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	}
 	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = 1;
-	split_chain_write(vq, &c, 0, &hdr, vq->hdr_len);
-	split_fill(vq, &c, vq->hdr_len, &src);
+	virtq_chain_write(vq, &c, 0, &hdr, vq->hdr_len, log);
+	virtq_fill(vq, &c, vq->hdr_len, &src, log);
 	virtq_shadow_add(vq, c.head, vq->hdr_len + rte_pktmbuf_pkt_len(m));
 	vq->last_avail++;
 	return 0;
@@ -709,12 +392,12 @@ split_enqueue_one(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
  * back with length 0 along with the bad one, and the packet starts over.
  * Out of chains: everything this packet took is given back untouched.
  */
-static int
-split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+static __rte_always_inline int
+split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget, const bool log)
 {
 	uint16_t save_avail = vq->last_avail, save_shadow = vq->nb_shadow;
 	uint16_t save_budget = *budget, nbufs = 0, i;
-	struct split_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
+	struct virtq_src src = { m, 0, rte_pktmbuf_pkt_len(m) };
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	struct virtq_chain c, first;
 	struct virtq_buf hdr_piece = { NULL, 0, 0 };
@@ -738,7 +421,7 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 			save_avail = vq->last_avail;
 			save_shadow = vq->nb_shadow;
 			save_budget = *budget;
-			src = (struct split_src){ m, 0, rte_pktmbuf_pkt_len(m) };
+			src = (struct virtq_src){ m, 0, rte_pktmbuf_pkt_len(m) };
 			nbufs = 0;
 			continue;
 		}
@@ -751,7 +434,7 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 			else
 				first = c;
 		}
-		w = split_fill(vq, &c, nbufs == 0 ? vq->hdr_len : 0, &src);
+		w = virtq_fill(vq, &c, nbufs == 0 ? vq->hdr_len : 0, &src, log);
 		virtq_shadow_add(vq, c.head, w + (nbufs == 0 ? vq->hdr_len : 0));
 		vq->last_avail++;
 		nbufs++;
@@ -759,25 +442,13 @@ split_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	virtq_hdr_from_mbuf(vq, m, &hdr.hdr);
 	hdr.num_buffers = nbufs;
 	if (likely(hdr_one_piece)) {
-		split_hdr_store(hdr_piece.addr, &hdr, vq->hdr_len);
-		if (unlikely(vq->log != NULL))
+		virtq_hdr_store(hdr_piece.addr, &hdr, vq->hdr_len);
+		if (log)
 			vq->log->write(vq->log_ctx, hdr_piece.gpa, vq->hdr_len);
 	} else {
-		split_chain_write(vq, &first, 0, &hdr, vq->hdr_len);
+		virtq_chain_write(vq, &first, 0, &hdr, vq->hdr_len, log);
 	}
 	return 0;
-}
-
-/* Fill a guest rx header from @p m's flags; most packets carry none. */
-static __rte_always_inline void
-split_hdr_from_mbuf(const struct virtq *vq, const struct rte_mbuf *m,
-		    struct virtio_net_hdr *hdr)
-{
-	if (likely((m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |
-				   RTE_MBUF_F_RX_L4_CKSUM_GOOD)) == 0))
-		memset(hdr, 0, sizeof(*hdr));
-	else
-		virtq_hdr_from_mbuf(vq, m, hdr);
 }
 
 /*
@@ -787,7 +458,7 @@ split_hdr_from_mbuf(const struct virtq *vq, const struct rte_mbuf *m,
  * has changed then).
  */
 static __rte_always_inline int
-split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
+split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget, const bool log)
 {
 	uint32_t need = vq->hdr_len + rte_pktmbuf_pkt_len(m);
 	struct virtio_net_hdr_mrg_rxbuf hdr;
@@ -809,11 +480,11 @@ split_enqueue_fast(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget)
 	p = virtq_translate(vq->mem, &vq->hint, d.addr, d.len, &contig);
 	if (unlikely(p == NULL || contig != d.len))
 		return 1;
-	split_hdr_from_mbuf(vq, m, &hdr.hdr);
+	virtq_hdr_out(vq, m, &hdr.hdr);
 	hdr.num_buffers = 1;
-	split_hdr_store(p, &hdr, vq->hdr_len);
+	virtq_hdr_store(p, &hdr, vq->hdr_len);
 	rte_memcpy(p + vq->hdr_len, rte_pktmbuf_mtod(m, void *), rte_pktmbuf_pkt_len(m));
-	if (unlikely(vq->log != NULL))
+	if (log)
 		vq->log->write(vq->log_ctx, d.addr, need);
 	virtq_shadow_add(vq, head, need);
 	vq->last_avail++;
@@ -839,8 +510,10 @@ split_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed,
 	memcpy(&pkts[nb_placed], rest, b * sizeof(rest[0]));
 }
 
-uint16_t
-virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
+/* The enqueue, specialised on mergeable rx buffers and dirty logging. */
+static __rte_always_inline uint16_t
+split_enqueue(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n, const bool mrg,
+	      const bool log)
 {
 	uint16_t old_used = vq->last_used, start = vq->last_avail, placed = 0;
 	uint16_t heads[VIRTQ_MAX_BURST], nheads, budget, i;
@@ -859,17 +532,17 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	budget = pending;
 	n = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
 	nheads = RTE_MIN(n, budget);
-	split_prefetch_start(vq, heads, nheads, true);
+	split_prefetch_start(vq, heads, nheads, true, false);
 	for (i = 0; i < n; i++) {
 		uint16_t ahead = (uint16_t)(vq->last_avail - start) + SPLIT_PREFETCH_AHEAD;
 
 		if (ahead < nheads)
-			split_prefetch_buf(vq, heads[ahead], true);
-		if (likely(split_enqueue_fast(vq, pkts[i], &budget) == 0))
+			split_prefetch_buf(vq, heads[ahead], true, false);
+		if (likely(split_enqueue_fast(vq, pkts[i], &budget, log) == 0))
 			ret = 0;
 		else
-			ret = vq->mrg_rxbuf ? split_enqueue_mrg(vq, pkts[i], &budget) :
-					      split_enqueue_one(vq, pkts[i], &budget);
+			ret = mrg ? split_enqueue_mrg(vq, pkts[i], &budget, log) :
+				    split_enqueue_one(vq, pkts[i], &budget, log);
 		ok[i] = ret == 0;
 		if (likely(ret == 0)) {
 			placed++;
@@ -893,4 +566,46 @@ virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n)
 	virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);
 	return placed;
+}
+
+/* The enqueue's instances (mp is unused: the signature is the dequeue's). */
+static __rte_noinline uint16_t
+split_enqueue_one_buf(struct virtq *vq, struct rte_mempool *mp __rte_unused,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	return split_enqueue(vq, pkts, n, false, false);
+}
+
+static __rte_noinline uint16_t
+split_enqueue_mrg_buf(struct virtq *vq, struct rte_mempool *mp __rte_unused,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	return split_enqueue(vq, pkts, n, true, false);
+}
+
+static __rte_noinline uint16_t
+split_enqueue_one_log(struct virtq *vq, struct rte_mempool *mp __rte_unused,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	return split_enqueue(vq, pkts, n, false, true);
+}
+
+static __rte_noinline uint16_t
+split_enqueue_mrg_log(struct virtq *vq, struct rte_mempool *mp __rte_unused,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	return split_enqueue(vq, pkts, n, true, true);
+}
+
+void
+virtq_split_select(struct virtq *vq)
+{
+	bool log = vq->log != NULL;
+
+	vq->dequeue = vq->tx_hdr ? split_dequeue_copy_hdr : split_dequeue_copy;
+	vq->dequeue_zc = vq->tx_hdr ? split_dequeue_zc_hdr : split_dequeue_zc;
+	if (vq->mrg_rxbuf)
+		vq->enqueue = log ? split_enqueue_mrg_log : split_enqueue_mrg_buf;
+	else
+		vq->enqueue = log ? split_enqueue_one_log : split_enqueue_one_buf;
 }

@@ -7,8 +7,8 @@
 
 /**
  * @file
- * vdp's virtqueue engine: split virtqueues processed in bursts, with every
- * guest-controlled value bounded before use. It knows nothing of ports,
+ * vdp's virtqueue engine: split and packed virtqueues processed in bursts,
+ * with every guest-controlled value bounded before use. It knows nothing of ports,
  * lcores or vhost-user: the caller hands it ring addresses, a guest memory
  * table and the negotiated features (from rte_vhost, or from a test that
  * builds guest memory itself).
@@ -16,11 +16,15 @@
  * Threading: one virtq is used by one thread at a time (the worker that
  * owns it); nothing here takes a lock.
  *
- * The guest is untrusted. Descriptor indices, chain lengths, buffer
- * addresses and lengths, indirect tables and the avail index are all
- * checked. A bad chain is returned to the guest with length 0 and counted;
- * an avail index more than a ring size ahead (which cannot be repaired)
- * marks the queue broken until it is re-initialised.
+ * The guest is untrusted. Descriptor indices, buffer ids, chain lengths,
+ * buffer addresses and lengths, indirect tables, avail flags and the avail
+ * index are all checked. A bad chain is returned to the guest with length 0
+ * and counted; an avail index more than a ring size ahead (which cannot be
+ * repaired) marks the queue broken until it is re-initialised.
+ *
+ * The layout follows the features: VIRTIO_F_RING_PACKED makes the queue a
+ * packed one (virtio 1.1, 2.8), whose ring indices carry their wrap
+ * counter in bit 15, as vhost-user's vring base does.
  */
 
 #include <stdbool.h>
@@ -87,7 +91,9 @@ struct virtq_mem {
 	X(PKT_TOO_BIG, "packet_too_big") \
 	X(BAD_HDR, "bad_net_header") \
 	X(HEAD_IN_FLIGHT, "head_in_flight") \
-	X(BROKEN, "queue_broken")
+	X(BROKEN, "queue_broken") \
+	X(BAD_ID, "bad_buffer_id") \
+	X(AVAIL_FLIP, "avail_flag_flip")
 
 /**
  * Index of each error in virtq_stats::errors. Functions return errors
@@ -134,13 +140,26 @@ struct virtq_log_ops {
 
 /** Everything virtq_init() needs. */
 struct virtq_params {
-	struct vring_desc *desc;     /**< Descriptor table (host address). */
-	struct vring_avail *avail;   /**< Avail ring (host address). */
-	struct vring_used *used;     /**< Used ring (host address). */
-	uint16_t size;               /**< Ring size: a power of two, 1..VIRTQ_MAX_SIZE. */
-	uint16_t last_avail;         /**< Next avail entry to take (vring base). */
-	uint16_t last_used;          /**< Next used entry to fill. */
-	uint64_t features;           /**< Negotiated virtio features. */
+	union {
+		struct vring_desc *desc;                 /**< Split: descriptor table
+							  *   (host address). */
+		struct vring_packed_desc *desc_packed;   /**< Packed: descriptor ring. */
+	};
+	union {
+		struct vring_avail *avail;               /**< Split: avail ring. */
+		struct vring_packed_desc_event *driver_event; /**< Packed: driver area. */
+	};
+	union {
+		struct vring_used *used;                 /**< Split: used ring. */
+		struct vring_packed_desc_event *device_event; /**< Packed: device area. */
+	};
+	uint16_t size;               /**< Ring size: split, a power of two 1..VIRTQ_MAX_SIZE;
+				      *   packed, any of 1..VIRTQ_MAX_SIZE. */
+	uint16_t last_avail;         /**< Next avail entry to take (vring base); packed:
+				      *   the wrap counter in bit 15. */
+	uint16_t last_used;          /**< Next used entry to fill; packed: bit 15 as above. */
+	uint64_t features;           /**< Negotiated virtio features (VIRTIO_F_RING_PACKED
+				      *   picks the layout). */
 	const struct virtq_mem *mem; /**< Guest memory; must outlive the queue's use. */
 	int callfd;                  /**< Call eventfd, or -1: never interrupt. */
 	const struct virtq_log_ops *log; /**< Dirty logging ops, or NULL. */
@@ -164,24 +183,50 @@ struct virtq_buf {
 
 /** A walked descriptor chain. */
 struct virtq_chain {
-	uint16_t head;                       /**< Head index (the used-ring id). */
+	uint16_t head;                       /**< Split: head index; packed: buffer id
+					      *   (either way, the used id). */
+	uint16_t ndesc;                      /**< Packed: ring descriptors of the chain. */
 	uint16_t nvec;                       /**< Valid entries in vec[]. */
 	uint32_t len;                        /**< Total bytes in vec[]. */
 	struct virtq_buf vec[VIRTQ_MAX_VEC]; /**< The pieces, in order. */
 };
 
 struct virtq_zc;
+struct virtq;
 
-/** A split virtqueue as the device side sees it. */
+/** A burst function, chosen once per queue for its layout and features. */
+typedef uint16_t (*virtq_burst_fn)(struct virtq *vq, struct rte_mempool *mp,
+				   struct rte_mbuf **pkts, uint16_t n);
+
+/** A virtqueue (split or packed) as the device side sees it. */
 struct virtq {
-	struct vring_desc *desc;      /**< Descriptor table. */
-	struct vring_avail *avail;    /**< Avail ring (guest writes). */
-	struct vring_used *used;      /**< Used ring (we write). */
-	uint16_t size;                /**< Ring size (power of two). */
-	uint16_t mask;                /**< size - 1. */
-	uint16_t last_avail;          /**< Next avail entry to take. */
-	uint16_t last_used;           /**< Next used entry to fill. */
-	uint16_t signalled_used;      /**< last_used at the last call decision (event idx). */
+	union {
+		struct vring_desc *desc;                 /**< Split: descriptor table. */
+		struct vring_packed_desc *desc_packed;   /**< Packed: descriptor ring. */
+	};
+	union {
+		struct vring_avail *avail;               /**< Split: avail ring (guest writes). */
+		struct vring_packed_desc_event *driver_event; /**< Packed: when to call
+							  *   (guest writes). */
+	};
+	union {
+		struct vring_used *used;                 /**< Split: used ring (we write). */
+		struct vring_packed_desc_event *device_event; /**< Packed: when to kick
+							  *   (we write). */
+	};
+	virtq_burst_fn dequeue;       /**< Copy dequeue for the negotiated features. */
+	virtq_burst_fn dequeue_zc;    /**< Zero-copy dequeue for them. */
+	virtq_burst_fn enqueue;       /**< Enqueue for them (mp unused). */
+	uint16_t size;                /**< Ring size. */
+	uint16_t mask;                /**< Split: size - 1. */
+	uint16_t last_avail;          /**< Next avail entry to take (packed: 0..size-1). */
+	uint16_t last_used;           /**< Next used entry to fill (packed: 0..size-1). */
+	bool packed;                  /**< VIRTIO_F_RING_PACKED: the packed layout. */
+	bool avail_wrap;              /**< Packed: wrap counter at last_avail. */
+	bool used_wrap;               /**< Packed: wrap counter at last_used. */
+	bool in_order;                /**< VIRTIO_F_IN_ORDER negotiated. */
+	uint16_t signalled_used;      /**< Used position (virtq_used_pos()) at the last call
+				       *   decision (event idx). */
 	bool signalled_valid;         /**< signalled_used means something. */
 	bool event_idx;               /**< VIRTIO_RING_F_EVENT_IDX negotiated. */
 	bool indirect;                /**< VIRTIO_RING_F_INDIRECT_DESC negotiated. */
@@ -198,7 +243,12 @@ struct virtq {
 	const struct virtq_log_ops *log; /**< Dirty logging, or NULL when off. */
 	void *log_ctx;                /**< Context of the log ops. */
 	uint16_t nb_shadow;           /**< Used entries waiting in shadow[]. */
-	struct vring_used_elem *shadow; /**< Used entries of this burst (size entries). */
+	struct vring_used_elem *shadow; /**< Used entries of this burst (size entries);
+					 *   packed: the chain's descriptor count in
+					 *   bits 16-31 of id. */
+	uint32_t *id_burst;           /**< Packed: per buffer id, the burst that last took
+				       *   it (in-flight ids are refused). */
+	uint32_t burst_seq;           /**< Packed: number of the current burst. */
 	uint32_t zc_min;              /**< Zero-copy threshold; UINT32_MAX when off
 				       *   (virtq_zc_set_min() from any thread). */
 	struct virtq_zc *zc;          /**< Zero-copy state, or NULL when never on. */
@@ -218,6 +268,13 @@ int virtq_init(struct virtq *vq, const struct virtq_params *p);
 void virtq_fini(struct virtq *vq);
 
 /**
+ * The ring indices as vhost-user's vring base gives them: the next avail
+ * and used entries, with (packed) the wrap counter in bit 15. What
+ * virtq_params takes back to carry on where the queue stopped.
+ */
+void virtq_get_base(const struct virtq *vq, uint16_t *last_avail, uint16_t *last_used);
+
+/**
  * Turn dirty logging on (@p log non-NULL) or off. Takes effect from the
  * next burst.
  */
@@ -235,8 +292,12 @@ void *virtq_mem_translate(const struct virtq_mem *m, uint32_t *hint,
 /**
  * Walk the chain at @p head into @p c. @p writable selects the direction:
  * true for rx (every buffer must be device-writable), false for tx (every
- * buffer must be device-readable). Returns 0 or the negative of the
- * virtq_error that made the chain bad.
+ * buffer must be device-readable). Split: @p head is a descriptor index.
+ * Packed: it is a ring position, whose descriptors must be available in
+ * the lap they are in when at or after last_avail (else the next one);
+ * c->head is then the chain's buffer id and c->ndesc its length in the
+ * ring. Returns 0 or the negative of the virtq_error that made the chain
+ * bad.
  */
 int virtq_chain_walk(struct virtq *vq, uint16_t head, bool writable,
 		     struct virtq_chain *c);

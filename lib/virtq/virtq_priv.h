@@ -116,31 +116,47 @@ chain_add(struct virtq *vq, struct virtq_chain *c, uint64_t gpa, uint32_t len)
 }
 
 /*
- * Switch to an indirect table: it must be a whole number of descriptors,
- * no longer than the ring, in one host-contiguous piece, and it cannot
- * itself continue the chain.
+ * An indirect table at [gpa, gpa + len) (split and packed descriptors are
+ * both 16 bytes): a whole number of descriptors, no longer than the ring,
+ * in one host-contiguous piece, 8-byte aligned for the loads that read it.
+ * The caller has refused a table that would continue the chain.
  */
 static __rte_noinline int
-chain_indirect(struct virtq *vq, const struct vring_desc *d,
-	       const struct vring_desc **table, uint32_t *table_size)
+chain_table(struct virtq *vq, uint64_t gpa, uint32_t len, const void **table,
+	    uint32_t *table_size)
 {
 	uint64_t contig;
 	void *p;
 
-	if (unlikely(!vq->indirect || (d->flags & VRING_DESC_F_NEXT) ||
-		     d->len == 0 || d->len % sizeof(struct vring_desc) != 0 ||
-		     d->len / sizeof(struct vring_desc) > vq->size))
+	RTE_BUILD_BUG_ON(sizeof(struct vring_desc) != sizeof(struct vring_packed_desc));
+	if (unlikely(!vq->indirect || len == 0 || len % sizeof(struct vring_desc) != 0 ||
+		     len / sizeof(struct vring_desc) > vq->size))
 		return -VIRTQ_ERR_BAD_INDIRECT;
-	p = virtq_translate(vq->mem, &vq->hint, d->addr, d->len, &contig);
+	p = virtq_translate(vq->mem, &vq->hint, gpa, len, &contig);
 	if (unlikely(p == NULL))
 		return -VIRTQ_ERR_BAD_ADDR;
-	/* Descriptors are read with 8-byte loads: a table must be aligned
-	 * for them (drivers allocate tables with at least that alignment). */
-	if (unlikely(contig != d->len || ((uintptr_t)p & 7) != 0))
+	/* Drivers allocate tables with at least that alignment. */
+	if (unlikely(contig != len || ((uintptr_t)p & 7) != 0))
 		return -VIRTQ_ERR_BAD_INDIRECT;
 	*table = p;
-	*table_size = d->len / sizeof(struct vring_desc);
+	*table_size = len / sizeof(struct vring_desc);
 	return 0;
+}
+
+/* Switch to a split indirect table: it cannot itself continue the chain. */
+static __rte_always_inline int
+chain_indirect(struct virtq *vq, const struct vring_desc *d,
+	       const struct vring_desc **table, uint32_t *table_size)
+{
+	const void *t;
+	int ret;
+
+	if (unlikely(d->flags & VRING_DESC_F_NEXT))
+		return -VIRTQ_ERR_BAD_INDIRECT;
+	ret = chain_table(vq, d->addr, d->len, &t, table_size);
+	if (ret == 0)
+		*table = t;
+	return ret;
 }
 
 /** virtq_chain_walk(), inlined into the bursts. */
@@ -155,6 +171,7 @@ virtq_walk(struct virtq *vq, uint16_t head, bool writable, struct virtq_chain *c
 	int ret;
 
 	c->head = head;
+	c->ndesc = 1;
 	c->nvec = 0;
 	c->len = 0;
 	if (unlikely(head >= vq->size))
@@ -197,9 +214,30 @@ virtq_walk(struct virtq *vq, uint16_t head, bool writable, struct virtq_chain *c
 	return 0;
 }
 
+/**
+ * The used id of chain @p c: its head (split) or buffer id with its
+ * descriptor count in bits 16-31 (packed), as the shadow array and the
+ * zero-copy order keep it.
+ */
+static __rte_always_inline uint32_t
+virtq_used_id(const struct virtq *vq, const struct virtq_chain *c)
+{
+	return vq->packed ? c->head | (uint32_t)c->ndesc << 16 : c->head;
+}
+
+/**
+ * Where the used side stands: last_used, with (packed) the wrap counter in
+ * bit 15, so that a burst that went once round the ring still shows.
+ */
+static __rte_always_inline uint16_t
+virtq_used_pos(const struct virtq *vq)
+{
+	return vq->last_used | (uint16_t)(vq->packed && vq->used_wrap) << 15;
+}
+
 /** Add a used entry to the burst's shadow array. */
 static __rte_always_inline void
-virtq_shadow_add(struct virtq *vq, uint16_t id, uint32_t len)
+virtq_shadow_add(struct virtq *vq, uint32_t id, uint32_t len)
 {
 	vq->shadow[vq->nb_shadow].id = id;
 	vq->shadow[vq->nb_shadow].len = len;
@@ -280,8 +318,11 @@ bool virtq_zc_head_busy(const struct virtq *vq, uint16_t head);
 int virtq_zc_to_mbuf(struct virtq *vq, const struct virtq_chain *c, uint32_t off,
 		     struct rte_mbuf *m, struct rte_mempool *mp);
 
-/** Chain @p head was taken, zero-copied or not: its used entry is queued. */
-void virtq_zc_taken(struct virtq *vq, uint16_t head, bool zcopied);
+/**
+ * The chain of used id @p used_id (virtq_used_id(): its low 16 bits are the
+ * head or buffer id) was taken, zero-copied or not: its used entry is queued.
+ */
+void virtq_zc_taken(struct virtq *vq, uint32_t used_id, bool zcopied);
 
 /**
  * Collect the heads whose mbufs were freed and queue the used entries that
@@ -292,14 +333,48 @@ void virtq_zc_complete(struct virtq *vq);
 /** Count an error and log it, rate-limited. */
 void virtq_error(struct virtq *vq, enum virtq_error e);
 
-/** Write the shadow used entries and publish the used index. */
+/**
+ * Write the shadow used entries and publish them: split, the entries then
+ * the used index; packed, virtq_packed_flush().
+ */
 void virtq_used_flush(struct virtq *vq);
 
-/** Keep guest kicks off: NO_NOTIFY, or avail_event just behind last_avail. */
+/**
+ * Packed: write the shadow entries as used descriptors from last_used on,
+ * ids and lengths first, then the flags, the first entry's last (release),
+ * so that the guest sees the batch whole. @p rx marks them written (WRITE).
+ * With VIRTIO_F_IN_ORDER and !@p rx, one descriptor stands for them all.
+ */
+void virtq_packed_flush(struct virtq *vq, bool rx);
+
+/**
+ * Keep guest kicks off: split, NO_NOTIFY or avail_event just behind
+ * last_avail; packed, the device area's DISABLE.
+ */
 void virtq_kick_suppress(struct virtq *vq);
 
-/** Call the guest if entries were completed since @p old_used and it asked. */
+/**
+ * Call the guest if entries were completed since used position @p old_used
+ * (virtq_used_pos()) and it asked.
+ */
 void virtq_notify(struct virtq *vq, uint16_t old_used);
+
+/**
+ * Whether a guest whose driver area says @p off_wrap (under EVENT_IDX, DESC)
+ * wants a call now that the used position went from @p old to @p new
+ * (positions as virtq_used_pos() gives them) on a ring of @p size.
+ */
+bool virtq_packed_need_event(uint16_t size, uint16_t off_wrap, uint16_t old, uint16_t new);
+
+/** Set vq's split burst functions for its features (and logging). */
+void virtq_split_select(struct virtq *vq);
+
+/** Set vq's packed burst functions for its features (and logging). */
+void virtq_packed_select(struct virtq *vq);
+
+/** Packed virtq_chain_walk(). */
+int virtq_packed_walk_at(struct virtq *vq, uint16_t pos, bool writable,
+			 struct virtq_chain *c);
 
 /** Set mbuf offload flags from a guest tx header; 0, or -1 for a bad header. */
 int virtq_hdr_to_mbuf(const struct virtio_net_hdr *hdr, struct rte_mbuf *m);

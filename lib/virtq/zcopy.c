@@ -10,6 +10,10 @@
  * buffer is handed back (its used entry written) only once every segment
  * that points into it has been freed, whichever thread frees it.
  *
+ * The state is indexed by the chain's used id: the head of a split chain,
+ * the buffer id of a packed one (whose used id also carries the chain's
+ * descriptor count, kept in the order array for the used descriptor).
+ *
  * Used entries of a queue with zero-copy go out in the order the chains
  * were taken, zero-copied or not: that is what VIRTIO_F_IN_ORDER asks for,
  * and without it the order is still allowed. The cost is that a copied
@@ -48,13 +52,13 @@ struct virtq_zc {
 	uint16_t max_inflight;        /**< Chains zero-copied at most at a time. */
 	uint16_t inflight;            /**< Chains zero-copied and not yet freed (owner
 				       *   writes, relaxed; any thread reads). */
-	uint16_t mask;                /**< Ring size - 1. */
+	uint16_t mask;                /**< The ring size rounded up to a power of two, - 1. */
 	uint16_t first;               /**< Sequence of the oldest chain without a used entry. */
 	uint16_t next;                /**< Sequence of the next chain taken. */
 	bool stalled;                 /**< The oldest chain overstayed: copy until all are back. */
 	uint64_t now;                 /**< TSC at the last collection. */
 	uint64_t stall_tsc;           /**< VIRTQ_ZC_STALL_MS in TSC cycles. */
-	uint16_t *order;              /**< Heads by sequence & mask. */
+	uint32_t *order;              /**< Used ids (virtq_used_id()) by sequence & mask. */
 	uint64_t *stamp;              /**< TSC when each sequence was taken (zero-copied ones). */
 	uint8_t *busy;                /**< Per head: 1 while zero-copied and not freed. */
 	struct virtq_zc_slot *slot;   /**< Per head. */
@@ -85,10 +89,12 @@ int
 virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 {
 	struct virtq_zc *zc = vq->zc;
-	ssize_t ring_sz = rte_ring_get_memsize(2 * (unsigned int)vq->size);
-	uint16_t i;
+	/* Packed rings need not be a power of two; the arrays are. */
+	uint32_t nb = rte_align32pow2(vq->size);
+	ssize_t ring_sz = rte_ring_get_memsize(2 * nb);
+	uint32_t i;
 
-	if (zc != NULL && zc->mask == vq->mask) {
+	if (zc != NULL && zc->mask == nb - 1) {
 		/* Chains still out carry over (the caller keeps the ring's
 		 * indices); otherwise start afresh. */
 		if (zc->inflight != 0 || zc->first != zc->next)
@@ -100,10 +106,10 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 		if (zc == NULL)
 			return -ENOMEM;
 		memset(zc, 0, sizeof(*zc));
-		zc->order = rte_malloc("virtq_zc_order", sizeof(*zc->order) * vq->size, 0);
-		zc->stamp = rte_malloc("virtq_zc_stamp", sizeof(*zc->stamp) * vq->size, 0);
-		zc->busy = rte_malloc("virtq_zc_busy", vq->size, 0);
-		zc->slot = rte_malloc("virtq_zc_slot", sizeof(*zc->slot) * vq->size,
+		zc->order = rte_malloc("virtq_zc_order", sizeof(*zc->order) * nb, 0);
+		zc->stamp = rte_malloc("virtq_zc_stamp", sizeof(*zc->stamp) * nb, 0);
+		zc->busy = rte_malloc("virtq_zc_busy", nb, 0);
+		zc->slot = rte_malloc("virtq_zc_slot", sizeof(*zc->slot) * nb,
 				      RTE_CACHE_LINE_SIZE);
 		/* Twice the ring: a power of two that holds every head. */
 		zc->done = ring_sz < 0 ? NULL :
@@ -111,20 +117,19 @@ virtq_zc_init(struct virtq *vq, uint32_t min_len, uint16_t max_inflight)
 		vq->zc = zc;
 		if (zc->order == NULL || zc->stamp == NULL || zc->busy == NULL || zc->slot == NULL ||
 		    zc->done == NULL ||
-		    rte_ring_init(zc->done, "virtq_zc", 2 * (unsigned int)vq->size,
-				  RING_F_SC_DEQ) != 0) {
+		    rte_ring_init(zc->done, "virtq_zc", 2 * nb, RING_F_SC_DEQ) != 0) {
 			virtq_zc_fini(vq);
 			return -ENOMEM;
 		}
-		zc->mask = vq->mask;
-		for (i = 0; i < vq->size; i++) {
+		zc->mask = nb - 1;
+		for (i = 0; i < nb; i++) {
 			zc->slot[i].zc = zc;
 			zc->slot[i].head = i;
 			zc->slot[i].shinfo.free_cb = virtq_zc_free_cb;
 			zc->slot[i].shinfo.fcb_opaque = &zc->slot[i];
 		}
 	}
-	memset(zc->busy, 0, vq->size);
+	memset(zc->busy, 0, nb);
 	zc->first = 0;
 	zc->next = 0;
 	zc->stalled = false;
@@ -206,11 +211,12 @@ virtq_zc_head_busy(const struct virtq *vq, uint16_t head)
 }
 
 void
-virtq_zc_taken(struct virtq *vq, uint16_t head, bool zcopied)
+virtq_zc_taken(struct virtq *vq, uint32_t used_id, bool zcopied)
 {
 	struct virtq_zc *zc = vq->zc;
+	uint16_t head = used_id & UINT16_MAX;
 
-	zc->order[zc->next & zc->mask] = head;
+	zc->order[zc->next & zc->mask] = used_id;
 	if (zcopied) {
 		zc->stamp[zc->next & zc->mask] = zc->now;
 		zc->slot[head].pin = vq->zc_pin;
@@ -256,7 +262,8 @@ virtq_zc_complete(struct virtq *vq)
 	zc->now = rte_get_tsc_cycles();
 	/* Used entries in the order the chains were taken. */
 	while (zc->first != zc->next) {
-		uint16_t head = zc->order[zc->first & zc->mask];
+		uint32_t used_id = zc->order[zc->first & zc->mask];
+		uint16_t head = used_id & UINT16_MAX;
 
 		if (head <= zc->mask && zc->busy[head]) {
 			if (unlikely(!zc->stalled &&
@@ -266,7 +273,7 @@ virtq_zc_complete(struct virtq *vq)
 			}
 			break;
 		}
-		virtq_shadow_add(vq, head, 0);
+		virtq_shadow_add(vq, used_id, 0);
 		zc->first++;
 	}
 }
@@ -274,7 +281,7 @@ virtq_zc_complete(struct virtq *vq)
 uint16_t
 virtq_zc_drain(struct virtq *vq)
 {
-	uint16_t old_used = vq->last_used;
+	uint16_t old_used = virtq_used_pos(vq);
 
 	if (vq->zc == NULL)
 		return 0;

@@ -175,7 +175,7 @@ class Peer:
     """dpdk-testpmd with one net_virtio_user port, driven through a pty."""
 
     def __init__(self, path, mac=None, server=False, queues=1, lcores="0@1,1@0",
-                 extra=None, vdevs=None):
+                 extra=None, vdevs=None, packed=False):
         self.prefix = unique("peer")
         self.path = path
         vdev = "net_virtio_user0,path=%s,queues=%d,queue_size=1024" % (path, queues)
@@ -183,6 +183,8 @@ class Peer:
             vdev += ",mac=%s" % mac
         if server:
             vdev += ",server=1"
+        if packed:
+            vdev += ",packed_vq=1"
         self.cmd = [TESTPMD, "--no-huge", "-m", "256", "--single-file-segments",
                     "--no-pci", "--lcores", lcores, "--file-prefix", self.prefix,
                     "--log-level", "*:notice", "--vdev", vdev]

@@ -70,9 +70,18 @@ cli_vhost_text(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 	for (i = 0; i < vi->nb_vrings; i++) {
 		const struct port_vhost_zc_info *z = &vi->vring[i].zc;
 
-		fprintf(ctx->out, "  vring %u (%s %u): size %u, avail idx %u, used idx %u, %s\n",
-			i, i % 2 ? "tx" : "rx", i / 2, vi->vring[i].size, vi->vring[i].avail_idx,
-			vi->vring[i].used_idx, vi->vring[i].enabled ? "enabled" : "disabled");
+		const struct port_vhost_vring_info *v = &vi->vring[i];
+
+		if (v->packed)
+			fprintf(ctx->out, "  vring %u (%s %u): size %u, packed, next avail %u "
+				"wrap %u, next used %u wrap %u, %s\n", i, i % 2 ? "tx" : "rx",
+				i / 2, v->size, v->avail_idx & 0x7fff, v->avail_idx >> 15,
+				v->used_idx & 0x7fff, v->used_idx >> 15,
+				v->enabled ? "enabled" : "disabled");
+		else
+			fprintf(ctx->out, "  vring %u (%s %u): size %u, avail idx %u, used idx %u, "
+				"%s\n", i, i % 2 ? "tx" : "rx", i / 2, v->size, v->avail_idx,
+				v->used_idx, v->enabled ? "enabled" : "disabled");
 		if (i % 2 == 1 && strcmp(vi->engine, "virtq") == 0)
 			fprintf(ctx->out, "    zero-copied %" PRIu64 ", copied small %" PRIu64
 				", copied capped %" PRIu64 ", stalls %" PRIu64 ", in flight %u"
@@ -119,8 +128,9 @@ cli_vhost_json(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 	fprintf(f, "], \"vrings\": [");
 	for (i = 0; i < vi->nb_vrings; i++)
 	{
-		fprintf(f, "%s{\"index\": %u, \"size\": %u, \"avail_idx\": %u, \"used_idx\": %u"
-			", \"enabled\": %s, ", i ? ", " : "", i, vi->vring[i].size,
+		fprintf(f, "%s{\"index\": %u, \"size\": %u, \"layout\": \"%s\", "
+			"\"avail_idx\": %u, \"used_idx\": %u, \"enabled\": %s, ", i ? ", " : "",
+			i, vi->vring[i].size, vi->vring[i].packed ? "packed" : "split",
 			vi->vring[i].avail_idx, vi->vring[i].used_idx,
 			vi->vring[i].enabled ? "true" : "false");
 		cli_vhost_zc_json(f, &vi->vring[i].zc);
