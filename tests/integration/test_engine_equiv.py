@@ -6,11 +6,12 @@ A peer replays a pcap of varied frames into vhost0 (testpmd io between a
 net_pcap port and its virtio-user port); vdp forwards vhost0 -> vhost1;
 the other peer writes what it receives to a pcap. The run is made once
 with engine=rte and once with engine=virtq, and both captures must equal
-the input."""
+the input; on split rings and on packed rings (the peers' packed_vq=1)."""
 
 import os
 import struct
 
+import pytest
 
 from vdptest import Peer, Vdp, settle, wait_for, wait_rx
 
@@ -50,7 +51,7 @@ def read_pcap(path):
     return frames
 
 
-def run_engine(engine, sockdir, procs, tmp_path):
+def run_engine(engine, packed, sockdir, procs, tmp_path):
     s0 = os.path.join(sockdir, engine + "0.sock")
     s1 = os.path.join(sockdir, engine + "1.sock")
     inp, empty = str(tmp_path / "in.pcap"), str(tmp_path / "empty.pcap")
@@ -59,13 +60,18 @@ def run_engine(engine, sockdir, procs, tmp_path):
     procs.append(vdp)
     vdp.wait_started()
     assert "engine: %s" % engine in vdp.output()
-    src = Peer(s0, extra=["--nb-ports=2", "--no-flush-rx"], vdevs=["net_pcap0,rx_pcap=%s,tx_pcap=%s" %
-                                                 (inp, str(tmp_path / "unused.pcap"))])
-    dst = Peer(s1, extra=["--nb-ports=2", "--no-flush-rx"], vdevs=["net_pcap0,rx_pcap=%s,tx_pcap=%s" %
-                                                 (empty, out)])
+    src = Peer(s0, extra=["--nb-ports=2", "--no-flush-rx"], packed=packed,
+               vdevs=["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (inp, str(tmp_path / "unused.pcap"))])
+    dst = Peer(s1, extra=["--nb-ports=2", "--no-flush-rx"], packed=packed,
+               vdevs=["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (empty, out)])
     procs += [src, dst]
     wait_for(lambda: vdp.port("vhost0")["link_up"] and vdp.port("vhost1")["link_up"],
              60, what="links up")
+    for name in ("vhost0", "vhost1"):
+        info = vdp.ctl_json("show", "vhost", name)["ports"][0]
+        assert info["engine"] == engine
+        assert ("RING_PACKED" in info["feature_names"]) == packed
+        assert {v["layout"] for v in info["vrings"]} == {"packed" if packed else "split"}
     dst.cmd_out("set fwd io")
     dst.cmd_out("start")
     src.cmd_out("set fwd io")
@@ -80,12 +86,13 @@ def run_engine(engine, sockdir, procs, tmp_path):
     return read_pcap(out)
 
 
-def test_engines_deliver_identical_packets(sockdir, procs, tmp_path):
+@pytest.mark.parametrize("layout", ["split", "packed"])
+def test_engines_deliver_identical_packets(sockdir, procs, tmp_path, layout):
     frames = [frame(i) for i in range(FRAMES)]
     write_pcap(str(tmp_path / "in.pcap"), frames)
     write_pcap(str(tmp_path / "empty.pcap"), [])
     got = {}
     for engine in ("rte", "virtq"):
-        got[engine] = run_engine(engine, sockdir, procs, tmp_path)
+        got[engine] = run_engine(engine, layout == "packed", sockdir, procs, tmp_path)
     assert got["rte"] == frames
     assert got["virtq"] == got["rte"]
