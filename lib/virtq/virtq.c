@@ -119,7 +119,8 @@ virtq_init(struct virtq *vq, const struct virtq_params *p)
 		if (vq->shadow == NULL)
 			return -ENOMEM;
 	}
-	if (packed && (vq->id_burst == NULL || vq->size < p->size) &&
+	/* Sized for the last packed ring: after a split one, anew. */
+	if (packed && (vq->id_burst == NULL || !vq->packed || vq->size < p->size) &&
 	    virtq_id_array(vq, p->size) < 0)
 		return -ENOMEM;
 	vq->desc = p->desc;
