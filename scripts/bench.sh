@@ -21,9 +21,19 @@
 # testpmd (dpdk-testpmd + net_vhost), ovs (Open vSwitch with DPDK, when
 # installed). Each round runs every DUT in turn with the same generator
 # command, pinning and ring sizes; the order rotates by one DUT per round.
-# Per case the result is the median of the per-round ratios of each DUT to
-# testpmd (and of vdp to vdp-rte, vdp-copy and vdp-b), with their min..max,
-# plus each DUT's median Mpps, Gbps, cycles/packet and loss.
+#
+# Ring layouts (--rings split,packed): every case runs once per layout.
+# packed gives the generator's virtio-user vdevs packed_vq=1, split nothing
+# more; every DUT offers packed rings (vdp on either engine, testpmd's
+# net_vhost, OVS), so the generator's choice decides. Each run records the
+# layout the generator's virtio PMD runs (its rx/tx path lines) and, for
+# the vdp DUTs, the one vdp's vhost ports negotiated (/vdp/vhost); a run
+# where either is not the one asked for fails and is not retried.
+#
+# Per case (scenario, size, ring layout) the result is the median of the
+# per-round ratios of each DUT to testpmd (and of vdp to vdp-rte, vdp-copy
+# and vdp-b), with their min..max, plus each DUT's median Mpps, Gbps,
+# cycles/packet and loss.
 #
 # Every table is headed by the host line: CPU model, TSC rate (DPDK's own
 # calibration, from a short EAL run at debug level), AVX2 and AVX-512F,
@@ -43,7 +53,7 @@
 #                         [--sizes 64,256,512,1518,9000] [--duration S] [--warmup S]
 #                         [--gen-core C] [--dut-core C] [--quick] [--no-huge]
 #                         [--with-ovs] [--max-other P] [--run-dir DIR] [--latency]
-#                         [--vdp-b PATH] [--vdp-vhost-opts OPTS]
+#                         [--vdp-b PATH] [--vdp-vhost-opts OPTS] [--rings split,packed]
 # Sizes are Ethernet frame sizes including the 4-byte FCS (64 -> 60-byte packets).
 # PKTGEN=/path/to/pktgen: pktgen-dpdk is the generator instead of dpdk-testpmd.
 # Results: a table on stdout; bench-results/<date-time>/: summary.csv, summary.md,
@@ -67,6 +77,7 @@ DURATION=5
 WARMUP=2
 SIZES=64,256,512,1518,9000
 SCENARIOS=S1,S2,S3,S4
+RINGS="split"    # virtqueue layouts (--rings): split, packed
 DUTS=""          # default: vdp,vdp-rte,testpmd (+ovs when installed)
 VDP_B=""         # the vdp binary of DUT vdp-b
 VDP_VHOST_OPTS="" # extra --vhost options of DUTs vdp and vdp-b
@@ -83,6 +94,14 @@ ATTEMPTS=3       # tries per round's group of runs when they take more
 RING=1024        # virtio ring size (queue_size, --rxd, --txd)
 MBUFS=16384      # vdp's default pool size; testpmd gets the same
 JUMBO_MBUF=10240 # generator mbuf size for 9000-byte frames (one segment)
+# The generators' log levels: notice, but the virtio PMD's init lines at
+# info, which name the rx and tx paths each port runs, packed or split (the
+# layout the run got). The EAL applies these patterns in this order to the
+# log types registered before it parses them, newest first to those of the
+# drivers it loads after (the virtio PMD is one): the virtio pattern on
+# both sides of '*:notice' holds either way.
+GEN_LOG=(--log-level pmd.net.virtio.init:info --log-level '*:notice'
+	--log-level pmd.net.virtio.init:info)
 CMDLINE="$0 $*"
 
 usage() {
@@ -93,6 +112,9 @@ usage() {
 	echo "  --rounds N     rounds per case, each running every DUT (default $ROUNDS)"
 	echo "  --scenarios L  S1, S2, S3, S4 (default $SCENARIOS)"
 	echo "  --sizes LIST   frame sizes in bytes, 64..9000; above 1518, jumbo frames (default $SIZES)"
+	echo "  --rings LIST   virtqueue layouts, split and/or packed: every case runs with each,"
+	echo "                 packed with packed_vq=1 on the generator's virtio-user vdevs"
+	echo "                 (default $RINGS)"
 	echo "  --duration S   measurement window per run, seconds (default $DURATION)"
 	echo "  --warmup S     traffic before the window starts, seconds (default $WARMUP)"
 	echo "  --gen-core C   CPU of the generator and every main lcore (default: the first"
@@ -138,6 +160,7 @@ while [ $# -gt 0 ]; do
 	--warmup) WARMUP=${2:-}; shift ;;
 	--sizes) SIZES=${2:-}; shift ;;
 	--scenarios) SCENARIOS=${2:-}; shift ;;
+	--rings) RINGS=${2:-}; shift ;;
 	--gen-core) GEN_CORE=${2:-}; shift ;;
 	--dut-core) DUT_CORE=${2:-}; shift ;;
 	--run-dir) RUN_DIR_ARG=${2:-}; shift ;;
@@ -180,6 +203,13 @@ for s in $SCENARIOS; do
 done
 [ -n "$SIZES" ] || die "--sizes: empty"
 [ -n "$SCENARIOS" ] || die "--scenarios: empty"
+read -r -a RING_LIST <<< "${RINGS//,/ }"
+[ "${#RING_LIST[@]}" -ge 1 ] || die "--rings: empty (split, packed or split,packed)"
+for r in "${RING_LIST[@]}"; do
+	case "$r" in split | packed) ;; *) die "--rings: '$r' is not split or packed" ;; esac
+	[ "$(printf '%s\n' "${RING_LIST[@]}" | grep -cx "$r")" = 1 ] || die "--rings: '$r' twice"
+done
+RINGS="${RING_LIST[*]}"
 if [ -n "$PKTGEN" ] && { [ ! -f "$PKTGEN" ] || [ ! -x "$PKTGEN" ]; }; then
 	die "PKTGEN=$PKTGEN is not an executable file"
 fi
@@ -691,20 +721,22 @@ pktgen.delay(3600000)
 EOF
 }
 
-# run_latency DUT SCENARIO SIZE ROUND ID LOG MEM NPORTS VDEV...: with the
-# DUT still up, vdp-latency offers 10, 50 and 90% of the rate the run just
-# measured (S3: per direction, half of it: vdp-latency sends one way) and
-# records the round-trip percentiles.
+# run_latency DUT SCENARIO SIZE RING ROUND ID LOG MEM NPORTS VDEV...: with
+# the DUT still up, vdp-latency offers 10, 50 and 90% of the rate the run
+# just measured (S3: per direction, half of it: vdp-latency sends one way)
+# and records the round-trip percentiles. Its vdevs are the run's
+# generator's: the same ring layout.
 run_latency() {
-	local dut=$1 sc=$2 size=$3 round=$4 id=$5 log=$6 mem=$7 nports=$8 max pct pps lat_pid
-	shift 8
+	local dut=$1 sc=$2 size=$3 layout=$4 round=$5 id=$6 log=$7 mem=$8 nports=$9
+	local max pct pps lat_pid
+	shift 9
 	max=$($PARSE max-pps --meas "$log.json" --scenario "$sc" --ports "$nports") || return 0
 	for pct in $LAT_LOADS; do
 		pps=$((max * pct / 100))
 		[ "$pps" -ge 1 ] || continue
 		# shellcheck disable=SC2086 # $mem is a list of options
 		"$LAT_BIN" $mem --single-file-segments --no-pci --lcores "0@$GEN_CORE" \
-			--file-prefix "$id-lat" --log-level '*:notice' "$@" -- --rate "$pps" \
+			--file-prefix "$id-lat" "${GEN_LOG[@]}" "$@" -- --rate "$pps" \
 			--size "$size" --duration "$DURATION" --warmup "$WARMUP" --ports "$nports" \
 			> "$log.lat$pct.log" 2>&1 < /dev/null &
 		lat_pid=$!
@@ -712,16 +744,17 @@ run_latency() {
 		wait "$lat_pid"
 		PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$lat_pid" | tr '\n' ' ')
 		$PARSE latency-row --log "$log.lat$pct.log" --round "$round" --scenario "$sc" \
-			--size "$size" --dut "$dut" --load "$pct" --max-pps "$max" --out "$LAT_CSV"
+			--size "$size" --ring "$layout" --dut "$dut" --load "$pct" --max-pps "$max" \
+			--out "$LAT_CSV"
 		rm -rf /var/run/dpdk/"$id"-lat
 	done
 }
 
-# run_one DUT SCENARIO SIZE ROUND ORDER ATTEMPT
+# run_one DUT SCENARIO SIZE RING ROUND ORDER ATTEMPT (RING: split or packed)
 run_one() {
-	local dut=$1 sc=$2 size=$3 round=$4 order=$5 attempt=$6
-	local id=$PREFIX-r$round-$sc-$size-$dut
-	local log=$OUT_DIR/logs/r$round-$sc-$size-$dut-a$attempt
+	local dut=$1 sc=$2 size=$3 layout=$4 round=$5 order=$6 attempt=$7
+	local id=$PREFIX-r$round-$sc-$size-$layout-$dut
+	local log=$OUT_DIR/logs/r$round-$sc-$size-$layout-$dut-a$attempt
 	local fwd gen_mode len mem gen_mem kind=$dut nports=1 dut_arg
 	local gen_vdevs=() dut_extra=() gen_extra=() dut_args=() s0=$SOCK0 s1=$SOCK1
 	local ovs_dir=$RUN_DIR/ovs gen_pid ok=1
@@ -797,8 +830,11 @@ run_one() {
 		echo "{\"error\": \"$dut did not come up or create its vhost-user socket, see $log.dut.log\"}" \
 			> "$log.json"
 	else
-		gen_vdevs=(--vdev "net_virtio_user0,path=$s0,queue_size=$RING")
-		[ "$nports" = 2 ] && gen_vdevs+=(--vdev "net_virtio_user1,path=$s1,queue_size=$RING")
+		# packed: the generator asks for packed rings (every DUT offers them)
+		local vq=""
+		[ "$layout" = packed ] && vq=",packed_vq=1"
+		gen_vdevs=(--vdev "net_virtio_user0,path=$s0,queue_size=$RING$vq")
+		[ "$nports" = 2 ] && gen_vdevs+=(--vdev "net_virtio_user1,path=$s1,queue_size=$RING$vq")
 		if [ -n "$PKTGEN" ]; then
 			pktgen_lua "$sc" "$size" "$nports" > "$RUN_DIR/bench.lua"
 			local map="1.0" jumbo=() v
@@ -813,7 +849,7 @@ run_one() {
 			# shellcheck disable=SC2086
 			$PARSE pty --log "$log.gen.log" -- \
 				"$PKTGEN" $gen_mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
-				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
+				--file-prefix "$id-gen" "${GEN_LOG[@]}" "${gen_vdevs[@]}" -- \
 				-P -m "$map" "${jumbo[@]}" -f "$RUN_DIR/bench.lua" < /dev/null &
 			gen_pid=$!
 		else
@@ -821,7 +857,7 @@ run_one() {
 			[ "$nports" = 2 ] && gtopo=paired
 			# shellcheck disable=SC2086
 			"$TESTPMD" $gen_mem --single-file-segments --no-pci --lcores "$GEN_LCORES" \
-				--file-prefix "$id-gen" --log-level '*:notice' "${gen_vdevs[@]}" -- \
+				--file-prefix "$id-gen" "${GEN_LOG[@]}" "${gen_vdevs[@]}" -- \
 				--no-mlockall "${gen_extra[@]}" --forward-mode=$gen_mode --txpkts=$len \
 				--port-topology=$gtopo --auto-start --stats-period 3600 \
 				--txd=$RING --rxd=$RING --total-num-mbufs=$MBUFS \
@@ -847,7 +883,7 @@ run_one() {
 		[ "$kind" = ovs ] && ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" \
 			dpif-netdev/pmd-perf-show >> "$log.dut.log" 2>&1
 		[ "$LATENCY" = 1 ] && { [ "$sc" = S2 ] || [ "$sc" = S3 ]; } &&
-			run_latency "$dut" "$sc" "$size" "$round" "$id" "$log" "$mem" \
+			run_latency "$dut" "$sc" "$size" "$layout" "$round" "$id" "$log" "$mem" \
 				"$nports" "${gen_vdevs[@]}"
 	fi
 	if [ "$kind" = ovs ]; then
@@ -861,14 +897,16 @@ run_one() {
 	rm -rf "$s0" "$s1" /var/run/dpdk/"$id"-*
 	$PARSE row --meas "$log.json" --dut-log "$log.dut.log" --gen-log "$log.gen.log" \
 		--generator "$GENERATOR" --round "$round" --scenario "$sc" --size "$size" \
-		--dut "$dut" --order "$order" --attempt "$attempt" --runs "$RUNS_CSV"
+		--ring "$layout" --dut "$dut" --order "$order" --attempt "$attempt" --runs "$RUNS_CSV"
 }
 
-# run_group SCENARIO SIZE ROUND: every DUT, in this round's order (the list
-# rotated by one per round); again if a run failed or another process took
-# CPU time from a run.
+# run_group SCENARIO SIZE RING ROUND: every DUT, in this round's order (the
+# list rotated by one per round); again if a run failed (not for getting
+# another ring layout than asked: that does not change) or another process
+# took CPU time from a run.
 run_group() {
-	local sc=$1 size=$2 round=$3 attempt n i dut max=$MAX_OTHER ndut=${#DUT_LIST[@]}
+	local sc=$1 size=$2 layout=$3 round=$4 attempt n i dut max=$MAX_OTHER
+	local ndut=${#DUT_LIST[@]}
 	local order=()
 	[ "$max" = 0 ] && max=100000
 	for i in $(seq 0 $((ndut - 1))); do
@@ -880,11 +918,12 @@ run_group() {
 		n=0
 		for dut in "${order[@]}"; do
 			n=$((n + 1))
-			run_one "$dut" "$sc" "$size" "$round" "$n" "$attempt"
+			run_one "$dut" "$sc" "$size" "$layout" "$round" "$n" "$attempt"
 			sleep 1
 		done
 		$PARSE clean --runs "$RUNS_CSV" --round "$round" --scenario "$sc" \
-			--size "$size" --attempt "$attempt" --nduts "$ndut" --max-other "$max" && return
+			--size "$size" --ring "$layout" --attempt "$attempt" --nduts "$ndut" \
+			--max-other "$max" && return
 		[ "$attempt" -lt "$ATTEMPTS" ] &&
 			vdp_log "other processes used the CPUs (or a run failed): running the group again"
 	done
@@ -910,12 +949,13 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	[ -n "$VDP_B" ] && echo "vdp-b: $VDP_B (the git tree there: $(git -C "$(dirname "$VDP_B")" describe --always --dirty 2> /dev/null || echo none))"
 	ovs_installed && echo "ovs: $($OVS_VSWITCHD --version 2> /dev/null | head -1)"
 	echo "rounds $ROUNDS, warm-up $WARMUP s, window $DURATION s, sizes $SIZES, scenarios $SCENARIOS"
+	echo "rings: $RINGS (packed: packed_vq=1 on the generator's virtio-user vdevs)"
 	echo "groups run again (up to $ATTEMPTS tries) when others took > $MAX_OTHER% of a CPU"
 } > "$OUT_DIR/info.txt"
 vdp_log "$HOST_LINE"
 vdp_log "DPDK $DPDK_VERSION; memory: $(mem_opts 64); DUT --lcores $DUT_LCORES," \
 	"generator ($GENERATOR) --lcores $GEN_LCORES"
-vdp_log "$ROUNDS round(s) of: $SCENARIOS x $SIZES B with ${DUT_LIST[*]};" \
+vdp_log "$ROUNDS round(s) of: $SCENARIOS x $SIZES B x $RINGS rings with ${DUT_LIST[*]};" \
 	"warm-up $WARMUP s, window $DURATION s; results in $OUT_DIR"
 
 # DPDK 22.11's net_tap takes frames up to 1522 bytes (its MTU cannot be
@@ -935,7 +975,9 @@ for round in $(seq "$ROUNDS"); do
 	for sc in $SCENARIOS; do
 		for size in $SIZES; do
 			supported "$sc" "$size" || continue
-			run_group "$sc" "$size" "$round"
+			for layout in $RINGS; do
+				run_group "$sc" "$size" "$layout" "$round"
+			done
 		done
 	done
 done

@@ -10,30 +10,37 @@ matplotlib for the plot only).
                          --warmup S --duration S
       Waits until the measured counter moves, waits the warm-up, then
       samples the generator's, the DUT's (and for S4 the tap's kernel)
-      counters at the start and end of the window. Prints one JSON object;
-      when no traffic came (or the --gen-pid exited first), an error that
-      quotes the last lines of --gen-log.
+      counters at the start and end of the window; a vdp DUT's vhost
+      ports' ring layouts (/vdp/vhost). Prints one JSON object; when no
+      traffic came (or the --gen-pid exited first), an error that quotes
+      the last lines of --gen-log.
 
   bench_parse.py row --meas FILE --dut-log FILE --gen-log FILE --generator
-                     testpmd|pktgen --round N --scenario S --size B --dut NAME
-                     --order N --attempt N --runs CSV
+                     testpmd|pktgen --round N --scenario S --size B
+                     [--ring split|packed] --dut NAME --order N --attempt N
+                     --runs CSV
       Adds one run to the per-run CSV: the window's rates, loss and cycles,
-      testpmd's --record-core-cycles line (or OVS's pmd-perf-show), and the
-      generator's own totals from its output.
+      testpmd's --record-core-cycles line (or OVS's pmd-perf-show), the
+      generator's own totals from its output, and the ring layout asked
+      for, the one the DUT (vdp) and the generator's virtio PMD ran: a run
+      that got another than asked for is an error ("ring layout: ...").
 
   bench_parse.py quiet --max-other P [--seconds N] [--timeout S]
       Waits until the CPUs have been busy less than P% of one CPU for N
       seconds in a row (nothing of bench.sh's runs then).
 
-  bench_parse.py clean --runs CSV --round N --scenario S --size B --attempt N
-                       --nduts N --max-other P
-      Exit 0 when every run of that round's attempt worked and other
-      processes took at most P% of a CPU during their windows.
+  bench_parse.py clean --runs CSV --round N --scenario S --size B
+                       [--ring split|packed] --attempt N --nduts N --max-other P
+      Exit 0 when every run of that round's attempt worked (or failed only
+      for getting another ring layout than asked, which another attempt
+      would not change) and other processes took at most P% of a CPU
+      during their windows.
 
   bench_parse.py summary --runs CSV --out CSV [--markdown FILE] [--host JSON]
-      Groups the runs of each round, prints the table and writes the summary,
-      both headed by the host line (from JSON, by default host.json beside
-      the runs CSV, when there is one).
+      Groups the runs of each round per case (scenario, size, ring layout),
+      prints the table and writes the summary, both headed by the host line
+      (from JSON, by default host.json beside the runs CSV, when there is
+      one). A runs CSV without a ring column (older runs) is split rings.
 
   bench_parse.py host [--cpuinfo FILE] [--eal-log FILE] [--dmesg FILE]
                       [--root DIR | --commit REV] [--json FILE]
@@ -44,7 +51,8 @@ matplotlib for the plot only).
       part was found; JSON gets it all for summary --host.
 
   bench_parse.py plot --summary CSV --out PNG
-      Mpps against frame size, one panel per scenario, one line per DUT.
+      Mpps against frame size, one panel per scenario, one line per DUT
+      and ring layout (packed dashed).
 
   bench_parse.py gen-output --generator testpmd|pktgen|latency FILE
       What the parser reads from a generator's output, as JSON.
@@ -62,7 +70,8 @@ matplotlib for the plot only).
       latency runs scale.
 
   bench_parse.py latency-row --log FILE --round N --scenario S --size B
-                             --dut NAME --load P --max-pps R --out CSV
+                             [--ring split|packed] --dut NAME --load P
+                             --max-pps R --out CSV
   bench_parse.py latency-summary --csv CSV [--markdown FILE] [--host JSON]
       One latency run (vdp-latency's output) into a CSV; the medians over
       the rounds as a table.
@@ -87,6 +96,13 @@ SCENARIOS = ("S1", "S2", "S3", "S4")
 # queue (the DUT's dequeue rate), S2 and S3 the packets the generator got
 # back, S4 the packets the tap's kernel end received.
 RATE_AT = {"S1": "gen_tx", "S2": "gen_rx", "S3": "gen_rx", "S4": "tap_rx"}
+# Virtqueue layouts, in the tables' order; a row without one (runs.csv
+# from before the ring column) is split.
+RINGS = ("split", "packed")
+VIRTIO_F_RING_PACKED = 34
+# The error of a run that got another ring layout than it asked for: the
+# same again on another attempt, so not a reason for one.
+RING_ERROR = "ring layout: "
 
 
 def append_row(path, fields, row):
@@ -169,6 +185,43 @@ def dut_sample(kind, prefix, nports):
         rx += st["ipackets"]
         tx += st["opackets"]
     return {"rx": rx, "tx": tx}
+
+
+def vdp_rings(prefix):
+    """The ring layout each connected vhost-user port of a vdp negotiated,
+    by port name: VIRTIO_F_RING_PACKED in its features (/vdp/vhost), which
+    is what show vhost's per-vring layout says too."""
+    ports = telemetry(prefix, "/vdp/vhost")
+    return {name: ("packed" if int(p["features"]) >> VIRTIO_F_RING_PACKED & 1 else "split")
+            for name, p in ports.items() if p.get("connected")}
+
+
+# The virtio PMD's lines (pmd.net.virtio.init at info) naming the rx and tx
+# path of each port it starts: "virtio: using packed ring standard Tx path
+# on port 0", "virtio: using inorder Rx path on port 1".
+VIRTIO_PATH = re.compile(r"virtio: using (packed ring )?[\w ]*?(Rx|Tx) path on port (\d+)")
+
+
+def gen_rings(text):
+    """The ring layout each virtio port of a generator ran, by port, from
+    its PMD's path lines (the last of each direction; "mixed" when rx and
+    tx differ); {} without such lines."""
+    last = {}
+    for packed, d, port in VIRTIO_PATH.findall(text):
+        last[(int(port), d)] = "packed" if packed else "split"
+    out = {}
+    for (port, _), layout in sorted(last.items()):
+        out[port] = layout if out.get(port, layout) == layout else "mixed"
+    return out
+
+
+def one_layout(views):
+    """The layout all of views (name -> layout) agree on, "mixed" when they
+    do not, "" without any."""
+    seen = set(views.values())
+    if not seen:
+        return ""
+    return seen.pop() if len(seen) == 1 else "mixed"
 
 
 def tap_stats(netns, dev):
@@ -315,6 +368,12 @@ def cmd_measure(args):
     if "busy" in d1:
         out["dut_run_busy"] = d1["busy"]
         out["dut_run_pkts"] = d1["pkts"]
+    if args.dut_kind == "vdp":
+        # with the generator still connected: the layout vdp serves
+        try:
+            out["dut_rings"] = vdp_rings(args.dut)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
     print(json.dumps(out))
     return 0
 
@@ -545,13 +604,13 @@ def fmt(v, digits=3):
     return "%.*f" % (digits, v)
 
 
-RUN_FIELDS = ["round", "scenario", "size", "dut", "order", "window_s",
+RUN_FIELDS = ["round", "scenario", "size", "ring", "dut", "order", "window_s",
               "mpps", "gbps", "sent_mpps", "loss_pct", "gen_tx_mpps", "gen_rx_mpps",
               "dut_rx_mpps", "dut_tx_mpps", "busy_cyc_pkt", "run_busy_cyc_pkt",
               "lcore_cyc_pkt", "tsc_mhz", "other_cpu_pct", "attempt", "vdp_engine",
               "vdp_zcopy", "vdp_zc_pkts", "generator", "gen_run_tx", "gen_run_rx",
               "gen_run_tx_dropped", "gen_reported_mpps", "gen_lat_pkts", "gen_lat_min_us",
-              "gen_lat_avg_us", "gen_lat_max_us", "error"]
+              "gen_lat_avg_us", "gen_lat_max_us", "ring_seen", "gen_ring_seen", "error"]
 
 
 def read_text(path):
@@ -562,9 +621,25 @@ def read_text(path):
         return ""
 
 
+def ring_mismatch(ring, dut, dut_rings, gen):
+    """The error of a run asked for ring layout ring whose DUT (dut_rings:
+    a vdp's vhost ports) or generator (gen: its virtio ports) ran another;
+    "" when none did (or nobody said)."""
+    why = []
+    if one_layout(dut_rings) not in ("", ring):
+        why.append("%s's vhost ports negotiated %s (/vdp/vhost)" % (
+            dut, ", ".join("%s %s" % kv for kv in sorted(dut_rings.items()))))
+    if one_layout(gen) not in ("", ring):
+        why.append("the generator's virtio PMD runs %s" % ", ".join(
+            "port %d %s" % kv for kv in sorted(gen.items())))
+    if not why:
+        return ""
+    return RING_ERROR + "asked for %s rings, but %s" % (ring, "; ".join(why))
+
+
 def cmd_row(args):
     row = {f: "" for f in RUN_FIELDS}
-    row.update(round=args.round, scenario=args.scenario, size=args.size,
+    row.update(round=args.round, scenario=args.scenario, size=args.size, ring=args.ring,
                dut=args.dut, order=args.order, attempt=args.attempt,
                generator=args.generator)
     try:
@@ -650,14 +725,20 @@ def cmd_row(args):
                 row["error"] = "no 'CPU cycles/packet' line in testpmd's output"
         if not row["error"] and not num(row["mpps"]):
             row["error"] = "no packets at %s in the window" % at
+    # the layout the run got: the DUT's view (vdp), the generator's
+    dut_rings = m.get("dut_rings") or {}
+    gen = gen_rings(gen_log)
+    row["ring_seen"], row["gen_ring_seen"] = one_layout(dut_rings), one_layout(gen)
+    if not row["error"]:
+        row["error"] = ring_mismatch(args.ring, args.dut, dut_rings, gen)
     append_row(args.runs, RUN_FIELDS, row)
     if row["error"]:
-        print("  %s %s %sB %s: error: %s" % (args.round, args.scenario, args.size,
-                                             args.dut, row["error"]))
+        print("  %s %s %sB %s %s: error: %s" % (args.round, args.scenario, args.size,
+                                                args.ring, args.dut, row["error"]))
     else:
-        print("  round %s %s %4sB %-8s %7s Mpps %8s Gbps  loss %7s%%  busy %6s cyc/pkt"
+        print("  round %s %s %4sB %-6s %-8s %7s Mpps %8s Gbps  loss %7s%%  busy %6s cyc/pkt"
               "  other CPU %5s%%" %
-              (args.round, args.scenario, args.size, args.dut, row["mpps"],
+              (args.round, args.scenario, args.size, args.ring, args.dut, row["mpps"],
                row["gbps"], row["loss_pct"] or "-", row["busy_cyc_pkt"] or "-",
                row["other_cpu_pct"]))
     return 0
@@ -700,15 +781,17 @@ def cmd_clean(args):
     """Exit 0 when every run of this round's attempt worked on a quiet machine."""
     with open(args.runs, newline="") as f:
         group = [r for r in csv.DictReader(f)
-                 if (r["round"], r["scenario"], r["size"], r["attempt"]) ==
-                 (args.round, args.scenario, args.size, args.attempt)]
+                 if (r["round"], r["scenario"], r["size"], r.get("ring") or "split",
+                     r["attempt"]) ==
+                 (args.round, args.scenario, args.size, args.ring, args.attempt)]
     ok = len(group) == args.nduts and all(
-        not r["error"] and num(r["other_cpu_pct"]) is not None and
+        (not r["error"] or r["error"].startswith(RING_ERROR)) and
+        num(r["other_cpu_pct"]) is not None and
         num(r["other_cpu_pct"]) <= args.max_other for r in group)
     return 0 if ok else 1
 
 
-SUMMARY_FIELDS = ["scenario", "size", "dut", "rounds", "mpps", "mpps_min", "mpps_max",
+SUMMARY_FIELDS = ["scenario", "size", "ring", "dut", "rounds", "mpps", "mpps_min", "mpps_max",
                   "gbps", "gbps_min", "gbps_max", "busy_cyc_pkt", "run_busy_cyc_pkt",
                   "loss_pct", "loss_pct_max", "vs_testpmd", "vs_testpmd_min",
                   "vs_testpmd_max", "cyc_vs_testpmd", "vs_vdp_rte", "vs_vdp_rte_min",
@@ -734,28 +817,35 @@ def ratios(by, dut, ref, field):
     return out
 
 
+def ring_key(ring):
+    return RINGS.index(ring) if ring in RINGS else len(RINGS)
+
+
 def load_runs(path):
     with open(path, newline="") as f:
         runs = [{k: r.get(k) or "" for k in RUN_FIELDS} for r in csv.DictReader(f)]
+    for r in runs:
+        r["ring"] = r["ring"] or "split"
     # A round's group of runs that failed or ran while other processes took
     # CPU time was run again: of each round's attempts, the one whose runs
     # all worked and saw the least CPU taken by others counts.
     groups = {}
     for r in runs:
-        k = (r["scenario"], r["size"], r["round"], r["attempt"] or "1")
+        k = (r["scenario"], r["size"], r["ring"], r["round"], r["attempt"] or "1")
         groups.setdefault(k, []).append(r)
     nduts = {}
     for r in runs:
-        nduts.setdefault((r["scenario"], r["size"]), set()).add(r["dut"])
+        nduts.setdefault((r["scenario"], r["size"], r["ring"]), set()).add(r["dut"])
     best = {}
     for k, group in groups.items():
-        ok = len(group) == len(nduts[k[:2]]) and not any(r["error"] for r in group)
+        ok = len(group) == len(nduts[k[:3]]) and not any(r["error"] for r in group)
         other = max(num(r["other_cpu_pct"]) or 0.0 for r in group)
-        score = (0 if ok else 1, other, int(k[3]))
-        if k[:3] not in best or score < best[k[:3]][0]:
-            best[k[:3]] = (score, k[3])
+        score = (0 if ok else 1, other, int(k[4]))
+        if k[:4] not in best or score < best[k[:4]][0]:
+            best[k[:4]] = (score, k[4])
     used = [r for r in runs
-            if best[(r["scenario"], r["size"], r["round"])][1] == (r["attempt"] or "1")]
+            if best[(r["scenario"], r["size"], r["ring"], r["round"])][1] ==
+            (r["attempt"] or "1")]
     return runs, used
 
 
@@ -767,34 +857,38 @@ def cmd_summary(args):
     tsc_mhz = med(num(r["tsc_mhz"]) for r in runs)
     if tsc_mhz is None and host.get("tsc_source") in ("dpdk", "kernel"):
         tsc_mhz = host["tsc_mhz"]
+    # a case: scenario, size, ring layout; ratios only between runs of one
     cases = []
     duts = []
     for r in runs:
-        c = (r["scenario"], int(r["size"]))
+        c = (r["scenario"], int(r["size"]), r["ring"])
         if c not in cases:
             cases.append(c)
         if r["dut"] not in duts:
             duts.append(r["dut"])
     duts.sort(key=lambda d: (DUT_ORDER.index(d) if d in DUT_ORDER else 99, d))
-    cases.sort(key=lambda c: (c[0], c[1]))
+    cases.sort(key=lambda c: (c[0], c[1], ring_key(c[2]), c[2]))
+
+    def case(r):
+        return (r["scenario"], int(r["size"]), r["ring"])
+
     rows = []
-    for sc, size in cases:
+    for sc, size, ring in cases:
         by = {}
         for r in runs:
-            if (r["scenario"], int(r["size"])) == (sc, size) and not r["error"] \
-                    and num(r["mpps"]):
+            if case(r) == (sc, size, ring) and not r["error"] and num(r["mpps"]):
                 by.setdefault(r["dut"], {})[r["round"]] = r
         for dut in duts:
             mine = by.get(dut, {})
-            if not mine and not any(r["dut"] == dut and r["scenario"] == sc and
-                                    int(r["size"]) == size for r in runs):
+            if not mine and not any(r["dut"] == dut and case(r) == (sc, size, ring)
+                                    for r in runs):
                 continue
 
             def col(field, f=med):
                 vals = [num(r[field]) for r in mine.values() if num(r[field]) is not None]
                 return f(vals) if vals else None
 
-            row = {"scenario": sc, "size": size, "dut": dut, "rounds": len(mine),
+            row = {"scenario": sc, "size": size, "ring": ring, "dut": dut, "rounds": len(mine),
                    "mpps": col("mpps"), "mpps_min": col("mpps", min),
                    "mpps_max": col("mpps", max), "gbps": col("gbps"),
                    "gbps_min": col("gbps", min), "gbps_max": col("gbps", max),
@@ -804,7 +898,7 @@ def cmd_summary(args):
                    "tsc_mhz": tsc_mhz, "other_cpu_pct_max": col("other_cpu_pct", max),
                    "attempts": len({r["round"] + "/" + (r["attempt"] or "1")
                                     for r in all_runs if r["dut"] == dut and
-                                    (r["scenario"], int(r["size"])) == (sc, size)})}
+                                    case(r) == (sc, size, ring)})}
             for ref, key in (("testpmd", "vs_testpmd"), ("vdp-rte", "vs_vdp_rte"),
                              ("vdp-b", "vs_vdp_b"), ("vdp-copy", "vs_vdp_copy")):
                 if dut == ref or (ref != "testpmd" and dut != "vdp"):
@@ -846,7 +940,7 @@ def cmd_summary(args):
     # zero-copy, only when there was one
     with_b = "vdp-b" in duts
     with_copy = "vdp-copy" in duts
-    hdr = ["scenario", "size", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
+    hdr = ["scenario", "size", "ring", "dut", "Mpps", "min..max", "Gbps", "cyc/pkt", "loss%",
            "vs testpmd (median, min..max)", "cyc vs testpmd", "vs vdp-rte (median, min..max)",
            "cyc vs vdp-rte"]
     if with_b:
@@ -856,7 +950,7 @@ def cmd_summary(args):
     hdr += ["busy%", "bound", "capacity_Mpps", "other_cpu%", "rounds"]
     lines = [hdr]
     for r in rows:
-        line = [r["scenario"], str(r["size"]), r["dut"], fmt(r["mpps"], 2),
+        line = [r["scenario"], str(r["size"]), r["ring"], r["dut"], fmt(r["mpps"], 2),
                 "%s..%s" % (fmt(r["mpps_min"], 2), fmt(r["mpps_max"], 2))
                 if r["mpps"] is not None else "",
                 fmt(r["gbps"], 2), fmt(r["busy_cyc_pkt"], 1), fmt(r["loss_pct"], 3),
@@ -870,7 +964,7 @@ def cmd_summary(args):
                  fmt(r.get("capacity_Mpps"), 2) or "-", fmt(r["other_cpu_pct_max"], 0),
                  str(r["rounds"])]
         lines.append(line)
-    left = [i for i, h in enumerate(hdr) if h in ("scenario", "dut") or "(median" in h]
+    left = [i for i, h in enumerate(hdr) if h in ("scenario", "ring", "dut") or "(median" in h]
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
     if host.get("line"):
         print(host["line"])
@@ -899,6 +993,9 @@ def cmd_plot(args):
         return 1
     with open(args.summary, newline="") as f:
         rows = [r for r in csv.DictReader(f) if num(r["mpps"])]
+    for r in rows:
+        r["ring"] = r.get("ring") or "split"
+    rings = sorted({r["ring"] for r in rows}, key=ring_key)
     scenarios = sorted({r["scenario"] for r in rows})
     if not scenarios:
         print("bench_parse: no plot: no rates in %s" % args.summary, file=sys.stderr)
@@ -906,17 +1003,25 @@ def cmd_plot(args):
     names = {"S1": "S1 sink", "S2": "S2 loopback", "S3": "S3 vm-to-vm", "S4": "S4 tap"}
     fig, axes = plt.subplots(1, len(scenarios), figsize=(4.5 * len(scenarios), 4),
                              squeeze=False)
+    # one colour per DUT in every panel; packed rings dashed
+    duts = sorted({r["dut"] for r in rows},
+                  key=lambda d: (DUT_ORDER.index(d) if d in DUT_ORDER else 99, d))
     for ax, sc in zip(axes[0], scenarios):
         mine = [r for r in rows if r["scenario"] == sc]
-        for dut in sorted({r["dut"] for r in mine},
-                          key=lambda d: DUT_ORDER.index(d) if d in DUT_ORDER else 99):
-            pts = sorted((int(r["size"]), num(r["mpps"]), num(r["mpps_min"]),
-                          num(r["mpps_max"])) for r in mine if r["dut"] == dut)
-            x = [p[0] for p in pts]
-            y = [p[1] for p in pts]
-            err = [[p[1] - (p[2] if p[2] is not None else p[1]) for p in pts],
-                   [(p[3] if p[3] is not None else p[1]) - p[1] for p in pts]]
-            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=dut)
+        for i, dut in enumerate(duts):
+            for ring in rings:
+                pts = sorted((int(r["size"]), num(r["mpps"]), num(r["mpps_min"]),
+                              num(r["mpps_max"])) for r in mine
+                             if r["dut"] == dut and r["ring"] == ring)
+                if not pts:
+                    continue
+                x = [p[0] for p in pts]
+                y = [p[1] for p in pts]
+                err = [[p[1] - (p[2] if p[2] is not None else p[1]) for p in pts],
+                       [(p[3] if p[3] is not None else p[1]) - p[1] for p in pts]]
+                ax.errorbar(x, y, yerr=err, marker="o", capsize=3, color="C%d" % (i % 10),
+                            linestyle="--" if ring == "packed" else "-",
+                            label=dut if len(rings) == 1 else "%s %s" % (dut, ring))
         ax.set_xscale("log")
         sizes = sorted({int(r["size"]) for r in mine})
         ax.set_xticks(sizes)
@@ -946,19 +1051,24 @@ def cmd_max_pps(args):
     return 0 if pps > 0 else 1
 
 
-LAT_FIELDS = ["round", "scenario", "size", "dut", "load_pct", "max_mpps", "offered_mpps",
-              "tx_mpps", "rx_mpps", "loss_pct", "samples", "min_us", "p50_us", "p99_us",
-              "p999_us", "max_us", "mean_us", "error"]
+LAT_FIELDS = ["round", "scenario", "size", "ring", "dut", "load_pct", "max_mpps",
+              "offered_mpps", "tx_mpps", "rx_mpps", "loss_pct", "samples", "min_us", "p50_us",
+              "p99_us", "p999_us", "max_us", "mean_us", "gen_ring_seen", "error"]
 
 
 def cmd_latency_row(args):
-    lat = parse_latency(read_text(args.log))
+    text = read_text(args.log)
+    lat = parse_latency(text)
+    gen = gen_rings(text)
     row = {f: "" for f in LAT_FIELDS}
-    row.update(round=args.round, scenario=args.scenario, size=args.size, dut=args.dut,
-               load_pct=args.load, max_mpps=fmt(args.max_pps / 1e6, 4))
+    row.update(round=args.round, scenario=args.scenario, size=args.size, ring=args.ring,
+               dut=args.dut, load_pct=args.load, max_mpps=fmt(args.max_pps / 1e6, 4),
+               gen_ring_seen=one_layout(gen))
     if not lat.get("samples"):
         row["error"] = "no latency samples, see %s" % args.log
     else:
+        # a run on another layout than asked keeps its figures, as an error
+        row["error"] = ring_mismatch(args.ring, args.dut, {}, gen)
         row.update(offered_mpps=fmt(lat["offered_pps"] / 1e6, 4),
                    tx_mpps=fmt(lat["tx_pps"] / 1e6, 4), rx_mpps=fmt(lat["rx_pps"] / 1e6, 4),
                    samples=lat["samples"])
@@ -968,13 +1078,15 @@ def cmd_latency_row(args):
             row[k + "_us"] = fmt(lat[k + "_ns"] / 1000.0, 2)
     append_row(args.out, LAT_FIELDS, row)
     if row["error"]:
-        print("  %s %s %sB %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
-                                                  args.dut, args.load, row["error"]))
+        print("  %s %s %sB %s %s at %s%%: error: %s" % (args.round, args.scenario, args.size,
+                                                     args.ring, args.dut, args.load,
+                                                     row["error"]))
     else:
-        print("  round %s %s %4sB %-8s %3s%% of %s Mpps: sent %s Mpps, p50 %s us, p99 %s us,"
-              " p99.9 %s us" % (args.round, args.scenario, args.size, args.dut, args.load,
-                                row["max_mpps"], row["tx_mpps"], row["p50_us"], row["p99_us"],
-                                row["p999_us"]))
+        print("  round %s %s %4sB %-6s %-8s %3s%% of %s Mpps: sent %s Mpps, p50 %s us,"
+              " p99 %s us, p99.9 %s us" % (args.round, args.scenario, args.size, args.ring,
+                                           args.dut, args.load, row["max_mpps"],
+                                           row["tx_mpps"], row["p50_us"], row["p99_us"],
+                                           row["p999_us"]))
     return 0
 
 
@@ -982,38 +1094,42 @@ def cmd_latency_summary(args):
     with open(args.csv, newline="") as f:
         runs = [r for r in csv.DictReader(f)]
     host = load_host(args.host, args.csv)
+
+    def key(r):
+        # latency.csv from before the ring column: split rings
+        return (r["scenario"], int(r["size"]), r.get("ring") or "split", r["dut"],
+                int(r["load_pct"]))
+
     keys = []
     for r in runs:
-        k = (r["scenario"], int(r["size"]), r["dut"], int(r["load_pct"]))
-        if k not in keys:
-            keys.append(k)
-    keys.sort(key=lambda k: (k[0], k[1], DUT_ORDER.index(k[2]) if k[2] in DUT_ORDER else 99,
-                             k[3]))
-    hdr = ("scenario", "size", "dut", "load%", "offered_Mpps", "sent_Mpps", "p50_us",
+        if key(r) not in keys:
+            keys.append(key(r))
+    keys.sort(key=lambda k: (k[0], k[1], ring_key(k[2]), k[2],
+                             DUT_ORDER.index(k[3]) if k[3] in DUT_ORDER else 99, k[4]))
+    hdr = ("scenario", "size", "ring", "dut", "load%", "offered_Mpps", "sent_Mpps", "p50_us",
            "p99_us", "p99.9_us", "max_us", "loss%", "rounds")
     lines = [hdr]
     for k in keys:
-        mine = [r for r in runs if (r["scenario"], int(r["size"]), r["dut"],
-                                    int(r["load_pct"])) == k and not r["error"]]
+        mine = [r for r in runs if key(r) == k and not r["error"]]
 
         def col(field, digits=2):
             return fmt(med(num(r[field]) for r in mine), digits)
 
-        lines.append((k[0], str(k[1]), k[2], str(k[3]), col("offered_mpps", 3),
+        lines.append((k[0], str(k[1]), k[2], k[3], str(k[4]), col("offered_mpps", 3),
                       col("tx_mpps", 3), col("p50_us"), col("p99_us"), col("p999_us"),
                       col("max_us"), col("loss_pct", 3), str(len(mine))))
     widths = [max(len(l[i]) for l in lines) for i in range(len(hdr))]
     if host.get("line"):
         print(host["line"])
     for l in lines:
-        print("  ".join(v.ljust(widths[i]) if i in (0, 2) else v.rjust(widths[i])
+        print("  ".join(v.ljust(widths[i]) if i in (0, 2, 3) else v.rjust(widths[i])
                         for i, v in enumerate(l)).rstrip())
     if args.markdown:
         with open(args.markdown, "w") as f:
             if host.get("line"):
                 f.write(host["line"] + "\n\n")
             f.write("| " + " | ".join(hdr) + " |\n")
-            f.write("|" + "|".join("---" if i in (0, 2) else "--:"
+            f.write("|" + "|".join("---" if i in (0, 2, 3) else "--:"
                                    for i in range(len(hdr))) + "|\n")
             for l in lines[1:]:
                 f.write("| " + " | ".join(l) + " |\n")
@@ -1092,6 +1208,10 @@ def cmd_gen_output(args):
         out = parse_latency(text)
     else:
         out = parse_pktgen(text) if args.generator == "pktgen" else parse_testpmd_gen(text)
+    rings = gen_rings(text)
+    if rings:
+        # JSON keys are strings
+        out["rings"] = {str(p): layout for p, layout in rings.items()}
     print(json.dumps(out, sort_keys=True))
     return 0 if out else 1
 
@@ -1122,6 +1242,7 @@ def main():
         r.add_argument(a, required=True)
     r.add_argument("--gen-log", default="")
     r.add_argument("--generator", default="testpmd", choices=["testpmd", "pktgen"])
+    r.add_argument("--ring", default="split", choices=RINGS, help="the layout asked for")
     q = sub.add_parser("quiet")
     q.add_argument("--max-other", type=float, required=True)
     q.add_argument("--seconds", type=int, default=3)
@@ -1129,6 +1250,7 @@ def main():
     c = sub.add_parser("clean")
     for a in ("--runs", "--round", "--scenario", "--size", "--attempt"):
         c.add_argument(a, required=True)
+    c.add_argument("--ring", default="split", choices=RINGS)
     c.add_argument("--nduts", type=int, default=2)
     c.add_argument("--max-other", type=float, required=True)
     s = sub.add_parser("summary")
@@ -1157,6 +1279,7 @@ def main():
     for a in ("--log", "--round", "--scenario", "--size", "--dut", "--load", "--out"):
         lr.add_argument(a, required=True)
     lr.add_argument("--max-pps", type=float, required=True)
+    lr.add_argument("--ring", default="split", choices=RINGS, help="the layout asked for")
     ls = sub.add_parser("latency-summary")
     ls.add_argument("--csv", required=True)
     ls.add_argument("--markdown", metavar="FILE")

@@ -64,7 +64,7 @@ def check_host_line(out, res_dir):
     sha = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                          capture_output=True, text=True, check=True).stdout.strip()
     lines = out.splitlines()
-    table = [i for i, l in enumerate(lines) if l.startswith("scenario  size  dut")][0]
+    table = [i for i, l in enumerate(lines) if re.match(r"scenario +size +ring +dut ", l)][0]
     line = lines[table - 1]
     m = HOST_LINE.match(line)
     assert m, line
@@ -107,6 +107,8 @@ def test_bench_quick_all_scenarios():
     for field in ("scenario", "size", "dut", "mpps", "mpps_min", "mpps_max", "gbps",
                   "busy_cyc_pkt", "loss_pct", "vs_testpmd", "vs_vdp_rte"):
         assert field in rows[0], field
+    # split rings only, by default
+    assert {r["ring"] for r in rows} == {"split"}
     got = {(r["scenario"], r["size"], r["dut"]): r for r in rows}
     for sc in ("S1", "S2", "S3", "S4"):
         for dut in DUTS:
@@ -120,6 +122,11 @@ def test_bench_quick_all_scenarios():
     with open(os.path.join(res_dir, "runs.csv"), newline="") as f:
         runs = list(csv.DictReader(f))
     assert all(r["generator"] == "testpmd" for r in runs)
+    # the layout asked for, the generator's virtio PMD ran and vdp negotiated
+    assert all(r["ring"] == "split" and r["gen_ring_seen"] == "split" for r in runs)
+    assert {r["dut"]: r["ring_seen"] for r in runs} == {"vdp": "split", "vdp-rte": "split",
+                                                         "testpmd": ""}
+    assert os.path.exists(os.path.join(res_dir, "logs", "r1-S3-64-split-vdp-a1.dut.log"))
     # the vdp DUTs ran the engine they are named after
     engines = {r["dut"]: r["vdp_engine"] for r in runs if not r["error"]}
     assert engines["vdp"] == "virtq" and engines["vdp-rte"] == "rte"
@@ -132,6 +139,7 @@ def test_bench_quick_all_scenarios():
     assert "vs vdp-copy" not in out
     info = check_host_line(out, res_dir)
     assert "vdp-vhost-opts: none" in info
+    assert "rings: split (packed: packed_vq=1 on the generator's virtio-user vdevs)" in info
     assert "vdp: --vhost PATH,engine=virtq\n" in info
     assert "vdp-rte: --vhost PATH,engine=rte\n" in info
     try:
@@ -142,6 +150,60 @@ def test_bench_quick_all_scenarios():
         pass
     assert leftovers(proc.pid) == []
     assert run_dirs() == before
+
+
+def test_bench_rings():
+    """--rings split,packed: every case runs on both layouts, packed with
+    packed_vq=1 on the generator's vdevs; each run records what the
+    generator and vdp negotiated; the summary has one row per DUT and
+    layout, its ratios inside one. (--latency's vdp-latency takes the same
+    vdevs; test_bench_parse.py reads its packed output.)"""
+    before = run_dirs()
+    proc = subprocess.Popen(["bash", BENCH, "--quick", "--no-huge", "--warmup", "0",
+                             "--duration", "1", "--max-other", "0", "--scenarios", "S3",
+                             "--duts", "vdp,testpmd", "--rings", "split,packed"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env())
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-4000:]
+    summary = re.search(r"^summary: +(\S+)$", out, re.M).group(1)
+    res_dir = os.path.dirname(summary)
+    with open(summary, newline="") as f:
+        rows = list(csv.DictReader(f))
+    # split first, then packed; each with its own ratio
+    assert [(r["ring"], r["dut"]) for r in rows] == [
+        ("split", "vdp"), ("split", "testpmd"), ("packed", "vdp"), ("packed", "testpmd")]
+    for r in rows:
+        assert float(r["mpps"]) > 0 and r["rounds"] == "1", r
+    got = {(r["ring"], r["dut"]): r for r in rows}
+    for ring in ("split", "packed"):
+        assert float(got[(ring, "vdp")]["vs_testpmd"]) == pytest.approx(
+            float(got[(ring, "vdp")]["mpps"]) / float(got[(ring, "testpmd")]["mpps"]),
+            rel=2e-3)
+    with open(os.path.join(res_dir, "runs.csv"), newline="") as f:
+        runs = list(csv.DictReader(f))
+    assert sorted((r["ring"], r["dut"]) for r in runs) == [
+        ("packed", "testpmd"), ("packed", "vdp"), ("split", "testpmd"), ("split", "vdp")]
+    for r in runs:
+        assert r["error"] == "" and r["gen_ring_seen"] == r["ring"], r
+        assert r["ring_seen"] == (r["ring"] if r["dut"] == "vdp" else ""), r
+    logs = os.path.join(res_dir, "logs")
+    with open(os.path.join(logs, "r1-S3-64-packed-vdp-a1.gen.log")) as f:
+        assert "using packed ring" in f.read()
+    with open(os.path.join(logs, "r1-S3-64-split-testpmd-a1.gen.log")) as f:
+        assert "using packed ring" not in f.read()
+    assert "rings: split packed" in open(os.path.join(res_dir, "info.txt")).read()
+    assert leftovers(proc.pid) == []
+    assert run_dirs() == before
+
+
+def test_bench_rings_refused(tmp_path):
+    """Bad --rings: refused before anything starts, in the bench's words."""
+    assert "bench: error: --rings: 'ring' is not split or packed" in bench_refused(
+        ["--rings", "split,ring"], tmp_path)
+    assert "bench: error: --rings: empty" in bench_refused(["--rings", ","], tmp_path)
+    assert "bench: error: --rings: 'packed' twice" in bench_refused(
+        ["--rings", "packed,split,packed"], tmp_path)
 
 
 def test_bench_ctrl_c_cleans_up():

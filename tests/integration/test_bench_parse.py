@@ -134,8 +134,9 @@ def write_runs(path, rows):
             wr.writerow(r)
 
 
-def run(rnd, dut, mpps, cyc, attempt=1, other=1.0, error=""):
-    return {"round": rnd, "scenario": "S1", "size": 64, "dut": dut, "attempt": attempt,
+def run(rnd, dut, mpps, cyc, attempt=1, other=1.0, error="", ring="split"):
+    return {"round": rnd, "scenario": "S1", "size": 64, "ring": ring, "dut": dut,
+            "attempt": attempt,
             "mpps": mpps, "gbps": mpps * 0.48, "busy_cyc_pkt": cyc, "dut_rx_mpps": mpps,
             "loss_pct": 0.0, "other_cpu_pct": other, "tsc_mhz": 2100 if dut == "testpmd" else "",
             "error": error}
@@ -204,8 +205,9 @@ def test_summary_bound_and_capacity(tmp_path):
     assert float(rows["vdp"]["capacity_Mpps"]) == pytest.approx(2100 / 150, abs=1e-4)
     assert float(rows["testpmd"]["capacity_Mpps"]) == pytest.approx(10.5, abs=1e-4)
     hdr = res.stdout.splitlines()[0].split()
+    assert hdr[:4] == ["scenario", "size", "ring", "dut"]
     assert hdr[-5:] == ["busy%", "bound", "capacity_Mpps", "other_cpu%", "rounds"]
-    vdp = [l for l in res.stdout.splitlines() if l.split()[2:3] == ["vdp"]][0].split()
+    vdp = [l for l in res.stdout.splitlines() if l.split()[3:4] == ["vdp"]][0].split()
     assert vdp[-5:] == ["86", "gen", "14.00", "1", "1"]
     # no TSC rate: neither
     res, rows = summarize(tmp_path, [dict(run(1, "vdp", 12.0, 150))])
@@ -262,7 +264,7 @@ def test_summary_vdp_copy(tmp_path):
     assert c["vs_vdp_rte"] == "" and v["vs_vdp_b"] == ""
     assert "vs vdp-copy (median, min..max)" in res.stdout and "cyc vs vdp-copy" in res.stdout
     assert "vs vdp-b" not in res.stdout
-    vdp_line = [l for l in res.stdout.splitlines() if l.split()[2:3] == ["vdp"]][0]
+    vdp_line = [l for l in res.stdout.splitlines() if l.split()[3:4] == ["vdp"]][0]
     assert "1.100 (0.900..1.200)" in vdp_line
     md = (tmp_path / "s.md").read_text().splitlines()
     assert "vs vdp-copy (median, min..max)" in md[0]
@@ -493,3 +495,259 @@ def test_max_pps(tmp_path):
                           "--scenario", "S3", "--ports", "2"],
                          capture_output=True, text=True, timeout=30)
     assert res.returncode == 0 and res.stdout.strip() == "1000000"
+
+
+# Ring layouts (bench.sh --rings): the runs of a case are grouped by
+# scenario, size and ring layout; runs.csv and latency.csv from before the
+# ring column are split rings.
+
+def summary_rows(tmp_path):
+    with open(tmp_path / "summary.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_summary_groups_by_ring(tmp_path):
+    """Ratios only between DUTs of one round, case and ring layout; each
+    layout's attempts on their own (round 2's packed group was run again,
+    its split group not); split rows before packed ones."""
+    runs = [
+        run(1, "vdp", 12.0, 150), run(1, "testpmd", 10.0, 180),
+        run(1, "vdp", 9.0, 160, ring="packed"), run(1, "testpmd", 10.0, 170, ring="packed"),
+        run(2, "testpmd", 25.0, 90), run(2, "vdp", 30.0, 80),
+        run(2, "testpmd", 1.0, 999, ring="packed", other=90.0),
+        run(2, "vdp", 1.0, 999, ring="packed", other=90.0),
+        run(2, "testpmd", 20.0, 100, ring="packed", attempt=2),
+        run(2, "vdp", 22.0, 90, ring="packed", attempt=2),
+        run(3, "vdp", 15.0, 140), run(3, "testpmd", 10.0, 200),
+        run(3, "vdp", 10.0, 150, ring="packed"), run(3, "testpmd", 8.0, 160, ring="packed"),
+    ]
+    res, _ = summarize(tmp_path, runs)
+    rows = summary_rows(tmp_path)
+    assert [(r["ring"], r["dut"]) for r in rows] == [
+        ("split", "vdp"), ("split", "testpmd"), ("packed", "vdp"), ("packed", "testpmd")]
+    got = {(r["ring"], r["dut"]): r for r in rows}
+    s, p = got[("split", "vdp")], got[("packed", "vdp")]
+    # split vdp/testpmd: 1.2, 1.2, 1.5; packed: 0.9, 1.1, 1.25
+    assert float(s["vs_testpmd"]) == pytest.approx(1.2)
+    assert float(s["vs_testpmd_max"]) == pytest.approx(1.5)
+    assert float(p["vs_testpmd"]) == pytest.approx(1.1)
+    assert float(p["vs_testpmd_min"]) == pytest.approx(0.9)
+    assert float(p["vs_testpmd_max"]) == pytest.approx(1.25)
+    # cycles, packed: 160/170, 90/100, 150/160
+    assert float(p["cyc_vs_testpmd"]) == pytest.approx(150 / 160, abs=1e-4)
+    assert float(p["mpps"]) == 10.0 and float(p["mpps_min"]) == 9.0
+    assert s["rounds"] == p["rounds"] == "3"
+    assert s["attempts"] == "3" and p["attempts"] == "4"
+    lines = res.stdout.splitlines()
+    assert lines[0].split()[:4] == ["scenario", "size", "ring", "dut"]
+    assert [l.split()[2:4] for l in lines[1:]] == [
+        ["split", "vdp"], ["split", "testpmd"], ["packed", "vdp"], ["packed", "testpmd"]]
+    assert "1.100 (0.900..1.250)" in lines[3]
+    md = (tmp_path / "s.md").read_text().splitlines()
+    assert md[0].startswith("| scenario | size | ring | dut |")
+    assert md[0].count("|") == md[1].count("|") == md[2].count("|")
+    assert md[4].startswith("| S1 | 64 | packed | vdp |")
+
+
+def test_summary_old_runs_without_ring(tmp_path):
+    """A runs.csv written before the ring column (and before ring_seen and
+    gen_ring_seen): split rings, summarised and cleaned as before."""
+    old = [f for f in bp.RUN_FIELDS if f not in ("ring", "ring_seen", "gen_ring_seen")]
+    rp = tmp_path / "runs.csv"
+    with open(rp, "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=old, restval="")
+        wr.writeheader()
+        for r in (run(1, "vdp", 12.0, 150), run(1, "testpmd", 10.0, 180),
+                  run(2, "vdp", 11.0, 150), run(2, "testpmd", 10.0, 180)):
+            del r["ring"]
+            wr.writerow(r)
+    sp = tmp_path / "summary.csv"
+    res = subprocess.run([sys.executable, SCRIPT, "summary", "--runs", str(rp), "--out", str(sp)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout + res.stderr
+    rows = summary_rows(tmp_path)
+    assert [(r["ring"], r["dut"]) for r in rows] == [("split", "vdp"), ("split", "testpmd")]
+    assert float(rows[0]["vs_testpmd"]) == pytest.approx(1.15)
+    assert res.stdout.splitlines()[1].split()[:4] == ["S1", "64", "split", "vdp"]
+    for ring, rc in (("split", 0), ("packed", 1)):
+        assert subprocess.run([sys.executable, SCRIPT, "clean", "--runs", str(rp), "--round", "1",
+                               "--scenario", "S1", "--size", "64", "--ring", ring,
+                               "--attempt", "1", "--nduts", "2", "--max-other", "25"],
+                              timeout=30).returncode == rc
+
+
+def test_gen_rings():
+    """The layout a generator's virtio ports ran, from the PMD's rx/tx path
+    lines (bench.sh runs the generators with pmd.net.virtio.init at info):
+    testpmd's and vdp-latency's, captured from bench.sh --rings split,packed."""
+    assert bp.gen_rings(text("testpmd-gen-s3-packed.log")) == {0: "packed", 1: "packed"}
+    assert bp.gen_rings(text("testpmd-gen-s3-split.log")) == {0: "split", 1: "split"}
+    assert bp.gen_rings(text("vdp-latency-s3-packed.log")) == {0: "packed", 1: "packed"}
+    # logs from before the bench asked for those lines: nothing to say
+    assert bp.gen_rings(text("testpmd-gen-flowgen-2ports.log")) == {}
+    assert bp.gen_rings(text("pktgen-s1-64-1port.log")) == {}
+    mixed = ("set_rxtx_funcs(): virtio: using packed ring standard Tx path on port 0\n"
+             "set_rxtx_funcs(): virtio: using mergeable buffer Rx path on port 0\n"
+             "set_rxtx_funcs(): virtio: using vectorized Rx path on port 1\n"
+             "set_rxtx_funcs(): virtio: using standard Tx path on port 1\n")
+    assert bp.gen_rings(mixed) == {0: "mixed", 1: "split"}
+    assert bp.one_layout(bp.gen_rings(mixed)) == "mixed"
+    assert bp.one_layout({}) == ""
+    res = subprocess.run([sys.executable, SCRIPT, "gen-output", "--generator", "testpmd",
+                          os.path.join(DATA, "testpmd-gen-s3-packed.log")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["rings"] == {"0": "packed", "1": "packed"}
+
+
+def test_vdp_rings(monkeypatch):
+    """A vdp's layout per connected vhost port: VIRTIO_F_RING_PACKED (bit
+    34) in the features /vdp/vhost reports."""
+    reply = {"vhost0": {"connected": 1, "features": 0xD50008000},
+             "vhost1": {"connected": 1, "features": 0x950008000},
+             "vhost2": {"connected": 0, "features": 0}}
+    monkeypatch.setattr(bp, "telemetry", lambda prefix, cmd: reply if cmd == "/vdp/vhost"
+                        else None)
+    assert bp.vdp_rings("p") == {"vhost0": "packed", "vhost1": "split"}
+
+
+def write_meas(path, dut_rings=None):
+    m = {"window_s": 1.0, "other_cpu_pct": 1.0, "gen_opackets": 600000,
+         "gen_ipackets": 590000, "gen_obytes": 38400000, "gen_ibytes": 37760000,
+         "dut_rx": 600000, "dut_tx": 590000, "dut_busy": 240000000, "dut_idle": 1000,
+         "dut_pkts": 600000, "dut_run_busy": 400000000, "dut_run_pkts": 1143232}
+    if dut_rings is not None:
+        m["dut_rings"] = dut_rings
+    path.write_text(json.dumps(m) + "\n")
+
+
+def add_row(tmp_path, dut, ring, gen_log, dut_rings=None, attempt=1):
+    meas = tmp_path / "m.json"
+    write_meas(meas, dut_rings)
+    dut_log = "vdp-dut-s3-zcopy-on.log" if dut.startswith("vdp") else "testpmd-dut-io-2ports.log"
+    res = subprocess.run([sys.executable, SCRIPT, "row", "--meas", str(meas), "--dut-log",
+                          os.path.join(DATA, dut_log), "--gen-log", os.path.join(DATA, gen_log),
+                          "--round", "1", "--scenario", "S3", "--size", "64", "--ring", ring,
+                          "--dut", dut, "--order", "1", "--attempt", str(attempt),
+                          "--runs", str(tmp_path / "runs.csv")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def clean(tmp_path, ring, attempt=1, nduts=2):
+    return subprocess.run([sys.executable, SCRIPT, "clean", "--runs", str(tmp_path / "runs.csv"),
+                           "--round", "1", "--scenario", "S3", "--size", "64", "--ring", ring,
+                           "--attempt", str(attempt), "--nduts", str(nduts),
+                           "--max-other", "25"], timeout=30).returncode
+
+
+def test_row_ring_seen(tmp_path):
+    """runs.csv records the layout asked for, the one vdp's vhost ports
+    negotiated (ring_seen) and the one the generator ran (gen_ring_seen); a
+    run that got another one is an error, which clean does not run again
+    (another attempt gets the same), and the summary leaves out."""
+    both = {"vhost0": "packed", "vhost1": "packed"}
+    add_row(tmp_path, "vdp", "packed", "testpmd-gen-s3-packed.log", both)
+    add_row(tmp_path, "testpmd", "packed", "testpmd-gen-s3-packed.log")
+    add_row(tmp_path, "vdp", "split", "testpmd-gen-s3-split.log",
+            {"vhost0": "split", "vhost1": "split"})
+    add_row(tmp_path, "testpmd", "split", "testpmd-gen-s3-split.log")
+    with open(tmp_path / "runs.csv", newline="") as f:
+        rows = {(r["ring"], r["dut"]): r for r in csv.DictReader(f)}
+    for (ring, dut), r in rows.items():
+        assert r["error"] == "", r
+        assert r["gen_ring_seen"] == ring
+        assert r["ring_seen"] == (ring if dut == "vdp" else "")
+    assert clean(tmp_path, "packed") == 0 and clean(tmp_path, "split") == 0
+
+    # an old vdp-b without packed rings: the generator asked, vdp-b said no
+    out = add_row(tmp_path, "vdp-b", "packed", "testpmd-gen-s3-split.log",
+                  {"vhost0": "split", "vhost1": "split"}, attempt=2)
+    add_row(tmp_path, "vdp", "packed", "testpmd-gen-s3-packed.log", both, attempt=2)
+    msg = ("ring layout: asked for packed rings, but vdp-b's vhost ports negotiated vhost0 "
+           "split, vhost1 split (/vdp/vhost); the generator's virtio PMD runs port 0 split, "
+           "port 1 split")
+    assert "1 S3 64B packed vdp-b: error: " + msg in out
+    # a generator that ran split for a testpmd DUT asked for packed
+    add_row(tmp_path, "testpmd", "packed", "testpmd-gen-s3-split.log", attempt=3)
+    with open(tmp_path / "runs.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[4]["error"] == msg and rows[4]["ring_seen"] == "split"
+    assert rows[6]["error"] == ("ring layout: asked for packed rings, but the generator's "
+                                "virtio PMD runs port 0 split, port 1 split")
+    # a ring mismatch is final: its group is not run again
+    assert clean(tmp_path, "packed", attempt=2) == 0
+    # any other error is a reason to
+    add_row(tmp_path, "vdp", "packed", "testpmd-gen-s3-packed.log", both, attempt=4)
+    meas = tmp_path / "m.json"
+    meas.write_text('{"error": "no traffic at gen_rx within 30s"}\n')
+    subprocess.run([sys.executable, SCRIPT, "row", "--meas", str(meas), "--dut-log",
+                    os.path.join(DATA, "testpmd-dut-io-2ports.log"), "--round", "1",
+                    "--scenario", "S3", "--size", "64", "--ring", "packed", "--dut", "testpmd",
+                    "--order", "2", "--attempt", "4", "--runs", str(tmp_path / "runs.csv")],
+                   capture_output=True, timeout=30, check=True)
+    assert clean(tmp_path, "packed", attempt=4) == 1
+
+
+def test_latency_ring(tmp_path):
+    """latency.csv has the layout asked for and the one vdp-latency ran;
+    its table one row per layout; a latency.csv without the column is split."""
+    out = tmp_path / "latency.csv"
+    for ring, log in (("packed", "vdp-latency-s3-packed.log"), ("split", "vdp-latency-s2.log"),
+                      ("split", "vdp-latency-s3-packed.log")):
+        res = subprocess.run([sys.executable, SCRIPT, "latency-row", "--log",
+                              os.path.join(DATA, log), "--round", "1", "--scenario", "S3",
+                              "--size", "64", "--ring", ring, "--dut", "vdp", "--load", "50",
+                              "--max-pps", "590004", "--out", str(out)],
+                             capture_output=True, text=True, timeout=30)
+        assert res.returncode == 0, res.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["ring"], r["gen_ring_seen"]) for r in rows] == [
+        ("packed", "packed"), ("split", ""), ("split", "packed")]
+    assert rows[0]["error"] == "" and rows[0]["p50_us"] == "3310.50"
+    assert rows[1]["error"] == ""  # a log from before the path lines: no check
+    assert rows[2]["error"] == ("ring layout: asked for split rings, but the generator's "
+                                "virtio PMD runs port 0 packed, port 1 packed")
+    res = subprocess.run([sys.executable, SCRIPT, "latency-summary", "--csv", str(out),
+                          "--markdown", str(tmp_path / "lat.md")],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout
+    lines = res.stdout.splitlines()
+    assert lines[0].split()[:4] == ["scenario", "size", "ring", "dut"]
+    assert [l.split()[2] for l in lines[1:]] == ["split", "packed"]
+    assert lines[2].split()[7] == "3310.50"
+    assert "| S3 | 64 | packed | vdp | 50 |" in (tmp_path / "lat.md").read_text()
+    # from before the ring column
+    old = tmp_path / "old.csv"
+    with open(old, "w", newline="") as f:
+        fields = [k for k in bp.LAT_FIELDS if k not in ("ring", "gen_ring_seen")]
+        wr = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        wr.writeheader()
+        wr.writerow(rows[0])
+    res = subprocess.run([sys.executable, SCRIPT, "latency-summary", "--csv", str(old)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout
+    assert res.stdout.splitlines()[1].split()[:5] == ["S3", "64", "split", "vdp", "50"]
+
+
+def test_plot_rings(tmp_path):
+    """Both layouts in one plot: a line per DUT and layout."""
+    pytest.importorskip("matplotlib")
+    sp = tmp_path / "summary.csv"
+    with open(sp, "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=bp.SUMMARY_FIELDS, restval="")
+        wr.writeheader()
+        for ring, k in (("split", 1.0), ("packed", 1.1)):
+            for size in (64, 1518):
+                for dut, m in (("vdp", 10.0), ("testpmd", 8.0)):
+                    wr.writerow({"scenario": "S2", "size": size, "ring": ring, "dut": dut,
+                                 "mpps": k * m * 64 / size, "mpps_min": k * m * 60 / size,
+                                 "mpps_max": k * m * 70 / size})
+    out = tmp_path / "mpps.png"
+    res = subprocess.run([sys.executable, SCRIPT, "plot", "--summary", str(sp), "--out", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    with open(out, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
