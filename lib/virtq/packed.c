@@ -243,9 +243,14 @@ virtq_packed_flush(struct virtq *vq, bool rx)
 
 		for (i = 0; i < n; i++)
 			ndesc += vq->shadow[i].id >> 16;
-		vq->shadow[0].id = (vq->shadow[n - 1].id & UINT16_MAX) | ndesc << 16;
-		vq->shadow[0].len = 0;
-		n = 1;
+		/* One descriptor moves the used position a ring at most (more
+		 * only from a guest that reused descriptors behind us): else
+		 * one each. */
+		if (likely(ndesc <= vq->size)) {
+			vq->shadow[0].id = (vq->shadow[n - 1].id & UINT16_MAX) | ndesc << 16;
+			vq->shadow[0].len = 0;
+			n = 1;
+		}
 	}
 	/* Ids and lengths first. */
 	for (i = 0; i < n; i++) {
@@ -321,9 +326,11 @@ packed_dequeue_batch(struct virtq *vq, struct rte_mbuf **m, const bool zc, uint3
 		if (unlikely(p[i] == NULL || contig != len[i]))
 			return 1;
 		if (tx_hdr) {
-			const struct virtio_net_hdr *h = (const void *)p[i];
+			/* Bytes, not a struct: the guest picks the address. */
+			const uint8_t *h = p[i];
 
-			if ((h->flags | h->gso_type) != 0)
+			if ((h[offsetof(struct virtio_net_hdr, flags)] |
+			     h[offsetof(struct virtio_net_hdr, gso_type)]) != 0)
 				return 1;
 		}
 		rte_prefetch0(p[i] + hdr);
@@ -406,6 +413,9 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	if (zc)
 		virtq_zc_complete(vq);
 	todo = RTE_MIN(n, (uint16_t)VIRTQ_MAX_BURST);
+	/* No more chains than the shadow array holds: a guest that makes
+	 * descriptors available again behind us has more to offer. */
+	todo = RTE_MIN(todo, vq->size);
 	if (zc)
 		todo = RTE_MIN(todo, virtq_zc_room_owed(vq));
 	if (todo == 0 || !packed_head_avail(vq)) {
