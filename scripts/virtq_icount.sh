@@ -8,9 +8,9 @@
 # runs, unlike throughput, so it is how two versions of the hot path are
 # compared (docs/benchmarks.md).
 #
-# Usage: scripts/virtq_icount.sh [BURSTS [FRAME_LEN [ZCOPY_MIN]]]   (defaults 20000, 64, 0)
-# ZCOPY_MIN: the tx queue dequeues packets of at least that many bytes
-# zero-copy (0: it copies).
+# Usage: scripts/virtq_icount.sh [BURSTS [FRAME_LEN [ZCOPY_MIN [split|packed]]]]
+# (defaults 20000, 64, 0, split). ZCOPY_MIN: the tx queue dequeues packets
+# of at least that many bytes zero-copy (0: it copies). packed: packed rings.
 set -eu
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,13 +18,14 @@ set -eu
 BURSTS=${1:-20000}
 LEN=${2:-64}
 ZC_MIN=${3:-0}
+LAYOUT=${4:-split}
 command -v valgrind > /dev/null || apt-get install -y -q valgrind > /dev/null
 # shellcheck disable=SC2119 # no extra meson options
 vdp_build > /dev/null
 OUT=$(mktemp /tmp/vdp-icount.XXXXXX)
 trap 'rm -f "$OUT"' EXIT
 valgrind --tool=callgrind --callgrind-out-file="$OUT" \
-	"$VDP_BUILD/tests/unit/perf_virtq" "$BURSTS" "$LEN" "$ZC_MIN" 2> /dev/null | grep '^perf_virtq'
+	"$VDP_BUILD/tests/unit/perf_virtq" "$BURSTS" "$LEN" "$ZC_MIN" "$LAYOUT" 2> /dev/null | grep '^perf_virtq'
 PKTS=$((BURSTS * 32))
 callgrind_annotate --inclusive=yes "$OUT" 2> /dev/null |
 	awk -v pkts="$PKTS" '

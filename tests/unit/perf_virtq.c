@@ -12,8 +12,10 @@
  * callgrind, see scripts/virtq_icount.sh) and warm cycles per packet.
  * Not a test: it checks only that every packet made the round trip.
  *
- * Usage: perf_virtq [BURSTS [FRAME_LEN [ZCOPY_MIN]]]   (defaults 100000, 64, 0)
- * ZCOPY_MIN: dequeue packets of at least that many bytes zero-copy (0: copy).
+ * Usage: perf_virtq [BURSTS [FRAME_LEN [ZCOPY_MIN [split|packed]]]]
+ * (defaults 100000, 64, 0, split). ZCOPY_MIN: dequeue packets of at least
+ * that many bytes zero-copy (0: copy). packed: packed rings (the driver
+ * reuses its descriptors in order, as the DPDK virtio PMD does).
  */
 
 #include <inttypes.h>
@@ -25,10 +27,82 @@
 
 #include "test_port.h"
 #include "virtq_driver.h"
+#include "virtq_pdriver.h"
 
 #define PERF_BURST 32
 #define PERF_RING 256
 #define PERF_RX_BUF 2048
+
+/* The guest side of the two queues, split or packed. */
+struct perf_guest {
+	bool packed;          /* Packed rings. */
+	struct vdrv tx, rx;   /* Split drivers. */
+	struct vpdrv ptx, prx; /* Packed drivers. */
+};
+
+/* Set up both queues' rings and the engine over them; 0 or -1. */
+static int
+perf_setup(struct perf_guest *g, struct vdrv_mem *gm, uint64_t features, uint32_t zc_min,
+	   struct virtq *txq, struct virtq *rxq)
+{
+	struct virtq_params p;
+
+	if (g->packed) {
+		vpdrv_init(&g->ptx, gm, 0, PERF_RING, VPDRV_POS(0, 1));
+		vpdrv_params(&g->ptx, &p, features, -1);
+	} else {
+		vdrv_init(&g->tx, gm, 0, PERF_RING, 0);
+		vdrv_params(&g->tx, &p, features, -1);
+	}
+	p.zcopy_min = zc_min;
+	if (virtq_init(txq, &p) != 0)
+		return -1;
+	if (g->packed) {
+		vpdrv_init(&g->prx, gm, 1, PERF_RING, VPDRV_POS(0, 1));
+		vpdrv_params(&g->prx, &p, features, -1);
+	} else {
+		vdrv_init(&g->rx, gm, 1, PERF_RING, 0);
+		vdrv_params(&g->rx, &p, features, -1);
+	}
+	return virtq_init(rxq, &p) == 0 ? 0 : -1;
+}
+
+/* One packet to transmit and one receive buffer, made available. */
+static void
+perf_post(struct perf_guest *g, const void *hdr, const uint8_t *pkt, uint32_t len)
+{
+	uint32_t rx_len = PERF_RX_BUF;
+
+	if (g->packed) {
+		vpdrv_tx(&g->ptx, hdr, sizeof(struct virtio_net_hdr_mrg_rxbuf), pkt, len,
+			 NULL, 0, false);
+		vpdrv_rx(&g->prx, &rx_len, 1, false);
+	} else {
+		vdrv_tx(&g->tx, hdr, sizeof(struct virtio_net_hdr_mrg_rxbuf), pkt, len,
+			NULL, 0, false);
+		vdrv_rx(&g->rx, &rx_len, 1, false);
+	}
+}
+
+/* Take back every used buffer of both queues. */
+static void
+perf_reap(struct perf_guest *g)
+{
+	struct vring_used_elem e;
+	struct vpdrv_used u;
+
+	if (g->packed) {
+		while (vpdrv_used_next(&g->ptx, &u))
+			;
+		while (vpdrv_used_next(&g->prx, &u))
+			;
+	} else {
+		while (vdrv_used_next(&g->tx, &e))
+			;
+		while (vdrv_used_next(&g->rx, &e))
+			;
+	}
+}
 
 int
 main(int argc, char **argv)
@@ -42,11 +116,8 @@ main(int argc, char **argv)
 	struct rte_mbuf *m[PERF_BURST];
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	static struct vdrv_mem gm;
+	static struct perf_guest g;
 	struct virtq txq, rxq;
-	struct virtq_params p;
-	struct vring_used_elem e;
-	struct vdrv tx, rx;
-	uint32_t rx_len = PERF_RX_BUF;
 	uint8_t pkt[1514];
 	struct rte_mempool *pool;
 	unsigned long b;
@@ -56,6 +127,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "perf_virtq: frame length must be 18..1518\n");
 		return 2;
 	}
+	if (argc > 4 && strcmp(argv[4], "packed") != 0 && strcmp(argv[4], "split") != 0) {
+		fprintf(stderr, "perf_virtq: ring layout must be split or packed\n");
+		return 2;
+	}
+	g.packed = argc > 4 && strcmp(argv[4], "packed") == 0;
 	if (test_eal_init() == NULL)
 		return 1;
 	/* With a per-lcore cache, as vdp's own pool. */
@@ -67,20 +143,11 @@ main(int argc, char **argv)
 	memset(pkt, 0x5a, sizeof(pkt));
 	memset(&txq, 0, sizeof(txq));
 	memset(&rxq, 0, sizeof(rxq));
-	vdrv_init(&tx, &gm, 0, PERF_RING, 0);
-	vdrv_params(&tx, &p, features, -1);
-	p.zcopy_min = zc_min;
-	if (virtq_init(&txq, &p) != 0)
-		return 1;
-	vdrv_init(&rx, &gm, 1, PERF_RING, 0);
-	vdrv_params(&rx, &p, features, -1);
-	if (virtq_init(&rxq, &p) != 0)
+	if (perf_setup(&g, &gm, features, zc_min, &txq, &rxq) != 0)
 		return 1;
 	for (b = 0; b < bursts; b++) {
-		for (i = 0; i < PERF_BURST; i++) {
-			vdrv_tx(&tx, &hdr, sizeof(hdr), pkt, len, NULL, 0, false);
-			vdrv_rx(&rx, &rx_len, 1, false);
-		}
+		for (i = 0; i < PERF_BURST; i++)
+			perf_post(&g, &hdr, pkt, len);
 		t = rte_rdtsc_precise();
 		n = virtq_dequeue_burst(&txq, pool, m, PERF_BURST);
 		deq_cyc += rte_rdtsc_precise() - t;
@@ -93,15 +160,12 @@ main(int argc, char **argv)
 				b, n, placed, PERF_BURST);
 			return 1;
 		}
-		while (vdrv_used_next(&tx, &e))
-			;
-		while (vdrv_used_next(&rx, &e))
-			;
+		perf_reap(&g);
 		pkts += n;
 	}
-	printf("perf_virtq: %" PRIu64 " packets of %u bytes: dequeue %.1f cycles/packet, "
+	printf("perf_virtq: %s rings, %" PRIu64 " packets of %u bytes: dequeue %.1f cycles/packet, "
 	       "enqueue %.1f cycles/packet (warm cache, one core), %" PRIu64 " zero-copied\n",
-	       pkts, len + RTE_ETHER_CRC_LEN, (double)deq_cyc / pkts, (double)enq_cyc / pkts,
+	       g.packed ? "packed" : "split", pkts, len + RTE_ETHER_CRC_LEN, (double)deq_cyc / pkts, (double)enq_cyc / pkts,
 	       txq.stats.zc_pkts);
 	virtq_fini(&txq);
 	virtq_fini(&rxq);
