@@ -6,7 +6,11 @@
 The input layout is the one described at the top of fuzz_virtq.c: an
 8-byte configuration (with zero-copy in bytes 6 and 7), 8 operations of 6
 bytes, the descriptor table, the avail ring, then the bytes of buffer
-region A (tiled over A, B and C: region B's bytes follow A's).
+region A (tiled over A, B and C: region B's bytes follow A's). A packed
+ring (bit 7 of byte 0) has two more configuration bytes after the
+operations (ring size - 1; IN_ORDER, raw vring bases), then its
+descriptor ring and the driver event area (4 bytes) instead of the table
+and the avail ring.
 
     tests/fuzz/gen_corpus.py [OUTDIR]   (default: tests/fuzz/corpus)
 
@@ -44,6 +48,18 @@ NOPS = 8
 MAX_LEN = 8192  # scripts/fuzz.sh runs with -max_len=8192: longer is cut
 
 
+# Packed rings: byte 0; configuration byte 1 after the operations.
+PACKED = 0x80
+IN_ORDER, RAW_BASE = 1, 2
+# Descriptor flags: available in the lap of wrap counter 1 (AVAIL set,
+# USED clear) or 0 (the other way round).
+AV1, AV0 = 0x80, 0x8000
+# A vring base's wrap counter (bit 15): 1 at the start.
+W1 = 0x8000
+# Driver event area flags.
+EV_ENABLE, EV_DISABLE, EV_DESC = 0, 1, 2
+
+
 def op(kind, n=0, arg=0, x=0, y=0):
     """One operation: kind, n, arg (u16), x, y."""
     return struct.pack("<BBHBB", kind, n, arg & 0xFFFF, x, y)
@@ -52,6 +68,28 @@ def op(kind, n=0, arg=0, x=0, y=0):
 def desc(addr, length, flags=0, nxt=0):
     """One struct vring_desc."""
     return struct.pack("<QIHH", addr, length, flags, nxt)
+
+
+def pdesc(addr, length, id_, flags=AV1):
+    """One struct vring_packed_desc."""
+    return struct.pack("<QIHH", addr, length, id_, flags)
+
+
+def pk_seed(size, features, ops, descs, last_avail=W1, last_used=W1, pk=0,
+            event=(0, EV_ENABLE), data=b"", zc=0, zc_max=0):
+    """A packed ring of any size 1..256: descs from slot 0 on, the driver
+    event area (off_wrap, flags), data the first bytes of region A."""
+    assert 1 <= size <= 256 and len(ops) <= NOPS and len(descs) <= size
+    out = struct.pack("<BBHHBB", PACKED, features, last_avail, last_used,
+                      zc, zc_max)
+    out += b"".join(ops) + op(NOP) * (NOPS - len(ops))
+    out += struct.pack("<BB", size - 1, pk)
+    table = b"".join(descs)
+    out += table + bytes(16 * size - len(table))
+    out += struct.pack("<HH", *event)
+    out += data
+    assert len(out) <= MAX_LEN
+    return out
 
 
 def zc_min(t):
@@ -202,6 +240,159 @@ def seeds():
         data=place([(0, net_hdr() + udp)]))
 
     s.update(zc_seeds())
+    s.update(pk_seeds())
+    return s
+
+
+def pk_seeds():
+    """Packed ring seeds: name -> input."""
+    s = {}
+    pkt = net_hdr() + packet(17, 20)
+    big = net_hdr() + packet(17, 1000)
+
+    # The batch path: eight single-descriptor chains, two cache lines of
+    # four; the driver posts them again (the lap of wrap counter 0) and the
+    # next bursts take them by four, then three alone (a burst of three),
+    # then the rest from a position off the line's start.
+    s["pk_tx_batch"] = pk_seed(
+        8, VERSION_1,
+        [op(DEQUEUE, 8), op(AVAIL_ADD, 0, 8), op(DEQUEUE, 8), op(AVAIL_ADD, 0, 8),
+         op(DEQUEUE, 3), op(DEQUEUE, 8), op(WALK, 0, 1)],
+        [pdesc(A_GPA + i * 0x80, len(pkt), i) for i in range(8)],
+        data=place([(i * 0x80, pkt) for i in range(8)]))
+
+    # A ring of 5: a chain of two (header, then packet), an indirect one
+    # (header, a piece from the end of A into B, one in C), two singles;
+    # event index, the driver asking for a call at slot 3 of the first
+    # lap, then at slot 1 of the next.
+    s["pk_tx_chains"] = pk_seed(
+        5, VERSION_1 | INDIRECT | EVENT_IDX,
+        [op(WALK, 0, 2), op(WALK, 0, 0), op(DEQUEUE, 2), op(DEQUEUE, 8),
+         op(GUEST_EVENT, EV_DESC, 0x0001), op(AVAIL_ADD, 0, 5), op(DEQUEUE, 8)],
+        [pdesc(A_GPA, 12, 9, AV1 | F_NEXT), pdesc(A_GPA + 0x40, len(pkt) - 12, 0),
+         pdesc(A_GPA + 0x400, 48, 1, AV1 | F_INDIRECT),
+         pdesc(A_GPA + 0x800, len(pkt), 2), pdesc(A_GPA + 0x880, len(pkt), 3)],
+        event=(W1 | 3, EV_DESC),
+        data=place([(0, net_hdr()), (0x40, pkt[12:]),
+                    (0x400, pdesc(A_GPA + 0x600, 12, 0, 0) +
+                     pdesc(A_GPA + A_SIZE - 20, 100, 0, 0) +
+                     pdesc(C_GPA, 40, 0, 0)),
+                    (0x600, net_hdr()), (0x800, pkt), (0x880, pkt)]))
+
+    # Chains across the ring's end (a ring of 3 from slot 2, wrap counter
+    # 1): the second descriptor of the first chain is in the next lap; in
+    # order, one used descriptor stands for each burst's chains; the
+    # driver posts three more, lap after lap.
+    s["pk_wrap"] = pk_seed(
+        3, VERSION_1 | EVENT_IDX,
+        [op(DEQUEUE, 8), op(AVAIL_ADD, 0, 3), op(DEQUEUE, 1), op(DEQUEUE, 8),
+         op(AVAIL_ADD, 0, 3), op(DEQUEUE, 8), op(REINIT), op(AVAIL_ADD, 0, 3)],
+        [pdesc(A_GPA + 0x40, len(pkt) - 12, 0, AV0),
+         pdesc(A_GPA + 0x100, len(pkt), 1, AV0),
+         pdesc(A_GPA, 12, 7, AV1 | F_NEXT)],
+        last_avail=W1 | 2, last_used=W1 | 2, pk=IN_ORDER,
+        data=place([(0, net_hdr()), (0x40, pkt[12:]), (0x100, pkt)]))
+
+    # Receive: four single buffers on a line take four packets together,
+    # posted again and filled by four of six packets, then packets too big
+    # for a buffer; dirty logging on from the third burst.
+    s["pk_rx_batch"] = pk_seed(
+        4, VERSION_1,
+        [op(ENQUEUE, 4, 60), op(AVAIL_ADD, 0, 4), op(ENQUEUE, 6, 100, 10),
+         op(LOG_SET, 1), op(AVAIL_ADD, 0, 4), op(ENQUEUE, 2, 1600), op(ENQUEUE, 2, 60)],
+        [pdesc(A_GPA + i * 0x800, 1526, i, AV1 | F_WRITE) for i in range(4)])
+
+    # Mergeable receive buffers: eight of 256 bytes, two 600-byte packets
+    # over three each, TSO packets; a two-descriptor buffer across B and
+    # C; a call asked for at slot 7.
+    s["pk_rx_mrg"] = pk_seed(
+        10, VERSION_1 | MRG_RXBUF | EVENT_IDX | LOG | GUEST_CSUM | GUEST_TSO,
+        [op(ENQUEUE, 2, 600), op(GUEST_EVENT, EV_DESC, W1 | 7),
+         op(ENQUEUE, 2, 100, 0, 3 << 2), op(WALK, 1, 6), op(AVAIL_ADD, 0, 10),
+         op(ENQUEUE, 3, 900, 40, 2)],
+        [pdesc(A_GPA + i * 0x100, 256, i, AV1 | F_WRITE) for i in range(8)] +
+        [pdesc(B_GPA + 0x1f00, 0x100, 8, AV1 | F_WRITE | F_NEXT),
+         pdesc(C_GPA, 2000, 9, AV1 | F_WRITE)],
+        event=(0, EV_DESC))
+
+    # Bad chains, each given back at its place: a buffer id past the ring,
+    # a device-writable buffer, a zero length, a chain cut short (its next
+    # descriptor not available), whose slot the guest then fills (DESC:
+    # region A, available in the first lap); a nested indirect table; a
+    # chain of two; four singles on a line with a buffer id twice (the
+    # batch refuses them, the second is head_in_flight).
+    s["pk_bad"] = pk_seed(
+        12, VERSION_1 | INDIRECT,
+        [op(DEQUEUE, 8), op(DESC, 4, 0x200, 0x45, len(pkt) // 8), op(WALK, 0, 4),
+         op(DEQUEUE, 8), op(WALK, 0, 11), op(DEQUEUE, 8)],
+        [pdesc(A_GPA, len(pkt), 200), pdesc(A_GPA, 64, 1, AV1 | F_WRITE),
+         pdesc(A_GPA, 0, 2), pdesc(A_GPA, 12, 3, AV1 | F_NEXT), pdesc(A_GPA, 74, 4, 0),
+         pdesc(A_GPA + 0x100, 16, 5, AV1 | F_INDIRECT),
+         pdesc(A_GPA, 12, 6, AV1 | F_NEXT), pdesc(A_GPA + 0x8c, len(pkt) - 12, 7),
+         pdesc(A_GPA + 0x80, len(pkt), 8), pdesc(A_GPA + 0x80, len(pkt), 8),
+         pdesc(A_GPA + 0x80, len(pkt), 9), pdesc(A_GPA + 0x80, len(pkt), 10)],
+        data=place([(0x80, pkt), (0x100, pdesc(A_GPA + 0x100, 16, 0, F_INDIRECT)),
+                    (0x200, pkt)]))
+
+    # A chain as long as the ring (every descriptor NEXT): too long.
+    s["pk_loop"] = pk_seed(
+        2, VERSION_1,
+        [op(DEQUEUE, 8), op(WALK, 0, 1), op(AVAIL_ADD, 0, 2), op(DEQUEUE, 8)],
+        [pdesc(A_GPA, 12, 0, AV1 | F_NEXT), pdesc(A_GPA, 12, 1, AV1 | F_NEXT)],
+        data=place([(0, pkt)]))
+
+    # Event suppression: DISABLE (no call), ENABLE (a call), DESC at slot 3
+    # of the first lap (no call until the used position passes it, then
+    # one; none for the next lap's bursts).
+    s["pk_event"] = pk_seed(
+        4, VERSION_1 | EVENT_IDX,
+        [op(DEQUEUE, 1), op(GUEST_EVENT, EV_ENABLE), op(DEQUEUE, 1),
+         op(GUEST_EVENT, EV_DESC, W1 | 3), op(DEQUEUE, 1), op(DEQUEUE, 1),
+         op(AVAIL_ADD, 0, 4), op(DEQUEUE, 4)],
+        [pdesc(A_GPA + i * 0x80, len(pkt), i) for i in range(4)],
+        event=(0, EV_DISABLE), data=place([(i * 0x80, pkt) for i in range(4)]))
+
+    # Zero-copy: four big packets, two zero-copied (the cap is half the
+    # ring), two copied behind them; freed newest first, so nothing comes
+    # back until the first is; the driver can post nothing until the used
+    # descriptors are there; a drain hands everything back; the next lap.
+    s["pk_zc"] = pk_seed(
+        4, VERSION_1 | EVENT_IDX,
+        [op(DEQUEUE, 8), op(FREE, 1, 0, 0, NEWEST), op(DEQUEUE, 8), op(AVAIL_ADD, 0, 4),
+         op(FREE, 0, 0, 0, OLDEST), op(ZC_DRAIN), op(AVAIL_ADD, 0, 4), op(DEQUEUE, 8)],
+        [pdesc(A_GPA + i * 0x600, len(big), i) for i in range(4)],
+        data=place([(i * 0x600, big) for i in range(4)]), zc=ZC_ON | zc_min(2))
+
+    # Zero-copy with a buffer id still out: the driver posts a chain with
+    # the id of a held one (head_in_flight, given back at once, but only
+    # after the held one: in order) and another; the stall bound
+    # outstayed; freed; then orphaned with the ring going away.
+    s["pk_zc_busy"] = pk_seed(
+        6, VERSION_1,
+        [op(DEQUEUE, 2), op(AVAIL_ADD, 0, 2), op(DEQUEUE, 8), op(ZC_DRAIN, 1),
+         op(FREE, 2, 0, 0, OLDEST), op(DEQUEUE, 8), op(REINIT, RI_ORPHAN), op(FREE)],
+        [pdesc(A_GPA + i * 0x600, len(big), i) for i in range(2)] +
+        [pdesc(A_GPA, len(big), 0, 0), pdesc(A_GPA + 0x600, len(big), 3, 0)],
+        pk=IN_ORDER, data=place([(i * 0x600, big) for i in range(2)]),
+        zc=ZC_ON | zc_min(2))
+
+    # Raw vring bases past the ring: the queue starts broken and does
+    # nothing; re-initialised at slot 0 of the first lap, it works.
+    s["pk_broken"] = pk_seed(
+        5, VERSION_1,
+        [op(DEQUEUE, 8), op(ENQUEUE, 2, 60), op(WALK, 0, 0), op(REINIT, 3, W1),
+         op(DEQUEUE, 8)],
+        [pdesc(A_GPA, len(pkt), 0)], last_avail=W1 | 7, pk=RAW_BASE,
+        data=place([(0, pkt)]))
+
+    # A large ring that is not a power of two: 128 chains, two bursts of
+    # 64 (batches where four start a line), zero-copied ones held.
+    s["pk_many"] = pk_seed(
+        200, VERSION_1,
+        [op(DEQUEUE, 64), op(DEQUEUE, 64), op(FREE, 0, 0, 0, BOTH_ENDS),
+         op(AVAIL_ADD, 0, 200), op(DEQUEUE, 64)],
+        [pdesc(A_GPA + i * 0x40, 12 + 200, i) for i in range(128)],
+        data=place([(0, net_hdr())]), zc=ZC_ON | zc_min(2))
     return s
 
 
@@ -384,6 +575,14 @@ def regressions():
          op(DEQUEUE, 8)],
         [desc(A_GPA, 12 + len(big))], 1, [0, 7, 7, 7],
         data=place([(0, net_hdr() + big)]), zc=ZC_ON | zc_min(2))
+    # Packed: four single-descriptor chains on a cache line, at odd
+    # addresses, with host tx offloads (the headers are read): the batch
+    # path must not read a header through a misaligned struct pointer.
+    pkt = net_hdr() + packet(17, 20)
+    s["pk-regress-misaligned-hdr"] = pk_seed(
+        4, VERSION_1, [op(DEQUEUE, 4)],
+        [pdesc(A_GPA + 1 + i * 0x80, len(pkt), i) for i in range(4)],
+        data=place([(1 + i * 0x80, pkt) for i in range(4)]), zc_max=HOST_OFFLOADS)
     return s
 
 
