@@ -111,10 +111,11 @@ rtdir=$("$CC" -print-runtime-dir 2>/dev/null)
 # malloc()-backed versions: the DPDK heap is not instrumented, and the
 # shadow used array should have ASan redzones like everything else; and
 # its TSC reads go to the target's clock (tests/fuzz/fuzz_clock.h), which
-# skips ahead instead of sleeping past the zero-copy stall bound.
-# Instrumented, the burst bodies take minutes to compile: an object is
-# rebuilt only when its source, a header it may include or the flags
-# changed, and two compile at a time.
+# skips ahead instead of sleeping past the zero-copy stall bound; and
+# rte_memcpy() is memcpy() (tests/fuzz/fuzz_memcpy.h): inlined into every
+# burst instance and instrumented, DPDK's took minutes to compile, and ASan
+# checks memcpy()'s ranges. An object is rebuilt only when its source, a
+# header it may include or the flags changed, and two compile at a time.
 vdp_log "fuzz: building $FUZZ_BIN with $CC"
 mkdir -p "$FUZZ_BUILD/obj" || fail "mkdir $FUZZ_BUILD"
 read -r -a dpdk_cflags < <(pkg-config --cflags libdpdk) || fail "pkg-config libdpdk"
@@ -125,12 +126,14 @@ cflags=(-std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
 	-D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -DRTE_LOG_DEFAULT_LOGTYPE=vdp
 	"${dpdk_cflags[@]}" -I"$VDP_ROOT/lib/virtq" -I"$VDP_ROOT/lib/stats")
 libflags=("${cflags[@]}" "${san[@]}" -include "$FUZZ_DIR/fuzz_clock.h"
+	-D_RTE_MEMCPY_X86_64_H_ -include "$FUZZ_DIR/fuzz_memcpy.h"
 	-Drte_malloc=vdp_fuzz_rte_malloc -Drte_zmalloc=vdp_fuzz_rte_zmalloc
 	-Drte_free=vdp_fuzz_rte_free)
 stamp=$FUZZ_BUILD/obj/flags
 flags_now="$("$CC" --version | head -n 1) ${libflags[*]}"
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$flags_now" ] || rm -f "$FUZZ_BUILD"/obj/*.o
-deps=("$VDP_ROOT"/lib/virtq/*.h "$VDP_ROOT"/lib/stats/*.h "$FUZZ_DIR/fuzz_clock.h")
+deps=("$VDP_ROOT"/lib/virtq/*.h "$VDP_ROOT"/lib/stats/*.h "$FUZZ_DIR/fuzz_clock.h"
+	"$FUZZ_DIR/fuzz_memcpy.h")
 stale() { # OBJ SRC: OBJ is missing or older than SRC or a header
 	local f
 	[ -f "$1" ] || return 0
