@@ -447,7 +447,12 @@ cleanup() {
 	rm -rf /var/run/dpdk/"$PREFIX"-*
 }
 trap cleanup EXIT
-trap 'echo; vdp_log "interrupted"; exit 130' INT TERM
+interrupted() {
+	echo
+	vdp_log "interrupted"
+	exit 130
+}
+trap interrupted INT TERM
 
 # The --vhost options after the socket path of a vdp DUT's ports, and its
 # binary.
@@ -874,6 +879,9 @@ run_one() {
 			--netns "$NETNS" --tap "$TAP" --warmup "$WARMUP" --duration "$DURATION" \
 			--pids "$DUT_PID $gen_pid ${OVS_DB_PID:-}" --gen-pid "$gen_pid" \
 			--gen-log "$log.gen.log" > "$log.json"
+		# A measurement killed by SIGINT is Ctrl-C, even when bash let it
+		# pass (it may, when the signal lands as a child starts).
+		[ $? = 130 ] && interrupted
 		# pktgen's script times its own window from its start: let it
 		# print the window's end before it is stopped
 		[ -n "$PKTGEN" ] && pktgen_wait_line "$log.gen.log" "$gen_pid" "window done" \
