@@ -700,23 +700,6 @@ packed_enqueue_mrg(struct virtq *vq, struct rte_mbuf *m, uint16_t *budget, const
 	return 0;
 }
 
-/* Put placed packets first, in order, and the others after them. */
-static void
-packed_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed, uint16_t nb_placed)
-{
-	struct rte_mbuf *rest[VIRTQ_MAX_BURST];
-	uint16_t i, a = 0, b = 0;
-
-	for (i = 0; i < n; i++) {
-		if (placed[i])
-			pkts[a++] = pkts[i];
-		else
-			rest[b++] = pkts[i];
-	}
-	RTE_ASSERT(a == nb_placed);
-	memcpy(&pkts[nb_placed], rest, b * sizeof(rest[0]));
-}
-
 /* The enqueue, specialised on mergeable rx buffers and dirty logging. */
 static __rte_always_inline uint16_t
 packed_enqueue(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n, const bool mrg,
@@ -771,7 +754,7 @@ packed_enqueue(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n, const bool 
 		memset(&ok[i], 0, n - i);
 	}
 	if (unlikely(holes))
-		packed_compact(pkts, n, ok, placed);
+		virtq_compact(pkts, n, ok, placed);
 	stats_add(&vq->stats.pkts, placed);
 	stats_add(&vq->stats.bytes, bytes);
 	virtq_packed_flush(vq, true);

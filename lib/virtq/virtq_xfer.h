@@ -228,4 +228,22 @@ virtq_hdr_out(const struct virtq *vq, const struct rte_mbuf *m,
 		virtq_hdr_from_mbuf(vq, m, hdr);
 }
 
+/* Put placed packets first, in order, and the others after them. */
+static __rte_noinline void
+virtq_compact(struct rte_mbuf **pkts, uint16_t n, const uint8_t *placed,
+	      uint16_t nb_placed)
+{
+	struct rte_mbuf *rest[VIRTQ_MAX_BURST];
+	uint16_t i, a = 0, b = 0;
+
+	for (i = 0; i < n; i++) {
+		if (placed[i])
+			pkts[a++] = pkts[i];
+		else
+			rest[b++] = pkts[i];
+	}
+	RTE_ASSERT(a == nb_placed);
+	memcpy(&pkts[nb_placed], rest, b * sizeof(rest[0]));
+}
+
 #endif /* VDP_VIRTQ_XFER_H */
