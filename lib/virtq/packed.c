@@ -199,6 +199,14 @@ virtq_packed_walk_at(struct virtq *vq, uint16_t pos, bool writable, struct virtq
 	return packed_walk(vq, pos, wrap, writable, c);
 }
 
+/* Whether a batch's four buffer ids are four different ones. */
+static __rte_always_inline bool
+packed_ids_distinct(const uint16_t *id)
+{
+	return id[0] != id[1] && id[0] != id[2] && id[0] != id[3] &&
+	       id[1] != id[2] && id[1] != id[3] && id[2] != id[3];
+}
+
 /* A new burst: ids taken in earlier ones are no longer in flight. */
 static __rte_always_inline void
 packed_burst_begin(struct virtq *vq)
@@ -335,8 +343,7 @@ packed_dequeue_batch(struct virtq *vq, struct rte_mbuf **m, const bool zc, uint3
 		}
 		rte_prefetch0(p[i] + hdr);
 	}
-	if (unlikely(id[0] == id[1] || id[0] == id[2] || id[0] == id[3] ||
-		     id[1] == id[2] || id[1] == id[3] || id[2] == id[3]))
+	if (unlikely(!packed_ids_distinct(id)))
 		return 1;
 	for (i = 0; i < PACKED_BATCH; i++) {
 		uint32_t l = len[i] - hdr;
@@ -550,8 +557,7 @@ packed_enqueue_batch(struct virtq *vq, struct rte_mbuf **m, const bool log)
 			return 1;
 		virtq_prefetch_w(p[i] + hdr);
 	}
-	if (unlikely(id[0] == id[1] || id[0] == id[2] || id[0] == id[3] ||
-		     id[1] == id[2] || id[1] == id[3] || id[2] == id[3]))
+	if (unlikely(!packed_ids_distinct(id)))
 		return 1;
 	for (i = 0; i < PACKED_BATCH; i++) {
 		struct virtio_net_hdr_mrg_rxbuf h;
