@@ -7,7 +7,8 @@
  * Calls (us -> guest) happen once per burst at most, and only when the
  * guest asked: split, VRING_AVAIL_F_NO_INTERRUPT, or used_event under
  * VIRTIO_RING_F_EVENT_IDX; packed, the driver event suppression area
- * (ENABLE, DISABLE, or DESC with off_wrap under EVENT_IDX).
+ * (ENABLE, DISABLE, or DESC with off_wrap under EVENT_IDX). An owner
+ * about to sleep turns kicks on for a while (virtq_notify_enable()).
  */
 
 #include <sys/eventfd.h>
@@ -21,6 +22,13 @@ static inline volatile uint16_t *
 notify_avail_event(struct virtq *vq)
 {
 	return (volatile uint16_t *)&vq->used->ring[vq->size];
+}
+
+/* avail_event's offset in the used ring, for the dirty log. */
+static inline uint64_t
+notify_avail_event_off(const struct virtq *vq)
+{
+	return offsetof(struct vring_used, ring) + vq->size * sizeof(struct vring_used_elem);
 }
 
 static inline uint16_t
@@ -65,9 +73,69 @@ virtq_kick_suppress(struct virtq *vq)
 		return;
 	*notify_avail_event(vq) = event;
 	if (vq->log != NULL)
-		vq->log->used(vq->log_ctx,
-			      offsetof(struct vring_used, ring) +
-			      vq->size * sizeof(struct vring_used_elem), sizeof(uint16_t));
+		vq->log->used(vq->log_ctx, notify_avail_event_off(vq), sizeof(uint16_t));
+}
+
+/* Split: ask for a kick on the next buffer made available. */
+static void
+notify_split_enable(struct virtq *vq)
+{
+	if (!vq->event_idx) {
+		if (vq->used->flags & VRING_USED_F_NO_NOTIFY) {
+			vq->used->flags &= ~VRING_USED_F_NO_NOTIFY;
+			if (vq->log != NULL)
+				vq->log->used(vq->log_ctx, offsetof(struct vring_used, flags),
+					      sizeof(vq->used->flags));
+		}
+		return;
+	}
+	/* The guest kicks once its avail index passes the entry we take next. */
+	if (*notify_avail_event(vq) == vq->last_avail)
+		return;
+	*notify_avail_event(vq) = vq->last_avail;
+	if (vq->log != NULL)
+		vq->log->used(vq->log_ctx, notify_avail_event_off(vq), sizeof(uint16_t));
+}
+
+bool
+virtq_notify_enable(struct virtq *vq)
+{
+	uint16_t pending;
+
+	if (unlikely(vq->broken))
+		return false;
+	/* Packed: not dirty-logged, the device area is not the used ring. */
+	if (vq->packed)
+		*(volatile uint16_t *)&vq->device_event->flags = VRING_PACKED_EVENT_FLAG_ENABLE;
+	else
+		notify_split_enable(vq);
+	/*
+	 * The write above against the guest's: it makes a buffer available,
+	 * then reads whether to kick. Store-load order both ways, so that one
+	 * of us sees the other's write (vhost_enable_notify()).
+	 */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Zero-copied chains, or chains taken behind them, still owe their
+	 * used entries: only a burst writes them. */
+	if (vq->zc != NULL && virtq_zc_pending(vq))
+		return true;
+	if (vq->packed)
+		return packed_head_avail(vq);
+	pending = *(const volatile uint16_t *)&vq->avail->idx - vq->last_avail;
+	/* An impossible index: kicks off again, and let the burst that finds
+	 * it break the queue and count it. */
+	if (unlikely(pending > vq->size))
+		virtq_kick_suppress(vq);
+	return pending != 0;
+}
+
+void
+virtq_notify_disable(struct virtq *vq)
+{
+	/* A broken queue's rings are not to be touched (nor were they by
+	 * virtq_notify_enable()). */
+	if (likely(!vq->broken))
+		virtq_kick_suppress(vq);
 }
 
 /*

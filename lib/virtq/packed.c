@@ -30,27 +30,12 @@
 
 #include "virtq_xfer.h"
 
-#define PACKED_F_AVAIL (1u << VRING_PACKED_DESC_F_AVAIL)  /* Driver's lap bit. */
-#define PACKED_F_USED (1u << VRING_PACKED_DESC_F_USED)    /* Device's lap bit. */
 #define PACKED_BATCH 4 /* Descriptors per cache line. */
 /* Flags that keep a descriptor out of a batch. */
 #define PACKED_F_SINGLE (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)
 
 _Static_assert(sizeof(struct vring_packed_desc) * PACKED_BATCH == RTE_CACHE_LINE_SIZE,
 	       "a batch is one cache line of descriptors");
-
-/* Whether @p flags mark a descriptor available in the lap of wrap counter @p wrap. */
-static __rte_always_inline bool
-packed_is_avail(uint16_t flags, bool wrap)
-{
-	return !!(flags & PACKED_F_AVAIL) == wrap && !!(flags & PACKED_F_USED) != wrap;
-}
-
-static __rte_always_inline uint16_t
-packed_flags(const struct virtq *vq, uint16_t pos)
-{
-	return *(const volatile uint16_t *)&vq->desc_packed[pos].flags;
-}
 
 /* Read a descriptor once (the guest may rewrite it while we look). */
 static __rte_always_inline struct vring_packed_desc
@@ -75,16 +60,6 @@ packed_advance(const struct virtq *vq, uint16_t *idx, bool *wrap, uint16_t n)
 		*idx -= vq->size;
 		*wrap = !*wrap;
 	}
-}
-
-/* Whether the chain at last_avail is there; acquire on what it holds. */
-static __rte_always_inline bool
-packed_head_avail(const struct virtq *vq)
-{
-	if (!packed_is_avail(packed_flags(vq, vq->last_avail), vq->avail_wrap))
-		return false;
-	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return true;
 }
 
 /* One buffer of a chain, in the direction the queue wants. */
@@ -391,14 +366,17 @@ packed_dequeue_one(struct virtq *vq, struct rte_mbuf *m, struct rte_mempool *mp,
 }
 
 /* Hand back what the burst used (and, with zero-copy, the buffers whose
- * mbufs were freed), then call the guest if it asked. */
+ * mbufs were freed), then call the guest if it asked. A burst that took
+ * buffers (@p took) turns kicks off, in case a sleeping owner had them on;
+ * an empty one leaves them as they are: its owner may be about to sleep. */
 static __rte_always_inline void
-packed_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc)
+packed_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc, bool took)
 {
 	if (zc)
 		virtq_zc_complete(vq);
 	virtq_packed_flush(vq, false);
-	virtq_kick_suppress(vq);
+	if (took)
+		virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);
 }
 
@@ -426,13 +404,13 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	if (zc)
 		todo = RTE_MIN(todo, virtq_zc_room_owed(vq));
 	if (todo == 0 || !packed_head_avail(vq)) {
-		packed_dequeue_end(vq, old_used, false);
+		packed_dequeue_end(vq, old_used, false, false);
 		return 0;
 	}
 	stats_add(&vq->stats.kicks_avoided, 1);
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
 		stats_add(&vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC], 1);
-		packed_dequeue_end(vq, old_used, false);
+		packed_dequeue_end(vq, old_used, false, false);
 		return 0;
 	}
 	packed_burst_begin(vq);
@@ -477,7 +455,7 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	stats_add(&vq->stats.bytes, bytes);
 	if (zc && zc_min != UINT32_MAX)
 		stats_add(&vq->stats.zc_small, small);
-	packed_dequeue_end(vq, old_used, zc);
+	packed_dequeue_end(vq, old_used, zc, true);
 	return count;
 }
 

@@ -191,14 +191,17 @@ split_dequeue_fast(struct virtq *vq, uint16_t head, struct rte_mbuf *m, const bo
 }
 
 /* Hand back what the burst used (and, with zero-copy, the buffers whose
- * mbufs were freed), then call the guest if it asked. */
+ * mbufs were freed), then call the guest if it asked. A burst that took
+ * buffers (@p took) turns kicks off, in case a sleeping owner had them on;
+ * an empty one leaves them as they are: its owner may be about to sleep. */
 static __rte_always_inline void
-split_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc)
+split_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc, bool took)
 {
 	if (zc)
 		virtq_zc_complete(vq);
 	virtq_used_flush(vq);
-	virtq_kick_suppress(vq);
+	if (took)
+		virtq_kick_suppress(vq);
 	virtq_notify(vq, old_used);
 }
 
@@ -233,7 +236,7 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		todo = RTE_MIN(todo, virtq_zc_room_owed(vq));
 	if (todo == 0) {
 		if (zc)
-			split_dequeue_end(vq, old_used, false);
+			split_dequeue_end(vq, old_used, false, false);
 		return 0;
 	}
 	stats_add(&vq->stats.kicks_avoided, 1);
@@ -241,7 +244,7 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, bufs, todo) != 0)) {
 		stats_add(&vq->stats.errors[VIRTQ_ERR_MBUF_ALLOC], 1);
 		if (zc)
-			split_dequeue_end(vq, old_used, false);
+			split_dequeue_end(vq, old_used, false, false);
 		return 0;
 	}
 	split_prefetch_start(vq, heads, todo, false, tx_hdr);
@@ -296,7 +299,7 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	stats_add(&vq->stats.bytes, bytes);
 	if (zc && zc_min != UINT32_MAX)
 		stats_add(&vq->stats.zc_small, small);
-	split_dequeue_end(vq, old_used, zc);
+	split_dequeue_end(vq, old_used, zc, true);
 	return count;
 }
 

@@ -326,6 +326,27 @@ uint16_t virtq_enqueue_burst(struct virtq *vq, struct rte_mbuf **pkts,
 			     uint16_t n);
 
 /**
+ * Adaptive polling: ask the guest to kick on the next buffer it makes
+ * available, then look at the ring once more. Split rings clear
+ * VRING_USED_F_NO_NOTIFY, or under VIRTIO_RING_F_EVENT_IDX set avail_event
+ * to the next entry to take (both dirty-logged as the used ring is);
+ * packed rings set the device event suppression area to ENABLE. A full
+ * barrier separates that write from the re-check, so that a buffer the
+ * guest made available before it could see the write is found here, and
+ * one made available after it is kicked (the race the kernel's
+ * vhost_enable_notify() closes). Returns true when the caller must not
+ * sleep: the ring has a buffer to take, or chains dequeued zero-copy are
+ * not all handed back (their used entries wait for this queue's next
+ * burst). A broken queue is left with kicks off and returns false. Owner
+ * of the queue only; its next burst that takes a buffer, or
+ * virtq_notify_disable(), turns kicks off again.
+ */
+bool virtq_notify_enable(struct virtq *vq);
+
+/** Turn guest kicks off again, as every burst keeps them. Owner only. */
+void virtq_notify_disable(struct virtq *vq);
+
+/**
  * Chains dequeued zero-copy whose mbufs are not all freed yet (their used
  * entries wait). Any thread.
  */

@@ -10,6 +10,7 @@
  * Internals shared by the files of lib/virtq.
  */
 
+#include <rte_atomic.h>
 #include <rte_cycles.h>
 #include <rte_log.h>
 #include <rte_prefetch.h>
@@ -212,6 +213,36 @@ virtq_walk(struct virtq *vq, uint16_t head, bool writable, struct virtq_chain *c
 	}
 	c->len = total;
 	return 0;
+}
+
+/*
+ * Packed descriptor flags (packed.c, and notify.c's re-check before the
+ * owner sleeps): whether the driver has made a descriptor available.
+ */
+#define PACKED_F_AVAIL (1u << VRING_PACKED_DESC_F_AVAIL)  /* Driver's lap bit. */
+#define PACKED_F_USED (1u << VRING_PACKED_DESC_F_USED)    /* Device's lap bit. */
+
+/* Whether @p flags mark a descriptor available in the lap of wrap counter @p wrap. */
+static __rte_always_inline bool
+packed_is_avail(uint16_t flags, bool wrap)
+{
+	return !!(flags & PACKED_F_AVAIL) == wrap && !!(flags & PACKED_F_USED) != wrap;
+}
+
+static __rte_always_inline uint16_t
+packed_flags(const struct virtq *vq, uint16_t pos)
+{
+	return *(const volatile uint16_t *)&vq->desc_packed[pos].flags;
+}
+
+/* Whether the chain at last_avail is there; acquire on what it holds. */
+static __rte_always_inline bool
+packed_head_avail(const struct virtq *vq)
+{
+	if (!packed_is_avail(packed_flags(vq, vq->last_avail), vq->avail_wrap))
+		return false;
+	rte_atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return true;
 }
 
 /**
