@@ -32,6 +32,7 @@ RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 static struct port *port_table[VDP_MAX_PORTS];
 static uint16_t port_nb;
 static void (*port_quiesce_fn)(void);
+static void (*port_wake_fn)(void);
 
 void
 port_set_quiesce(void (*fn)(void))
@@ -44,6 +45,19 @@ port_quiesce(void)
 {
 	if (port_quiesce_fn != NULL)
 		port_quiesce_fn();
+}
+
+void
+port_set_wake(void (*fn)(void))
+{
+	port_wake_fn = fn;
+}
+
+void
+port_wake(void)
+{
+	if (port_wake_fn != NULL)
+		port_wake_fn();
 }
 
 uint16_t

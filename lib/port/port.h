@@ -11,6 +11,7 @@
  * DPDK ethdev. Workers only see struct port and its ops table.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,17 @@
 #define PORT_NAME_LEN 32     /**< Port name buffer, with the NUL. */
 
 struct port;
+
+/**
+ * What a worker that wants to sleep waits on for one rx queue
+ * (port_ops::rx_notify).
+ */
+struct port_notify {
+	int fd;     /**< Readable once the queue may have packets; -1: nothing to wait
+		     *   on for now (no device: the port calls port_wake() when that
+		     *   changes). */
+	bool intr;  /**< An rx interrupt (ethdev); else a guest's kick (vhost-user). */
+};
 
 /**
  * Operations of one port type. Unless stated otherwise a callback runs on
@@ -79,6 +91,18 @@ struct port_ops {
 	 * on the worker that transmits on @p q; never blocks. May be NULL.
 	 */
 	void (*tx_idle)(struct port *p, uint16_t q);
+	/**
+	 * Adaptive polling. With @p on, arm rx queue @p q: have the device
+	 * notify when packets come, and fill @p n. Returns 0 when armed, 1
+	 * when the queue has work already or owes the device something (the
+	 * caller must keep polling), or -ENOTSUP when the queue cannot notify
+	 * (the caller keeps polling). With @p on false, disarm: notifications
+	 * off, and what the fd holds consumed; returns how many notifications
+	 * it held, and @p n is unused. Disarming a queue that is not armed
+	 * does no harm. Runs on the worker that polls (p, q); never blocks.
+	 * May be NULL: the port cannot notify.
+	 */
+	int (*rx_notify)(struct port *p, uint16_t q, bool on, struct port_notify *n);
 };
 
 #define PORT_TSO4 0x1 /**< port.tx_tso: takes TCP/IPv4 segmentation requests. */
@@ -102,6 +126,10 @@ struct port {
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
 	struct stats_queue rxq_base[PORT_MAX_QUEUES]; /**< Rx snapshot at last clear. */
 	struct stats_queue txq_base[PORT_MAX_QUEUES]; /**< Tx snapshot at last clear. */
+	bool rxq_adaptive[PORT_MAX_QUEUES]; /**< Rx queue q is polled by an adaptive worker,
+					     *   which consumes its notifications itself:
+					     *   the port's tick leaves them alone. Written
+					     *   by the scheduler on the control thread. */
 };
 
 /** How a vhost-user port moves packets through the guest's rings. */
@@ -341,6 +369,26 @@ void port_set_quiesce(void (*fn)(void));
 
 /** Wait out workers as set by port_set_quiesce(); no-op when unset. */
 void port_quiesce(void);
+
+/**
+ * Set the function that wakes every sleeping worker (the scheduler's), for
+ * port_wake(). Port types call port_wake() when a queue starts to have
+ * something to poll that no notification fd announced: a device attached,
+ * a ring enabled or set up again. Any thread.
+ */
+void port_set_wake(void (*fn)(void));
+
+/** Wake sleeping workers as set by port_set_wake(); no-op when unset. */
+void port_wake(void);
+
+/** Run @p p's rx_notify op (port_ops::rx_notify); -ENOTSUP without one. Worker. */
+static inline int
+port_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
+{
+	if (p->ops->rx_notify == NULL)
+		return -ENOTSUP;
+	return p->ops->rx_notify(p, q, on, n);
+}
 
 /**
  * Make a Unix socket path ready for a listener: usable when nothing is

@@ -10,10 +10,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
+#include <rte_epoll.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -40,7 +43,14 @@ struct port_ethdev {
 	bool dma_all;                  /**< Every guest memory table mapped for DMA when the
 					*   port was made is mapped for it too. */
 	rte_spinlock_t txlock[PORT_MAX_QUEUES]; /**< Per device tx queue, when shared. */
+	bool rx_intr;                  /**< Configured with rx queue interrupts. */
+	int intr_epfd[PORT_MAX_QUEUES]; /**< Per rx queue while started: an epoll fd holding
+					 *   its interrupt (DPDK's rx interrupt event, which
+					 *   clears the interrupt as the PMD needs), or -1
+					 *   when the queue has none. */
 };
+
+static int ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr);
 
 /* Ports that DMA (on a physical bus), for guest memory to be mapped for;
  * rte_vhost's thread maps, the control thread adds and removes ports. */
@@ -229,6 +239,70 @@ ethdev_tx_idle(struct port *p, uint16_t q)
 	rte_spinlock_unlock(&ep->txlock[hwq]);
 }
 
+/*
+ * Adaptive polling: the queue's interrupt, where the PMD has one. The
+ * worker waits on an epoll fd of the queue's own, so that taking the event
+ * (rte_epoll_wait()) reads the interrupt the way its handle type needs.
+ */
+static int
+ethdev_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
+{
+	struct port_ethdev *ep = (struct port_ethdev *)p;
+	struct rte_epoll_event ev[4];
+	int k;
+
+	if (ep->intr_epfd[q] < 0)
+		return -ENOTSUP;
+	if (on) {
+		if (rte_eth_dev_rx_intr_enable(ep->dev_id, q) != 0)
+			return -ENOTSUP;
+		n->fd = ep->intr_epfd[q];
+		n->intr = true;
+		return 0;
+	}
+	rte_eth_dev_rx_intr_disable(ep->dev_id, q);
+	k = rte_epoll_wait(ep->intr_epfd[q], ev, RTE_DIM(ev), 0);
+	return k > 0 ? k : 0;
+}
+
+/* Give each rx queue an epoll fd holding its interrupt, where it has one. */
+static void
+ethdev_intr_open(struct port_ethdev *ep)
+{
+	unsigned int nb = 0;
+	uint16_t q;
+
+	for (q = 0; q < ep->port.nb_rxq; q++) {
+		int fd = ep->rx_intr ? epoll_create1(EPOLL_CLOEXEC) : -1;
+
+		if (fd >= 0 && rte_eth_dev_rx_intr_ctl_q(ep->dev_id, q, fd,
+							 RTE_INTR_EVENT_ADD, NULL) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		ep->intr_epfd[q] = fd;
+		nb += fd >= 0;
+	}
+	ETHDEV_LOG(INFO, "%s: rx interrupts on %u of %u queues%s", ep->port.name, nb,
+		   ep->port.nb_rxq, nb < ep->port.nb_rxq ?
+		   " (adaptive workers keep polling the others)" : "");
+}
+
+static void
+ethdev_intr_close(struct port_ethdev *ep)
+{
+	uint16_t q;
+
+	for (q = 0; q < PORT_MAX_QUEUES; q++) {
+		if (ep->intr_epfd[q] < 0)
+			continue;
+		rte_eth_dev_rx_intr_ctl_q(ep->dev_id, q, ep->intr_epfd[q], RTE_INTR_EVENT_DEL,
+					  NULL);
+		close(ep->intr_epfd[q]);
+		ep->intr_epfd[q] = -1;
+	}
+}
+
 static bool
 ethdev_is_up(const struct port *p)
 {
@@ -247,11 +321,20 @@ ethdev_start(struct port *p)
 	int ret;
 
 	ret = rte_eth_dev_start(ep->dev_id);
+	if (ret < 0 && ep->rx_intr) {
+		/* A PMD may refuse rx interrupts only here: do without. */
+		ETHDEV_LOG(INFO, "%s: start with rx interrupts failed (%s): starting without",
+			   p->name, rte_strerror(-ret));
+		ret = ethdev_configure(ep, p->nb_txq, false);
+		if (ret == 0)
+			ret = rte_eth_dev_start(ep->dev_id);
+	}
 	if (ret < 0) {
 		ETHDEV_LOG(ERR, "%s: start failed: %s", p->name, rte_strerror(-ret));
 		return ret;
 	}
 	ep->started = true;
+	ethdev_intr_open(ep);
 	ret = rte_eth_promiscuous_enable(ep->dev_id);
 	if (ret != 0 && ret != -ENOTSUP)
 		ETHDEV_LOG(WARNING, "%s: promiscuous mode: %s", p->name, rte_strerror(-ret));
@@ -265,6 +348,7 @@ ethdev_stop(struct port *p)
 
 	if (!ep->started)
 		return;
+	ethdev_intr_close(ep);
 	rte_eth_dev_stop(ep->dev_id);
 	ep->started = false;
 }
@@ -322,6 +406,7 @@ static const struct port_ops port_ethdev_ops = {
 	.is_up = ethdev_is_up,
 	.show = ethdev_show,
 	.tx_idle = ethdev_tx_idle,
+	.rx_notify = ethdev_rx_notify,
 };
 
 /* Find the ethdev named by the devargs' first field, probing it if needed. */
@@ -346,10 +431,12 @@ ethdev_lookup(const char *devargs, uint16_t *dev_id, bool *probed)
 	return rte_eth_dev_get_port_by_name(name, dev_id) == 0 ? 0 : -ENODEV;
 }
 
+/* Configure the device and its queues; with @p rx_intr, rx queue
+ * interrupts are asked for (PMDs without them ignore the request). */
 static int
-ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq)
+ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr)
 {
-	struct rte_eth_conf dev_conf = { 0 };
+	struct rte_eth_conf dev_conf = { .intr_conf.rxq = rx_intr };
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = ep->conf.rx_desc, nb_txd = ep->conf.tx_desc;
 	int socket = rte_eth_dev_socket_id(ep->dev_id);
@@ -374,6 +461,12 @@ ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq)
 			RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
 	}
 	ret = rte_eth_dev_configure(ep->dev_id, ep->conf.rxq, ep->hw_txq, &dev_conf);
+	if (ret != 0 && rx_intr) {
+		dev_conf.intr_conf.rxq = 0;
+		rx_intr = false;
+		ret = rte_eth_dev_configure(ep->dev_id, ep->conf.rxq, ep->hw_txq, &dev_conf);
+	}
+	ep->rx_intr = rx_intr;
 	if (ret == 0)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(ep->dev_id, &nb_rxd, &nb_txd);
 	for (q = 0; q < ep->conf.rxq && ret == 0; q++)
@@ -390,6 +483,7 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 		   struct rte_mempool *pool)
 {
 	struct port_ethdev *ep;
+	uint16_t q;
 	int ret;
 
 	ep = (struct port_ethdev *)port_alloc(sizeof(*ep), conf->name, &port_ethdev_ops,
@@ -397,13 +491,15 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 	if (ep == NULL)
 		return NULL;
 	ep->conf = *conf;
+	for (q = 0; q < PORT_MAX_QUEUES; q++)
+		ep->intr_epfd[q] = -1;
 	ret = ethdev_lookup(conf->devargs, &ep->dev_id, &ep->probed);
 	if (ret < 0) {
 		ETHDEV_LOG(ERR, "%s: no device for '%s': %s", conf->name,
 			   conf->devargs, rte_strerror(-ret));
 		goto fail;
 	}
-	ret = ethdev_configure(ep, nb_txq);
+	ret = ethdev_configure(ep, nb_txq, true);
 	if (ret < 0) {
 		ETHDEV_LOG(ERR, "%s: configure failed: %s", conf->name, rte_strerror(-ret));
 		goto fail;

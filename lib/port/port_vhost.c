@@ -243,6 +243,8 @@ vhost_virtq_post_msg(int vid, void *msg __rte_unused)
 	}
 	port_vhost_tx_offloads(vp, true);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
+	/* A sleeping worker may wait on a kick fd this message replaced. */
+	port_wake();
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
@@ -306,6 +308,7 @@ vhost_new_device(int vid)
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&vhost_lock);
+	port_wake();
 	VHOST_LOG(INFO, "%s: device %d up, %u vrings, features 0x%" PRIx64,
 		  vp->port.name, vid, nr, vp->features);
 	if (nr > 2 * vp->conf.queues)
@@ -353,6 +356,8 @@ vhost_vring_state_changed(int vid, uint16_t vring, int enable)
 	if (vp != NULL && vring < VHOST_MAX_VRINGS)
 		__atomic_store_n(&vp->vring_on[vring], enable != 0, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&vhost_lock);
+	if (enable)
+		port_wake();
 	if (vp != NULL)
 		VHOST_LOG(DEBUG, "%s: vring %u %s", vp->port.name, vring,
 			  enable ? "enabled" : "disabled");
@@ -426,6 +431,39 @@ vhost_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	}
 	rte_pktmbuf_free_bulk(pkts, sent);
 	return sent;
+}
+
+/*
+ * Adaptive polling on guest tx vring 2q + 1. While no device runs there is
+ * nothing to wait on: new_device() and the ring hooks call port_wake().
+ */
+static int
+vhost_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
+{
+	struct port_vhost *vp = (struct port_vhost *)p;
+	uint16_t vring = 2 * q + VHOST_TXQ;
+	struct rte_vhost_vring ring;
+
+	if (!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE) ||
+	    !__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE)) {
+		if (on)
+			n->fd = -1;
+		return 0;
+	}
+	if (likely(vp->use_virtq))
+		return port_vhost_virtq_notify(vp, q, on, n);
+	if (rte_vhost_get_vhost_vring(vp->vid, vring, &ring) != 0)
+		return on ? -ENOTSUP : 0;
+	if (!on) {
+		rte_vhost_enable_guest_notification(vp->vid, vring, 0);
+		return (int)RTE_MIN(port_vhost_drain_kicks(ring.kickfd), (uint64_t)INT32_MAX);
+	}
+	/* The caller polls once more after arming: that is the re-check. */
+	if (rte_vhost_enable_guest_notification(vp->vid, vring, 1) != 0)
+		return -ENOTSUP;
+	n->fd = ring.kickfd;
+	n->intr = false;
+	return 0;
 }
 
 static bool
@@ -594,6 +632,7 @@ static const struct port_ops port_vhost_ops = {
 	.is_up = vhost_is_up,
 	.show = vhost_show,
 	.tick = vhost_tick,
+	.rx_notify = vhost_rx_notify,
 };
 
 const char *

@@ -44,8 +44,11 @@ struct port_vhost_vring {
 	uint16_t idx;             /**< Vring index in the device. */
 	bool ready;               /**< vq is set up for the current device. */
 	int kickfd;               /**< Guest kick eventfd, read only to count kicks. */
-	uint64_t kicks;           /**< Kicks the guest made anyway; written by the control
-				   *   thread's tick (stats_add), read with stats_read(). */
+	uint64_t kicks;           /**< Kicks the guest made while polled; written by the
+				   *   control thread's tick (stats_add), read with
+				   *   stats_read(). */
+	uint64_t kicks_woke;      /**< Kicks an adaptive worker consumed after it armed the
+				   *   ring (that worker, stats_add). */
 	uint64_t zc_drain_waits;  /**< Drains that found zero-copied buffers out (rte_vhost
 				   *   thread, stats_add). */
 	uint64_t zc_drain_timeouts; /**< Drains that ended with buffers still out. */
@@ -145,8 +148,22 @@ uint16_t port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q,
 			     struct rte_mbuf **pkts, uint16_t n);
 
 /**
+ * Arm (@p on) or disarm the guest tx vring of queue pair @p q for an
+ * adaptive worker, as port_ops::rx_notify says. Worker that polls it.
+ */
+int port_vhost_virtq_notify(struct port_vhost *vp, uint16_t q, bool on,
+			    struct port_notify *n);
+
+/**
+ * Drain a kick eventfd without blocking; returns the kicks it held (0 for
+ * fd -1). Any thread that owns the fd's reading.
+ */
+uint64_t port_vhost_drain_kicks(int fd);
+
+/**
  * Count the kicks the guest made since the last call, draining the kick
- * eventfds of the ready vrings. Control thread (the periodic port tick).
+ * eventfds of the ready vrings, but those of rx queues an adaptive worker
+ * reads itself (port.rxq_adaptive). Control thread (the periodic port tick).
  */
 void port_vhost_virtq_count_kicks(struct port_vhost *vp);
 

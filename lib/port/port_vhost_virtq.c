@@ -528,9 +528,8 @@ port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q, struct rte_mbuf **pkts,
 	return sent;
 }
 
-/* Drain a kick eventfd without blocking; returns the kicks it held. */
-static uint64_t
-virtq_drain_kicks(int fd)
+uint64_t
+port_vhost_drain_kicks(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	eventfd_t n = 0;
@@ -548,9 +547,35 @@ port_vhost_virtq_count_kicks(struct port_vhost *vp)
 	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
 		struct port_vhost_vring *vr = &vp->vr[i];
 
+		/* An adaptive worker sleeps on this fd: a kick read here
+		 * would never wake it. */
+		if (i % 2 == VHOST_TXQ && vp->port.rxq_adaptive[i / 2])
+			continue;
 		if (vr->ready)
-			stats_add(&vr->kicks, virtq_drain_kicks(vr->kickfd));
+			stats_add(&vr->kicks, port_vhost_drain_kicks(vr->kickfd));
 	}
+}
+
+int
+port_vhost_virtq_notify(struct port_vhost *vp, uint16_t q, bool on, struct port_notify *n)
+{
+	struct port_vhost_vring *vr = &vp->vr[2 * q + VHOST_TXQ];
+	uint64_t kicks;
+
+	if (!vr->ready) {
+		if (on)
+			n->fd = -1;
+		return 0;
+	}
+	if (on) {
+		n->fd = vr->kickfd;
+		n->intr = false;
+		return virtq_notify_enable(&vr->vq) ? 1 : 0;
+	}
+	virtq_notify_disable(&vr->vq);
+	kicks = port_vhost_drain_kicks(vr->kickfd);
+	stats_add(&vr->kicks_woke, kicks);
+	return (int)RTE_MIN(kicks, (uint64_t)INT32_MAX);
 }
 
 void
@@ -562,7 +587,7 @@ port_vhost_virtq_stats(const struct port_vhost *vp, struct virtq_stats *out,
 	memset(out, 0, sizeof(*out));
 	*kicks = 0;
 	for (i = 0; i < VHOST_MAX_VRINGS; i++) {
-		*kicks += stats_read(&vp->vr[i].kicks);
+		*kicks += stats_read(&vp->vr[i].kicks) + stats_read(&vp->vr[i].kicks_woke);
 		virtq_stats_acc(out, &vp->vr[i].vq.stats);
 	}
 }

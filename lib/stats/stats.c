@@ -73,9 +73,16 @@ stats_lcore_read(const struct stats_lcore *l, struct stats_lcore *out)
 
 	out->busy_cycles = stats_read(&l->busy_cycles);
 	out->idle_cycles = stats_read(&l->idle_cycles);
+	out->sleep_cycles = stats_read(&l->sleep_cycles);
 	out->loop_cycles = stats_read(&l->loop_cycles);
+	out->sleeps = stats_read(&l->sleeps);
+	out->wake_kick = stats_read(&l->wake_kick);
+	out->wake_intr = stats_read(&l->wake_intr);
+	out->wake_ctl = stats_read(&l->wake_ctl);
 	out->iterations = stats_read(&l->iterations);
 	out->pkts = stats_read(&l->pkts);
 	for (i = 0; i < STATS_BURST_BUCKETS; i++)
 		out->burst_hist[i] = stats_read(&l->burst_hist[i]);
+	for (i = 0; i < STATS_WAKE_BUCKETS; i++)
+		out->wake_hist[i] = stats_read(&l->wake_hist[i]);
 }

@@ -52,6 +52,12 @@ enum stats_drop {
 /** Buckets of the burst-size histogram: 1, 2-3, 4-7, ..., 64-127, 128+. */
 #define STATS_BURST_BUCKETS 8
 
+/**
+ * Buckets of the wake-up histogram, by microseconds from a wake-up to the
+ * first packet received: <1, <2, <4, ..., <1024, and 1024 or more.
+ */
+#define STATS_WAKE_BUCKETS 12
+
 /** Counters of one rx or tx queue; written by the queue's owning lcore only. */
 struct stats_queue {
 	uint64_t pkts;                  /**< Packets received or sent. */
@@ -64,7 +70,17 @@ struct stats_queue {
 struct stats_lcore {
 	uint64_t busy_cycles;  /**< TSC cycles spent in iterations that moved packets. */
 	uint64_t idle_cycles;  /**< TSC cycles spent in empty iterations. */
-	uint64_t loop_cycles;  /**< TSC cycles of every ended poll loop, start to last iteration's end. */
+	uint64_t sleep_cycles; /**< TSC cycles spent asleep (adaptive mode). */
+	uint64_t loop_cycles;  /**< TSC cycles of every ended poll loop, start to last
+				*   iteration's end: busy + idle + sleep. */
+	uint64_t sleeps;       /**< Times the worker went to sleep. */
+	uint64_t wake_kick;    /**< Wake-ups by a guest's kick. */
+	uint64_t wake_intr;    /**< Wake-ups by an rx interrupt (and no kick). */
+	uint64_t wake_ctl;     /**< Wake-ups by the control thread only (a new plan, a
+				*   device change, a stop). */
+	uint64_t wake_hist[STATS_WAKE_BUCKETS]; /**< Wake-ups followed by a packet, by
+						 *   microseconds to that packet
+						 *   (stats_wake_bucket()). */
 	uint64_t iterations;   /**< Poll loop iterations. */
 	uint64_t pkts;         /**< Packets received by this lcore. */
 	uint64_t burst_hist[STATS_BURST_BUCKETS]; /**< Rx bursts by size bucket (stats_burst_bucket()). */
@@ -111,6 +127,15 @@ stats_burst_bucket(uint16_t n)
 	unsigned int b = 31 - __builtin_clz(n);
 
 	return b < STATS_BURST_BUCKETS ? b : STATS_BURST_BUCKETS - 1;
+}
+
+/** Histogram bucket of @p us microseconds from a wake-up to a packet. */
+static inline unsigned int
+stats_wake_bucket(uint64_t us)
+{
+	unsigned int b = us == 0 ? 0 : 64 - __builtin_clzll(us);
+
+	return b < STATS_WAKE_BUCKETS ? b : STATS_WAKE_BUCKETS - 1;
 }
 
 /**
