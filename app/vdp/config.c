@@ -13,6 +13,7 @@
  *   [fwd]        xconnect = A:B [C:D ...], and the key of every option
  *                of opts.c's table (mode = io, burst = 32, ...)
  *   [lcore N]    rxq = PORT:Q [PORT:Q ...]
+ *                poll-mode = busy|adaptive
  *
  * Unknown sections and keys are errors, so a typo never goes unnoticed.
  */
@@ -231,6 +232,30 @@ config_fwd(const struct config_section *s, struct vdp_params *p, char *err,
 	return 0;
 }
 
+/* [lcore N] poll-mode = busy|adaptive; the last one given wins. */
+static int
+config_poll_mode(const struct config_section *s, const char *val, struct vdp_params *p,
+		 unsigned int lcore, char *err, size_t errlen)
+{
+	enum sched_poll_mode mode;
+	uint16_t i;
+
+	if (sched_poll_mode_parse(val, &mode) < 0)
+		return params_err(err, errlen, "%s: [%s] poll-mode: unknown mode '%s' "
+				  "(busy, adaptive)", s->file, s->name, val);
+	for (i = 0; i < p->nb_polls; i++)
+		if (p->polls[i].lcore == lcore)
+			break;
+	if (i == RTE_DIM(p->polls))
+		return params_err(err, errlen, "%s: poll-mode in too many [lcore N] sections "
+				  "(max %zu)", s->file, RTE_DIM(p->polls));
+	p->polls[i].lcore = lcore;
+	p->polls[i].mode = mode;
+	if (i == p->nb_polls)
+		p->nb_polls++;
+	return 0;
+}
+
 static int
 config_lcore(const struct config_section *s, struct vdp_params *p, char *err,
 	     size_t errlen)
@@ -241,10 +266,14 @@ config_lcore(const struct config_section *s, struct vdp_params *p, char *err,
 	if (opts_u32(s->name + strlen("lcore "), 0, RTE_MAX_LCORE - 1, &lcore) < 0)
 		return params_err(err, errlen, "%s: [%s] bad lcore id", s->file, s->name);
 	for (i = 0; i < s->n; i++) {
-		if (strcmp(s->e[i].name, "rxq") != 0)
-			return params_err(err, errlen, "%s: [%s] unknown key '%s'",
+		if (strcmp(s->e[i].name, "poll-mode") == 0) {
+			ret = config_poll_mode(s, s->e[i].value, p, lcore, err, errlen);
+		} else if (strcmp(s->e[i].name, "rxq") == 0) {
+			ret = config_list(s, "rxq", s->e[i].value, p, lcore, err, errlen);
+		} else {
+			return params_err(err, errlen, "%s: [%s] unknown key '%s' (rxq, poll-mode)",
 					  s->file, s->name, s->e[i].name);
-		ret = config_list(s, "rxq", s->e[i].value, p, lcore, err, errlen);
+		}
 		if (ret < 0)
 			return ret;
 	}

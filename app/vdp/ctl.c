@@ -154,6 +154,24 @@ ctl_init_pins(struct ctl *c, const struct vdp_params *p, char *err, size_t errle
 	return 0;
 }
 
+/* --poll-mode for every worker, or the [lcore N] sections' poll-mode. */
+static int
+ctl_init_polls(struct ctl *c, const struct vdp_params *p, char *err, size_t errlen)
+{
+	uint16_t i;
+	int ret;
+
+	ret = ctl_set_poll_mode(c, -1, p->poll_mode, err, errlen);
+	for (i = 0; i < p->nb_polls && ret == 0 && !p->poll_mode_set; i++) {
+		if (sched_worker_index(p->polls[i].lcore) < 0)
+			return ctl_err(err, errlen, -EINVAL,
+				       "[lcore %u]: lcore %u is not a worker lcore",
+				       p->polls[i].lcore, p->polls[i].lcore);
+		ret = ctl_set_poll_mode(c, p->polls[i].lcore, p->polls[i].mode, err, errlen);
+	}
+	return ret;
+}
+
 int
 ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	 char *err, size_t errlen)
@@ -182,8 +200,26 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	}
 	ret = ctl_init_pins(c, p, err, errlen);
 	if (ret == 0)
+		ret = ctl_init_polls(c, p, err, errlen);
+	if (ret == 0)
 		ret = ctl_l2_follow(c, err, errlen);
 	return ret < 0 ? ret : ctl_commit(c, err, errlen);
+}
+
+int
+ctl_set_poll_mode(struct ctl *c __rte_unused, int lcore, enum sched_poll_mode mode,
+		  char *err, size_t errlen)
+{
+	int w = lcore < 0 ? 0 : sched_worker_index(lcore);
+	int last = lcore < 0 ? sched_nb_workers() - 1 : w;
+
+	if (w < 0)
+		return ctl_err(err, errlen, -EINVAL, "lcore %d is not a worker lcore", lcore);
+	for (; w <= last; w++)
+		if (sched_set_poll_mode(w, mode) < 0)
+			return ctl_err(err, errlen, -ENOTSUP, "lcore %u cannot sleep "
+				       "(no wake-up eventfd): it stays busy", sched_worker_lcore(w));
+	return 0;
 }
 
 void

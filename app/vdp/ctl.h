@@ -99,6 +99,13 @@ int ctl_set_nbcore(struct ctl *c, uint16_t n, char *err, size_t errlen);
 int ctl_add_xconnect(struct ctl *c, struct port *a, struct port *b, char *err,
 		     size_t errlen);
 
+/**
+ * Set the poll mode of worker lcore @p lcore, or of every worker when
+ * @p lcore is -1. -EINVAL when @p lcore is not a worker.
+ */
+int ctl_set_poll_mode(struct ctl *c, int lcore, enum sched_poll_mode mode, char *err,
+		      size_t errlen);
+
 /** Poll rx queue @p q of @p p on worker lcore @p lcore. */
 int ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 			 unsigned int lcore, char *err, size_t errlen);

@@ -327,6 +327,7 @@ main(int argc, char **argv)
 	if (ret < 0)
 		vdp_fail(VDP_EXIT_USAGE, "cannot set up worker lcores: %s", strerror(-ret));
 	port_set_quiesce(sched_synchronize);
+	port_set_wake(sched_wake_all);
 
 	pool = rte_pktmbuf_pool_create("vdp_mbufs", vdp_pool_size(&params, sched_nb_workers()),
 				       VDP_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,

@@ -25,6 +25,7 @@ enum {
 	OPT_INTERACTIVE,
 	OPT_CTL_SOCKET,
 	OPT_CMDLINE_FILE,
+	OPT_POLL_MODE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_TABLE,  /* + i: opts_at(i) */
@@ -40,6 +41,7 @@ static const struct option params_opts[] = {
 	{ "interactive", no_argument, NULL, OPT_INTERACTIVE },
 	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
 	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
+	{ "poll-mode", required_argument, NULL, OPT_POLL_MODE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
@@ -93,6 +95,9 @@ params_usage(const char *prog)
 	       "  --duration S           exit cleanly after S seconds (default 0: until SIGINT)\n"
 	       "  --run-dir DIR          directory for relative socket paths in configs\n"
 	       "  --mbufs N              mbufs in the packet pool (default: sized from ports)\n"
+	       "  --poll-mode MODE       every worker's poll mode: busy, or adaptive (sleeps on\n"
+	       "                         guest kicks and rx interrupts when idle); [lcore N]\n"
+	       "                         key poll-mode sets one worker's (default busy)\n"
 	       "Control:\n"
 	       "  -i, --interactive      a vdp> prompt on the terminal (commands: help)\n"
 	       "  --ctl-socket PATH      control socket for vdpctl (default RUN_DIR/vdp.ctl)\n"
@@ -354,6 +359,12 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 		if (strlcpy(p->cmdline_file, arg, sizeof(p->cmdline_file)) >=
 		    sizeof(p->cmdline_file))
 			return params_err(err, errlen, "--cmdline-file: path too long");
+		return 0;
+	case OPT_POLL_MODE:
+		if (sched_poll_mode_parse(arg, &p->poll_mode) < 0)
+			return params_err(err, errlen, "--poll-mode: unknown mode '%s' (busy, adaptive)",
+					  arg);
+		p->poll_mode_set = true;
 		return 0;
 	case OPT_HELP:
 		p->help = true;

@@ -38,6 +38,12 @@ struct params_pin {
 	unsigned int lcore;       /**< EAL lcore id. */
 };
 
+/** A poll mode from an [lcore N] section. */
+struct params_poll {
+	unsigned int lcore;         /**< EAL lcore id. */
+	enum sched_poll_mode mode;  /**< Its poll mode. */
+};
+
 /** Everything vdp was asked to do. */
 struct vdp_params {
 	char config[PATH_MAX];          /**< --config file, or "" . */
@@ -50,6 +56,12 @@ struct vdp_params {
 	uint16_t nb_xconnect;           /**< Entries in xconnect[]. */
 	struct params_pin pins[PARAMS_MAX_PINS]; /**< Explicit rx queue placements. */
 	uint16_t nb_pins;               /**< Entries in pins[]. */
+	struct params_poll polls[SCHED_MAX_WORKERS]; /**< Poll modes of [lcore N] sections. */
+	uint16_t nb_polls;              /**< Entries in polls[]. */
+	enum sched_poll_mode poll_mode; /**< --poll-mode: every worker's (then polls[] is
+					 *   ignored); else the mode of workers polls[]
+					 *   does not name. */
+	bool poll_mode_set;             /**< --poll-mode was given. */
 	struct opts_fwd opts;           /**< The options of the table in opts.h. */
 	uint32_t l2_entries;            /**< l2 MAC table capacity. */
 	uint32_t nb_mbufs;              /**< Mbufs in the pool; 0: computed. */

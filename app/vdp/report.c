@@ -42,10 +42,11 @@ report_lcores(FILE *f, struct report_prev *prev)
 		if (prev != NULL) {
 			d.busy_cycles -= prev->lcore[w].busy_cycles;
 			d.idle_cycles -= prev->lcore[w].idle_cycles;
+			d.sleep_cycles -= prev->lcore[w].sleep_cycles;
 			d.pkts -= prev->lcore[w].pkts;
 			prev->lcore[w] = now;
 		}
-		total = d.busy_cycles + d.idle_cycles;
+		total = d.busy_cycles + d.idle_cycles + d.sleep_cycles;
 		fprintf(f, "  lcore %u: busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts\n",
 			sched_worker_lcore(w),
 			total ? 100.0 * d.busy_cycles / total : 0.0,
@@ -259,6 +260,22 @@ report_tel_one_port(const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* The wake-up histogram as an array: bucket b counts wake-ups whose first
+ * packet came in under 2^b us (the last: 1024 us or more). */
+static void
+report_tel_wake_hist(struct rte_tel_data *c, const struct stats_lcore *s)
+{
+	struct rte_tel_data *h = rte_tel_data_alloc();
+	unsigned int b;
+
+	if (h == NULL)
+		return;
+	rte_tel_data_start_array(h, RTE_TEL_U64_VAL);
+	for (b = 0; b < STATS_WAKE_BUCKETS; b++)
+		rte_tel_data_add_array_u64(h, s->wake_hist[b]);
+	rte_tel_data_add_dict_container(c, "wake_to_packet_log2_us", h, 0);
+}
+
 static int
 report_tel_lcores(const char *params __rte_unused, struct rte_tel_data *d)
 {
@@ -279,10 +296,18 @@ report_tel_lcores(const char *params __rte_unused, struct rte_tel_data *d)
 			return -ENOMEM;
 		}
 		stats_lcore_read(sched_worker_stats(w), &s);
-		total = s.busy_cycles + s.idle_cycles;
+		total = s.busy_cycles + s.idle_cycles + s.sleep_cycles;
 		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "poll_mode", sched_poll_mode_name(sched_poll_mode(w)));
+		rte_tel_data_add_dict_u64(c, "sleeping", sched_sleeping(w));
 		rte_tel_data_add_dict_u64(c, "busy_cycles", s.busy_cycles);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", s.idle_cycles);
+		rte_tel_data_add_dict_u64(c, "sleep_cycles", s.sleep_cycles);
+		rte_tel_data_add_dict_u64(c, "sleeps", s.sleeps);
+		rte_tel_data_add_dict_u64(c, "wake_kick", s.wake_kick);
+		rte_tel_data_add_dict_u64(c, "wake_interrupt", s.wake_intr);
+		rte_tel_data_add_dict_u64(c, "wake_control", s.wake_ctl);
+		report_tel_wake_hist(c, &s);
 		rte_tel_data_add_dict_u64(c, "iterations", s.iterations);
 		rte_tel_data_add_dict_u64(c, "packets", s.pkts);
 		rte_tel_data_add_dict_u64(c, "busy_permille",
@@ -437,7 +462,7 @@ static const struct report_tel_cmd report_tel_cmds[] = {
 	{ "/vdp/vhost", "vhost-user ports: socket, state, features, engine, kicks, calls and "
 	  "zero-copy (per tx vring too). "
 	  "No parameters", report_tel_vhost },
-	{ "/vdp/lcores", "Worker lcores: cycles, packets, busy share, rx queues. No parameters",
+	{ "/vdp/lcores", "Worker lcores: cycles, packets, busy share, poll mode, sleeps and wake-ups, rx queues. No parameters",
 	  report_tel_lcores },
 	{ "/vdp/drops", "Every non-zero drop counter by port, queue and reason. No parameters",
 	  report_tel_drops },

@@ -3,8 +3,12 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -26,10 +30,26 @@ struct sched_worker {
 	struct fwd_lcore fwd;        /**< Engine state of this worker. */
 	struct fwd_out out;          /**< Output buffers of this worker. */
 	unsigned int idle_streak;    /**< Empty iterations in a row, up to log2(SCHED_IDLE_PAUSE_MAX). */
+	enum sched_poll_mode mode;   /**< Poll mode; the control thread writes it (relaxed). */
+	int wakefd;                  /**< Eventfd the control thread writes to wake it. */
+	uint32_t gen;                /**< Generation of the plan it last polled. */
+	uint64_t idle_since;         /**< TSC of the first of the empty iterations in a row;
+				      *   0 after one that received. */
+	uint64_t woke_at;            /**< TSC of the last wake-up until a packet comes; 0 after. */
+	uint32_t blocked_gen;        /**< Plan under which a queue could not notify (no sleep
+				      *   is tried until the plan changes); 0: none. */
+	uint32_t blocker;            /**< That queue: port id << 16 | rx queue, + 1; 0: none.
+				      *   Read by the control thread (relaxed). */
+	bool asleep;                 /**< In poll(); read by any thread (relaxed). */
 } __rte_cache_aligned;
 
 /* An idle worker pauses 1, 2, 4, ... up to this many times between polls. */
 #define SCHED_IDLE_PAUSE_MAX 16u
+
+static const char *const sched_mode_names[] = {
+	[SCHED_POLL_BUSY] = "busy",
+	[SCHED_POLL_ADAPTIVE] = "adaptive",
+};
 
 static struct sched_worker *sched_workers;
 static uint16_t sched_nb;
@@ -72,6 +92,10 @@ sched_init(void)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		sched_workers[sched_nb].lcore = lcore;
 		sched_workers[sched_nb].out.txq = sched_nb;
+		sched_workers[sched_nb].wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (sched_workers[sched_nb].wakefd < 0)
+			SCHED_LOG(WARNING, "no wake-up eventfd for lcore %u (%s): it stays busy",
+				  lcore, strerror(errno));
 		rte_rcu_qsbr_thread_register(sched_qsv, sched_nb);
 		sched_nb++;
 	}
@@ -213,13 +237,166 @@ sched_synchronize(void)
 		rte_rcu_qsbr_synchronize(sched_qsv, RTE_QSBR_THRID_INVALID);
 }
 
+const char *
+sched_poll_mode_name(enum sched_poll_mode mode)
+{
+	return (unsigned int)mode < RTE_DIM(sched_mode_names) ? sched_mode_names[mode] : "?";
+}
+
+int
+sched_poll_mode_parse(const char *name, enum sched_poll_mode *mode)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(sched_mode_names); i++)
+		if (strcmp(name, sched_mode_names[i]) == 0) {
+			*mode = (enum sched_poll_mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 void
-sched_plan_publish(struct sched_plan *plan)
+sched_wake_all(void)
+{
+	uint16_t w;
+
+	for (w = 0; w < sched_nb; w++)
+		if (sched_workers[w].wakefd >= 0)
+			eventfd_write(sched_workers[w].wakefd, 1);
+}
+
+bool
+sched_sleeping(uint16_t w)
+{
+	return __atomic_load_n(&sched_workers[w].asleep, __ATOMIC_RELAXED);
+}
+
+/*
+ * Tell the ports which rx queues an adaptive worker polls under @p plan:
+ * that worker reads their notifications, so the ports' ticks must not.
+ */
+static void
+sched_mark_adaptive(const struct sched_plan *plan)
+{
+	const struct fwd_conf *conf = plan->conf;
+	uint16_t w, i;
+
+	for (i = 0; i < conf->nb_ports; i++)
+		if (conf->ports[i] != NULL)
+			memset(conf->ports[i]->rxq_adaptive, 0,
+			       sizeof(conf->ports[i]->rxq_adaptive));
+	for (w = 0; w < sched_nb; w++)
+		for (i = 0; i < plan->nb_rxq[w]; i++)
+			plan->rxq[w][i].port->rxq_adaptive[plan->rxq[w][i].q] =
+				sched_workers[w].mode == SCHED_POLL_ADAPTIVE;
+}
+
+int
+sched_set_poll_mode(uint16_t w, enum sched_poll_mode mode)
+{
+	struct sched_worker *wk = &sched_workers[w];
+
+	if (mode == SCHED_POLL_ADAPTIVE && wk->wakefd < 0)
+		return -ENOTSUP;
+	/* The ports' ticks run on this thread: once this returns they leave
+	 * an adaptive worker's notifications alone, and one going busy is
+	 * woken before they read its queues' again. */
+	__atomic_store_n(&wk->mode, mode, __ATOMIC_RELAXED);
+	if (sched_cur != NULL)
+		sched_mark_adaptive(sched_cur);
+	if (wk->wakefd >= 0)
+		eventfd_write(wk->wakefd, 1);
+	return 0;
+}
+
+enum sched_poll_mode
+sched_poll_mode(uint16_t w)
+{
+	return __atomic_load_n(&sched_workers[w].mode, __ATOMIC_RELAXED);
+}
+
+const char *
+sched_sleep_blocker(uint16_t w, char *buf, size_t len)
+{
+	uint32_t b = __atomic_load_n(&sched_workers[w].blocker, __ATOMIC_RELAXED);
+	const struct port *p;
+
+	if (b == 0 || sched_workers[w].mode != SCHED_POLL_ADAPTIVE)
+		return NULL;
+	if (b == UINT32_MAX) {
+		snprintf(buf, len, "the forwarding mode generates packets");
+		return buf;
+	}
+	p = port_get((uint16_t)((b - 1) >> 16));
+	snprintf(buf, len, "port %s rx queue %u cannot notify (no rx interrupt)",
+		 p != NULL ? p->name : "?", (b - 1) & 0xffff);
+	return buf;
+}
+
+/* The worker that polls (@p p, @p q) under @p plan, or -1. */
+static int
+sched_plan_owner(const struct sched_plan *plan, const struct port *p, uint16_t q)
+{
+	uint16_t w, i;
+
+	for (w = 0; w < sched_nb; w++)
+		for (i = 0; i < plan->nb_rxq[w]; i++)
+			if (plan->rxq[w][i].port == p && plan->rxq[w][i].q == q)
+				return w;
+	return -1;
+}
+
+/*
+ * @p next without the queues that @p cur has on another worker, or NULL
+ * when no queue moves (or memory is short: then the move is not made in
+ * two steps, and both workers may poll the queue for one iteration).
+ */
+static struct sched_plan *
+sched_plan_settle(const struct sched_plan *cur, const struct sched_plan *next)
+{
+	struct sched_plan *mid = NULL;
+	uint16_t w, i;
+	int owner;
+
+	for (w = 0; w < sched_nb; w++)
+		for (i = 0; i < next->nb_rxq[w]; i++) {
+			const struct sched_rxq *rq = &next->rxq[w][i];
+
+			owner = sched_plan_owner(cur, rq->port, rq->q);
+			if (owner < 0 || owner == w)
+				continue;
+			if (mid == NULL) {
+				mid = rte_zmalloc("sched_plan", sizeof(*mid), RTE_CACHE_LINE_SIZE);
+				if (mid == NULL)
+					return NULL;
+				mid->conf = next->conf;
+				memcpy(mid->nb_rxq, next->nb_rxq, sizeof(mid->nb_rxq));
+				memcpy(mid->rxq, next->rxq, sizeof(mid->rxq));
+			}
+			/* Marked here, left out below. */
+			mid->rxq[w][i].port = NULL;
+		}
+	for (w = 0; mid != NULL && w < sched_nb; w++) {
+		uint16_t n = 0;
+
+		for (i = 0; i < mid->nb_rxq[w]; i++)
+			if (mid->rxq[w][i].port != NULL)
+				mid->rxq[w][n++] = mid->rxq[w][i];
+		mid->nb_rxq[w] = n;
+	}
+	return mid;
+}
+
+static void
+sched_plan_swap(struct sched_plan *plan)
 {
 	struct sched_plan *old = sched_cur;
 
 	plan->gen = ++sched_gen;
 	__atomic_store_n(&sched_cur, plan, __ATOMIC_RELEASE);
+	/* Sleeping workers are offline: they take the plan when they wake. */
+	sched_wake_all();
 	if (old != NULL) {
 		sched_synchronize();
 		rte_free(old);
@@ -227,11 +404,27 @@ sched_plan_publish(struct sched_plan *plan)
 }
 
 void
+sched_plan_publish(struct sched_plan *plan)
+{
+	struct sched_plan *mid = sched_cur != NULL ? sched_plan_settle(sched_cur, plan) : NULL;
+
+	if (mid != NULL)
+		sched_plan_swap(mid);
+	sched_mark_adaptive(plan);
+	sched_plan_swap(plan);
+}
+
+void
 sched_fini(void)
 {
+	uint16_t w;
+
 	sched_stop();
 	rte_free(sched_cur);
 	sched_cur = NULL;
+	for (w = 0; sched_workers != NULL && w < sched_nb; w++)
+		if (sched_workers[w].wakefd >= 0)
+			close(sched_workers[w].wakefd);
 	rte_free(sched_workers);
 	sched_workers = NULL;
 	rte_free(sched_qsv);
@@ -282,6 +475,58 @@ sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
 	return nb;
 }
 
+/* One burst from every queue of worker @p w's list in @p plan, and the
+ * output flushed; returns the packets received. */
+static inline uint32_t
+sched_poll_all(struct sched_worker *wk, uint16_t w, const struct sched_plan *plan,
+	       uint64_t now)
+{
+	uint32_t pkts = 0;
+	uint16_t i;
+
+	for (i = 0; i < plan->nb_rxq[w]; i++)
+		pkts += sched_poll_one(wk, plan->conf, &plan->rxq[w][i], now);
+	if (unlikely(wk->woke_at != 0) && pkts != 0) {
+		uint64_t us = (rte_rdtsc() - wk->woke_at) * 1000000 / rte_get_tsc_hz();
+
+		stats_add(&wk->stats.wake_hist[stats_wake_bucket(us)], 1);
+		wk->woke_at = 0;
+	}
+	fwd_out_flush(plan->conf, &wk->out);
+	return pkts;
+}
+
+/* Count [@p start, @p end) as busy (with @p pkts received) or idle. */
+static inline void
+sched_account(struct sched_worker *wk, uint64_t start, uint64_t end, uint32_t pkts)
+{
+	if (pkts != 0) {
+		stats_add(&wk->stats.busy_cycles, end - start);
+		stats_add(&wk->stats.pkts, pkts);
+		wk->idle_since = 0;
+	} else {
+		stats_add(&wk->stats.idle_cycles, end - start);
+		if (wk->idle_since == 0)
+			wk->idle_since = start;
+	}
+}
+
+/*
+ * Turn notifications off on every queue of worker @p w's list in @p plan,
+ * a queue another worker may have left armed included. With @p take, also
+ * consume what their fds hold (the kicks that woke it).
+ */
+static void
+sched_disarm(uint16_t w, const struct sched_plan *plan, bool take)
+{
+	struct port_notify n;
+	uint16_t i;
+
+	for (i = 0; i < plan->nb_rxq[w]; i++)
+		port_rx_notify(plan->rxq[w][i].port, plan->rxq[w][i].q, false,
+			       take ? &n : NULL);
+}
+
 /*
  * One pass over the poll list: every queue gets at most one burst, which
  * is the per-queue budget that keeps one busy guest from starving others.
@@ -293,12 +538,14 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 {
 	const struct sched_plan *plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
 	uint64_t end;
-	uint32_t pkts = 0;
-	uint16_t i;
+	uint32_t pkts;
 
-	for (i = 0; i < plan->nb_rxq[w]; i++)
-		pkts += sched_poll_one(wk, plan->conf, &plan->rxq[w][i], start);
-	fwd_out_flush(plan->conf, &wk->out);
+	/* A queue that moved here may still be armed by its last poller. */
+	if (unlikely(plan->gen != wk->gen)) {
+		wk->gen = plan->gen;
+		sched_disarm(w, plan, false);
+	}
+	pkts = sched_poll_all(wk, w, plan, start);
 	/* Nothing came in: back off for a moment before reading the guests'
 	 * ring indices again, so that the poll does not keep pulling the
 	 * cache lines they are writing away from their cores; a little longer
@@ -319,14 +566,150 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 		wk->idle_streak = 0;
 	}
 	end = rte_rdtsc();
-	if (pkts != 0) {
-		stats_add(&wk->stats.busy_cycles, end - start);
-		stats_add(&wk->stats.pkts, pkts);
-	} else {
-		stats_add(&wk->stats.idle_cycles, end - start);
-	}
+	sched_account(wk, start, end, pkts);
 	stats_add(&wk->stats.iterations, 1);
 	return end;
+}
+
+/*
+ * Arm every queue of the list for notifications. Returns 0 when all are
+ * armed, with their fds in @p fds (and whether each is an interrupt in
+ * @p intr); otherwise disarms them again and returns 1 (a queue has work
+ * or is owed something) or -1 (a queue cannot notify: wk->blocker).
+ */
+static int
+sched_arm(struct sched_worker *wk, uint16_t w, const struct sched_plan *plan,
+	  struct pollfd *fds, bool *intr, unsigned int *nfd)
+{
+	struct port_notify n;
+	uint16_t i;
+	int ret = 0;
+
+	*nfd = 0;
+	for (i = 0; i < plan->nb_rxq[w] && ret == 0; i++) {
+		const struct sched_rxq *rq = &plan->rxq[w][i];
+
+		ret = port_rx_notify(rq->port, rq->q, true, &n);
+		if (ret < 0) {
+			__atomic_store_n(&wk->blocker, ((uint32_t)rq->port->id << 16 | rq->q) + 1,
+					 __ATOMIC_RELAXED);
+			ret = -1;
+		} else if (ret == 0 && n.fd >= 0) {
+			fds[*nfd].fd = n.fd;
+			fds[*nfd].events = POLLIN;
+			intr[*nfd] = n.intr;
+			(*nfd)++;
+		}
+	}
+	if (ret != 0)
+		sched_disarm(w, plan, false);
+	return ret;
+}
+
+/* Count why the worker woke: a kick before an interrupt before the control thread. */
+static void
+sched_woken_by(struct sched_worker *wk, const struct pollfd *fds, const bool *intr,
+	       unsigned int nfd)
+{
+	bool kick = false, irq = false;
+	eventfd_t v;
+	unsigned int i;
+
+	for (i = 0; i < nfd; i++)
+		if (fds[i].revents != 0) {
+			kick |= !intr[i];
+			irq |= intr[i];
+		}
+	if (fds[nfd].revents != 0)
+		eventfd_read(wk->wakefd, &v);
+	if (kick)
+		stats_add(&wk->stats.wake_kick, 1);
+	else if (irq)
+		stats_add(&wk->stats.wake_intr, 1);
+	else
+		stats_add(&wk->stats.wake_ctl, 1);
+}
+
+/*
+ * Adaptive mode, after SCHED_SLEEP_IDLE_US without a packet: arm every
+ * queue, look at them once more (a packet that came between the last
+ * empty poll and the arming was not notified), and sleep until a
+ * notification or the control thread wakes the worker; offline for QSBR
+ * meanwhile. Starts at @p start and returns where it ended; what it spent
+ * awake counts as idle (or busy, when the last look found packets).
+ */
+static uint64_t
+sched_try_sleep(struct sched_worker *wk, uint16_t w, uint64_t start)
+{
+	const struct sched_plan *plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
+	struct pollfd fds[SCHED_MAX_RXQ + 1];
+	bool intr[SCHED_MAX_RXQ + 1];
+	uint64_t t0, t1, end;
+	unsigned int nfd;
+	uint32_t pkts;
+	int ret;
+
+	wk->idle_since = 0;
+	if (plan->conf->engine->poll_empty) {
+		/* The engine makes packets of its own: never idle. */
+		__atomic_store_n(&wk->blocker, UINT32_MAX, __ATOMIC_RELAXED);
+		wk->blocked_gen = plan->gen;
+		return start;
+	}
+	ret = sched_arm(wk, w, plan, fds, intr, &nfd);
+	if (ret != 0) {
+		if (ret < 0)
+			wk->blocked_gen = plan->gen;
+		return start;
+	}
+	__atomic_store_n(&wk->blocker, 0, __ATOMIC_RELAXED);
+	/* The notification flags must be visible before the rings are read. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pkts = sched_poll_all(wk, w, plan, start);
+	if (pkts != 0 || __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE) != plan ||
+	    __atomic_load_n(&sched_quit, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&wk->mode, __ATOMIC_RELAXED) != SCHED_POLL_ADAPTIVE) {
+		sched_disarm(w, plan, true);
+		end = rte_rdtsc();
+		sched_account(wk, start, end, pkts);
+		return end;
+	}
+	fds[nfd].fd = wk->wakefd;
+	fds[nfd].events = POLLIN;
+	t0 = rte_rdtsc();
+	stats_add(&wk->stats.idle_cycles, t0 - start);
+	stats_add(&wk->stats.sleeps, 1);
+	__atomic_store_n(&wk->asleep, true, __ATOMIC_RELAXED);
+	rte_rcu_qsbr_thread_offline(sched_qsv, w);
+	while (poll(fds, nfd + 1, -1) < 0 && errno == EINTR)
+		;
+	rte_rcu_qsbr_thread_online(sched_qsv, w);
+	__atomic_store_n(&wk->asleep, false, __ATOMIC_RELAXED);
+	t1 = rte_rdtsc();
+	stats_add(&wk->stats.sleep_cycles, t1 - t0);
+	sched_woken_by(wk, fds, intr, nfd);
+	wk->woke_at = t1;
+	/* Online again: the plan may have changed meanwhile, and only the
+	 * queues of the one in force are this worker's to touch. */
+	plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
+	wk->gen = plan->gen;
+	sched_disarm(w, plan, true);
+	end = rte_rdtsc();
+	stats_add(&wk->stats.idle_cycles, end - t1);
+	return end;
+}
+
+/* Whether the worker should try to sleep after the iteration that ended at @p now. */
+static inline bool
+sched_sleep_due(const struct sched_worker *wk, uint64_t now, uint64_t idle_cycles)
+{
+	const struct sched_plan *plan;
+
+	if (likely(__atomic_load_n(&wk->mode, __ATOMIC_RELAXED) != SCHED_POLL_ADAPTIVE) ||
+	    wk->idle_since == 0 || now - wk->idle_since < idle_cycles)
+		return false;
+	plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
+	return plan->gen != wk->blocked_gen;
 }
 
 static int
@@ -334,18 +717,23 @@ sched_worker_main(void *arg)
 {
 	uint16_t w = (uint16_t)(uintptr_t)arg;
 	struct sched_worker *wk = &sched_workers[w];
+	uint64_t idle_cycles = rte_get_tsc_hz() / 1000000 * SCHED_SLEEP_IDLE_US;
 	uint64_t first, t;
 
 	/* EAL pinned this thread to the lcore's CPU set (-l / --lcores). */
 	SCHED_LOG(INFO, "worker %u polling on lcore %u, cpu %d", w, wk->lcore, sched_getcpu());
 	rte_rcu_qsbr_thread_online(sched_qsv, w);
+	wk->idle_since = 0;
+	wk->woke_at = 0;
 	first = rte_rdtsc();
 	t = first;
 	while (!__atomic_load_n(&sched_quit, __ATOMIC_RELAXED)) {
 		t = sched_iterate(wk, w, t);
+		if (unlikely(sched_sleep_due(wk, t, idle_cycles)))
+			t = sched_try_sleep(wk, w, t);
 		rte_rcu_qsbr_quiescent(sched_qsv, w);
 	}
-	/* Busy plus idle cycles add up to this exactly: no gaps. */
+	/* Busy, idle and sleep cycles add up to this exactly: no gaps. */
 	stats_add(&wk->stats.loop_cycles, t - first);
 	rte_rcu_qsbr_thread_offline(sched_qsv, w);
 	return 0;
@@ -378,6 +766,8 @@ void
 sched_stop(void)
 {
 	__atomic_store_n(&sched_quit, true, __ATOMIC_RELAXED);
+	if (sched_workers != NULL)
+		sched_wake_all();
 	rte_eal_mp_wait_lcore();
 	sched_run = false;
 }

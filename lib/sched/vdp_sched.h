@@ -18,6 +18,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_lcore.h>
@@ -29,6 +30,19 @@
 
 #define SCHED_MAX_WORKERS 16   /**< Worker lcores (each owns one tx queue per port). */
 #define SCHED_MAX_RXQ 64       /**< (port, rxq) pairs one worker polls. */
+/**
+ * An adaptive worker sleeps once it has found nothing to receive for this
+ * long (docs/benchmarks.md, "Adaptive polling", has the measurements).
+ */
+#define SCHED_SLEEP_IDLE_US 200
+
+/** How a worker waits when its queues are idle. */
+enum sched_poll_mode {
+	SCHED_POLL_BUSY,     /**< Poll without pause, guest kicks off (the default). */
+	SCHED_POLL_ADAPTIVE, /**< After SCHED_SLEEP_IDLE_US idle: arm notifications and
+			      *   sleep until a kick, an rx interrupt or the control
+			      *   thread wakes it. */
+};
 
 /** One entry of a worker's poll list. */
 struct sched_rxq {
@@ -90,7 +104,10 @@ struct sched_plan *sched_plan_build(const struct fwd_conf *conf,
 
 /**
  * Publish @p plan. When workers run, waits until none uses the previous
- * plan, then frees it. Control lcore only.
+ * plan, then frees it. A queue that moves to another worker has one
+ * poller at any time: it is first left out (an intermediate plan, a grace
+ * period), then given to its new worker. Sleeping workers are woken to
+ * pick the plan up. Control lcore only.
  */
 void sched_plan_publish(struct sched_plan *plan);
 
@@ -108,6 +125,36 @@ bool sched_running(void);
 
 /** Ask workers to leave their loop and wait for them. Safe to call twice. */
 void sched_stop(void);
+
+/** Name of a poll mode: "busy", "adaptive". */
+const char *sched_poll_mode_name(enum sched_poll_mode mode);
+
+/** The poll mode called @p name; 0, or -EINVAL for an unknown name. */
+int sched_poll_mode_parse(const char *name, enum sched_poll_mode *mode);
+
+/**
+ * Set worker @p w's poll mode; it takes effect from the worker's next
+ * iteration (a sleeping worker is woken). Returns 0, or -ENOTSUP for
+ * adaptive when the worker has no wake-up eventfd. Control thread only.
+ */
+int sched_set_poll_mode(uint16_t w, enum sched_poll_mode mode);
+
+/** Worker @p w's poll mode. */
+enum sched_poll_mode sched_poll_mode(uint16_t w);
+
+/**
+ * Why adaptive worker @p w keeps polling instead of sleeping, as of its
+ * last try: NULL when it can sleep (or is busy), else a short reason
+ * naming the queue ("port tap0 rx queue 0 has no rx interrupt"), written
+ * into @p buf. Control thread.
+ */
+const char *sched_sleep_blocker(uint16_t w, char *buf, size_t len);
+
+/** True while worker @p w sleeps. Any thread. */
+bool sched_sleeping(uint16_t w);
+
+/** Wake every sleeping worker (port_wake()'s function). Any thread. */
+void sched_wake_all(void);
 
 /** Counters of worker @p w (read with stats_lcore_read()). */
 const struct stats_lcore *sched_worker_stats(uint16_t w);
