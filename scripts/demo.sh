@@ -88,3 +88,11 @@ fi
 vdp_log "asking the running vdp through its control socket: vdpctl show lcores, show vhost vhost0"
 "$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" show lcores
 "$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" show vhost vhost0
+vdp_log "adaptive polling: vdpctl set poll-mode adaptive, then the generator stops;"
+vdp_log "with nothing to forward the worker sleeps until a guest kicks (or --poll-mode adaptive at start)"
+"$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" set poll-mode adaptive
+kill "$GEN_PID" 2>/dev/null
+wait "$GEN_PID" 2>/dev/null || true
+GEN_PID=
+sleep 1
+"$VDPCTL_BIN" -s "$RUN_DIR/vdp.ctl" show lcores

@@ -27,6 +27,9 @@ def test_demo_runs_and_cleans_up():
     m = re.search(r"port 0 \(vhost0, vhost\): rx (\d+) pkts .* tx (\d+) pkts", out)
     assert m, out[-3000:]
     assert int(m.group(1)) > 0 and int(m.group(2)) > 0
+    # Turned adaptive, the idle worker went to sleep.
+    assert "lcore 1: poll mode adaptive" in out
+    assert re.search(r"adaptive: asleep; sleeps [1-9]", out), out[-3000:]
     assert "exited cleanly" in out
     # Nothing of this run left behind: processes (its EAL file prefixes
     # carry the script's pid), run directory, EAL runtime dirs.
