@@ -225,7 +225,7 @@ test_config_errors(void)
 		{ "[fwd]\nxconnect = a-b\n", "bad entry 'a-b'" },
 		{ "[lcore x]\nrxq = a:0\n", "bad lcore id" },
 		{ "[lcore 1]\nrxq = a:99\n", "bad queue" },
-		{ "[lcore 1]\ncpu = 3\n", "unknown key 'cpu'" },
+		{ "[lcore 1]\ncpu = 3\n", "unknown key 'cpu' (rxq, poll-mode)" },
 		{ "[misc]\na = b\n", "unknown section [misc]" },
 		{ "garbage without sections\n", "invalid config file" },
 	};
@@ -242,6 +242,42 @@ test_config_errors(void)
 	}
 	TAP_CHECK(parse("--config", "/nonexistent/x.ini", NULL) < 0);
 	TAP_CHECK(strstr(E, "cannot read config file") != NULL);
+}
+
+/* --poll-mode for all workers; [lcore N] poll-mode per worker, last one wins. */
+static void
+test_poll_mode(void)
+{
+	const char *f = write_config("poll.ini",
+		"[lcore 1]\npoll-mode = adaptive\n[lcore 2]\npoll-mode = busy\n"
+		"[lcore 1]\nrxq = a:0\n[lcore 3]\npoll-mode = adaptive\n"
+		"[lcore 3]\npoll-mode = busy\n");
+
+	TAP_EQ(parse(NULL), 0);
+	TAP_EQ(P.poll_mode, SCHED_POLL_BUSY);
+	TAP_CHECK(!P.poll_mode_set);
+	TAP_EQ(parse("--poll-mode", "adaptive", NULL), 0);
+	TAP_EQ(P.poll_mode, SCHED_POLL_ADAPTIVE);
+	TAP_CHECK(P.poll_mode_set);
+	TAP_EQ(parse("--poll-mode", "sleepy", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "--poll-mode: unknown mode 'sleepy' (busy, adaptive)") != NULL);
+	TAP_EQ(parse("--config", f, NULL), 0);
+	TAP_EQ(P.nb_polls, 3);
+	TAP_EQ(P.polls[0].lcore, 1);
+	TAP_EQ(P.polls[0].mode, SCHED_POLL_ADAPTIVE);
+	TAP_EQ(P.polls[1].lcore, 2);
+	TAP_EQ(P.polls[1].mode, SCHED_POLL_BUSY);
+	TAP_EQ(P.polls[2].lcore, 3);
+	TAP_EQ(P.polls[2].mode, SCHED_POLL_BUSY);
+	TAP_EQ(P.nb_pins, 1);
+	TAP_CHECK(!P.poll_mode_set);
+	/* The command line is for every worker and wins over the file. */
+	TAP_EQ(parse("--config", f, "--poll-mode", "busy", NULL), 0);
+	TAP_CHECK(P.poll_mode_set);
+	TAP_EQ(P.poll_mode, SCHED_POLL_BUSY);
+	f = write_config("bad.ini", "[lcore 1]\npoll-mode = nap\n");
+	TAP_CHECK(parse("--config", f, NULL) < 0);
+	TAP_CHECK(strstr(E, "[lcore 1] poll-mode: unknown mode 'nap' (busy, adaptive)") != NULL);
 }
 
 static void
@@ -451,6 +487,7 @@ main(void)
 	TAP_RUN(test_config_good);
 	TAP_RUN(test_config_override);
 	TAP_RUN(test_config_errors);
+	TAP_RUN(test_poll_mode);
 	TAP_RUN(test_default_config_file);
 	TAP_RUN(test_shipped_configs);
 	TAP_RUN(test_opts_table);
@@ -461,6 +498,7 @@ main(void)
 	unlink(write_config("ovr.ini", ""));
 	unlink(write_config("bad.ini", ""));
 	unlink(write_config("opt.ini", ""));
+	unlink(write_config("poll.ini", ""));
 	rmdir(tmpdir);
 	return tap_done();
 }
