@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_common.h>
 #include <rte_eal.h>
@@ -78,6 +79,27 @@ test_port_tx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts,
 	return k;
 }
 
+/* Notifications through tp->notify_fd; the re-check is the rx queue. */
+static int
+test_port_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
+{
+	struct test_port *tp = test_port_of(p);
+	eventfd_t v = 0;
+
+	RTE_SET_USED(q);
+	if (tp->notify_fd < 0)
+		return -ENOTSUP;
+	if (!on) {
+		if (n != NULL && eventfd_read(tp->notify_fd, &v) != 0)
+			v = 0;
+		return (int)v;
+	}
+	__atomic_store_n(&tp->arms, tp->arms + 1, __ATOMIC_RELAXED);
+	n->fd = tp->notify_fd;
+	n->intr = false;
+	return tp->rx_head < tp->rx_tail ? 1 : 0;
+}
+
 static bool
 test_port_is_up(const struct port *p)
 {
@@ -102,6 +124,7 @@ static const struct port_ops test_port_ops = {
 	.tx_burst = test_port_tx_burst,
 	.is_up = test_port_is_up,
 	.show = test_port_show,
+	.rx_notify = test_port_rx_notify,
 };
 
 struct rte_mempool *
@@ -147,6 +170,7 @@ test_port_create(const char *name)
 	tp->port.tx_full_drop = STATS_DROP_TX_FULL;
 	tp->up = true;
 	tp->tx_cap = TEST_PORT_PKTS;
+	tp->notify_fd = -1;
 	ret = port_register(&tp->port);
 	if (ret < 0) {
 		printf("# port_register(%s): %s\n", name, strerror(-ret));

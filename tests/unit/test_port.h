@@ -36,6 +36,10 @@ struct test_port {
 	uint16_t tx_cap;                      /**< tx_burst takes at most this many more ("full"). */
 	uint32_t tx_calls;                    /**< tx_burst calls, to observe flushes. */
 	bool up;                              /**< Link state is_up reports; down ports move nothing. */
+	int notify_fd;                        /**< Eventfd rx_notify hands an adaptive worker,
+					       *   which the test writes to "kick"; -1 (the
+					       *   default): the port cannot notify. */
+	uint32_t arms;                        /**< rx_notify calls that armed (worker). */
 };
 
 /**

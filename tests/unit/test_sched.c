@@ -5,11 +5,14 @@
 /*
  * The scheduler with one real worker lcore over dummy ports: plans over a
  * configuration with removed ports, and the cycle accounting of the poll
- * loop (busy + idle cycles cover the loop without gaps).
+ * loop (busy + idle cycles cover the loop without gaps), and the adaptive
+ * mode's sleep and wake-up over a port that notifies through an eventfd.
  */
 
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -129,6 +132,98 @@ test_loop_cycles_have_no_gaps(void)
 	rte_free(c);
 }
 
+/* Wait up to 60 s for worker 0 to be asleep; false on timeout. */
+static bool
+wait_asleep(void)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + 60 * rte_get_tsc_hz();
+
+	while (!sched_sleeping(0) && rte_get_tsc_cycles() < deadline)
+		rte_delay_us_sleep(1000);
+	return sched_sleeping(0);
+}
+
+/*
+ * Adaptive mode: an idle worker arms the queue and sleeps; packets queued
+ * while it sleeps wait for the "kick" (a write to the port's eventfd),
+ * then all of them are forwarded and it sleeps again. Each round counts
+ * one sleep and one wake-up by kick, and the loop's busy, idle and sleep
+ * cycles add up to its span. A port that cannot notify keeps the worker
+ * polling, and sched_sleep_blocker() names it.
+ */
+static void
+test_adaptive_sleeps_and_wakes(void)
+{
+	struct fwd_conf *c = conf_new();
+	struct rte_ether_addr a, b;
+	struct stats_lcore s0, s;
+	char why[96];
+	unsigned int round, i, sent = 0;
+	uint64_t deadline;
+	const unsigned int rounds = 20, per = 5;
+
+	test_port_reset(tp[0]);
+	test_port_reset(tp[1]);
+	tp[0]->notify_fd = eventfd(0, EFD_NONBLOCK);
+	tp[1]->notify_fd = eventfd(0, EFD_NONBLOCK);
+	c->nb_ports = 2;
+	c->ports[2] = NULL;
+	fwd_xconnect_pairs(c);
+	test_mac(&a, 1);
+	test_mac(&b, 2);
+	stats_lcore_read(sched_worker_stats(0), &s0);
+	TAP_EQ(sched_set_poll_mode(0, SCHED_POLL_ADAPTIVE), 0);
+	TAP_EQ(sched_poll_mode(0), SCHED_POLL_ADAPTIVE);
+	sched_plan_publish(sched_plan_build(c, NULL, 0, 0));
+	TAP_EQ(sched_start(), 0);
+	for (round = 0; round < rounds; round++) {
+		TAP_CHECK(wait_asleep());
+		/* Asleep in poll(): it reads the rx queue only once woken. */
+		for (i = 0; i < per; i++)
+			TAP_EQ(test_port_rx_add(tp[0], test_pkt(pool, &b, &a, 64)), 0);
+		sent += per;
+		eventfd_write(tp[0]->notify_fd, 1);
+		deadline = rte_get_tsc_cycles() + 60 * rte_get_tsc_hz();
+		while (test_port_stats(&tp[1]->port, false).pkts < sent &&
+		       rte_get_tsc_cycles() < deadline)
+			rte_delay_us_sleep(1000);
+		TAP_EQ(test_port_stats(&tp[1]->port, false).pkts, sent);
+	}
+	TAP_CHECK(wait_asleep());
+	TAP_CHECK(sched_sleep_blocker(0, why, sizeof(why)) == NULL);
+	sched_stop();
+	stats_lcore_read(sched_worker_stats(0), &s);
+	TAP_EQ(s.pkts - s0.pkts, rounds * per);
+	TAP_EQ(s.wake_kick - s0.wake_kick, rounds);
+	TAP_CHECK(s.sleeps - s0.sleeps >= rounds + 1);
+	TAP_EQ(s.sleeps, s.wake_kick + s.wake_intr + s.wake_ctl);
+	TAP_CHECK(s.sleep_cycles > s0.sleep_cycles);
+	TAP_EQ(s.busy_cycles + s.idle_cycles + s.sleep_cycles, s.loop_cycles);
+	for (i = 0, sent = 0; i < STATS_WAKE_BUCKETS; i++)
+		sent += s.wake_hist[i] - s0.wake_hist[i];
+	TAP_EQ(sent, rounds);
+
+	/* tp[1] cannot notify: the worker keeps polling and says why. */
+	close(tp[1]->notify_fd);
+	tp[1]->notify_fd = -1;
+	stats_lcore_read(sched_worker_stats(0), &s0);
+	TAP_EQ(sched_start(), 0);
+	rte_delay_us_sleep(20000);
+	TAP_CHECK(!sched_sleeping(0));
+	TAP_CHECK(sched_sleep_blocker(0, why, sizeof(why)) != NULL &&
+		  strstr(why, "port b rx queue 0") != NULL);
+	sched_stop();
+	stats_lcore_read(sched_worker_stats(0), &s);
+	TAP_EQ(s.sleeps, s0.sleeps);
+	TAP_EQ(sched_set_poll_mode(0, SCHED_POLL_BUSY), 0);
+	TAP_CHECK(sched_sleep_blocker(0, why, sizeof(why)) == NULL);
+	close(tp[0]->notify_fd);
+	tp[0]->notify_fd = -1;
+	test_port_reset(tp[0]);
+	test_port_reset(tp[1]);
+	rte_free(c);
+}
+
 /* sched_fini() leaves nothing published, and sched_init() works again. */
 static void
 test_fini(void)
@@ -172,6 +267,7 @@ main(void)
 	TAP_RUN(test_port_ids_reused);
 	TAP_RUN(test_plan_skips_removed_ports);
 	TAP_RUN(test_loop_cycles_have_no_gaps);
+	TAP_RUN(test_adaptive_sleeps_and_wakes);
 	TAP_RUN(test_fini);
 	return tap_done();
 }
