@@ -8,6 +8,7 @@ booted under TCG with one virtio-net-pci device on a vhost-user socket. Its
 "vdp-e2e: PASS" or "vdp-e2e: FAIL ..." on the serial console, which QEMU
 writes to a file the test reads. With hold=True the guest stays up after
 its result, so that a peer can still reach it; the test stops QEMU.
+extra is more QEMU options (test_adaptive.py adds a second serial port).
 """
 
 import os
@@ -45,7 +46,7 @@ class Guest:
     """One QEMU process with a vhost-user virtio-net device."""
 
     def __init__(self, image, workdir, sock, check, ip=None, mac=None, server=False,
-                 hold=True, timeout=150, reboot=False, packed=False):
+                 hold=True, timeout=150, reboot=False, packed=False, extra=None):
         self.name = unique("g")
         self.workdir = workdir
         self.serial = os.path.join(workdir, self.name + ".serial")
@@ -79,6 +80,7 @@ class Guest:
                "-fw_cfg", "name=opt/vdp/check,file=" + self.check_path]
         if not reboot:
             cmd.append("-no-reboot")
+        cmd += extra or []
         self.cmd = cmd
         self.log_path = os.path.join(workdir, self.name + ".qemu.log")
         self.log = open(self.log_path, "w")
