@@ -110,7 +110,7 @@ vhost_lookup(int vid)
 }
 
 void
-port_vhost_call_nonblock(int fd)
+port_vhost_fd_nonblock(int fd)
 {
 	int fl;
 
@@ -121,20 +121,23 @@ port_vhost_call_nonblock(int fd)
 		VHOST_LOG(WARNING, "cannot make call fd %d non-blocking: %s", fd, strerror(errno));
 }
 
-/* Every call fd of device @p vid, non-blocking (rte engine: rte_vhost
- * writes them from the workers' enqueue and dequeue calls). */
+/* Every call and kick fd of device @p vid, non-blocking (rte engine:
+ * rte_vhost writes the call fds from the workers' enqueue and dequeue
+ * calls, and an adaptive worker reads the kick fds). */
 static void
-vhost_calls_nonblock(int vid)
+vhost_fds_nonblock(int vid)
 {
 	struct rte_vhost_vring ring;
 	uint16_t i, nr = rte_vhost_get_vring_num(vid);
 
 	for (i = 0; i < nr; i++)
-		if (rte_vhost_get_vhost_vring(vid, i, &ring) == 0)
-			port_vhost_call_nonblock(ring.callfd);
+		if (rte_vhost_get_vhost_vring(vid, i, &ring) == 0) {
+			port_vhost_fd_nonblock(ring.callfd);
+			port_vhost_fd_nonblock(ring.kickfd);
+		}
 }
 
-/* rte engine: a new call fd is made non-blocking as it arrives. */
+/* rte engine: a new call or kick fd is made non-blocking as it arrives. */
 static enum rte_vhost_msg_result
 vhost_rte_post_msg(int vid, void *msg)
 {
@@ -142,8 +145,8 @@ vhost_rte_post_msg(int vid, void *msg)
 
 	/* The request number opens every vhost-user message. */
 	memcpy(&req, msg, sizeof(req));
-	if (req == VHOST_REQ_SET_VRING_CALL)
-		vhost_calls_nonblock(vid);
+	if (req == VHOST_REQ_SET_VRING_CALL || req == VHOST_REQ_SET_VRING_KICK)
+		vhost_fds_nonblock(vid);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
@@ -298,7 +301,7 @@ vhost_new_device(int vid)
 				  "using the rte engine", vp->port.name, vid, strerror(-ret));
 	}
 	if (!vp->use_virtq) {
-		vhost_calls_nonblock(vid);
+		vhost_fds_nonblock(vid);
 		if (rte_vhost_extern_callback_register(vid, &vhost_rte_msg_ops, NULL) != 0)
 			VHOST_LOG(WARNING, "%s: cannot watch device %d's messages: a call fd "
 				  "it changes later may block", vp->port.name, vid);

@@ -86,11 +86,12 @@ struct port_vhost {
 void port_vhost_tx_offloads(struct port_vhost *vp, bool on);
 
 /**
- * Make a guest's call fd non-blocking. vhost-user lets the guest pass any
- * fd (a pipe nobody reads, say): a worker writing to it must never block.
- * An eventfd's reader sees no difference.
+ * Make a guest's call or kick fd non-blocking. vhost-user lets the guest
+ * pass any fd (a pipe nobody reads, say): a worker writing a call to it,
+ * or reading kicks from it, must never block. An eventfd's other side
+ * sees no difference.
  */
-void port_vhost_call_nonblock(int fd);
+void port_vhost_fd_nonblock(int fd);
 
 /*
  * The virtq engine's side of a device's life. port_vhost.c calls these and

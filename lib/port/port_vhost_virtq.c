@@ -345,7 +345,7 @@ virtq_load_vrings(struct port_vhost *vp, int vid)
 			vqp.zc_pin = &vp->mem->pin[i].n;
 		}
 		vqp.callfd = ring.callfd;
-		port_vhost_call_nonblock(ring.callfd);
+		port_vhost_fd_nonblock(ring.callfd);
 		vqp.log = log ? &port_vhost_log_ops : NULL;
 		vqp.log_ctx = vr;
 		if (rte_vhost_get_vring_base(vid, i, &vqp.last_avail, &vqp.last_used) != 0)
@@ -360,6 +360,7 @@ virtq_load_vrings(struct port_vhost *vp, int vid)
 		if (ret < 0)
 			return ret;
 		vr->kickfd = ring.kickfd;
+		port_vhost_fd_nonblock(ring.kickfd);
 		vr->ready = true;
 	}
 	return 0;
