@@ -650,6 +650,8 @@ sched_try_sleep(struct sched_worker *wk, uint16_t w, uint64_t start)
 	int ret;
 
 	wk->idle_since = 0;
+	/* A wake-up that a whole idle spell followed had no packet to time. */
+	wk->woke_at = 0;
 	if (plan->conf->engine->poll_empty) {
 		/* The engine makes packets of its own: never idle. */
 		__atomic_store_n(&wk->blocker, UINT32_MAX, __ATOMIC_RELAXED);
