@@ -455,7 +455,7 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	stats_add(&vq->stats.bytes, bytes);
 	if (zc && zc_min != UINT32_MAX)
 		stats_add(&vq->stats.zc_small, small);
-	packed_dequeue_end(vq, old_used, zc, true);
+	packed_dequeue_end(vq, old_used, zc, taken != 0);
 	return count;
 }
 

@@ -213,7 +213,7 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t heads[VIRTQ_MAX_BURST];
-	uint16_t old_used = vq->last_used, count = 0, small = 0, todo, i;
+	uint16_t old_used = vq->last_used, first = vq->last_avail, count = 0, small = 0, todo, i;
 	uint32_t zc_min = zc ? __atomic_load_n(&vq->zc_min, __ATOMIC_RELAXED) : UINT32_MAX;
 	struct virtq_chain c;
 	uint64_t bytes = 0;
@@ -299,7 +299,7 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	stats_add(&vq->stats.bytes, bytes);
 	if (zc && zc_min != UINT32_MAX)
 		stats_add(&vq->stats.zc_small, small);
-	split_dequeue_end(vq, old_used, zc, true);
+	split_dequeue_end(vq, old_used, zc, vq->last_avail != first);
 	return count;
 }
 

@@ -130,6 +130,19 @@
  * - calls: at most one per burst or drain, exactly when the guest asked
  *   (used_event or no NO_INTERRUPT; the first after virtq_init() may call
  *   anyway), matching the eventfd counter;
+ * - kicks, after every operation, against a model (fz_check_kicks()): off
+ *   (VRING_USED_F_NO_NOTIFY set, or under EVENT_IDX avail_event =
+ *   last_avail - 1) after virtq_init(), an enqueue that looked at the
+ *   ring, a dequeue that took a chain, and virtq_notify_disable(); on
+ *   (the flag clear, avail_event = last_avail) after
+ *   virtq_notify_enable(), until one of those: a dequeue that takes
+ *   nothing leaves them as they are;
+ * - virtq_notify_enable(): true exactly when chains of zero-copy still
+ *   owe used entries or the avail index moved (more than a ring ahead:
+ *   kicks off again, and true), false on a broken queue; enable and
+ *   disable write that one field (dirty-logged) and nothing else, move
+ *   no index, count and call nothing, collect nothing; on a broken
+ *   queue, nothing;
  * - no mbuf leak: every pool's in-use count equals the mbufs the held
  *   packets reference after each operation, and is 0 at the end of the
  *   input (and LeakSanitizer for malloc(): the zero-copy state too);
@@ -170,9 +183,11 @@
  *   after virtq_init() may call anyway (and a used position that moved
  *   more than a ring at once, only after a guest made descriptors
  *   available again behind the device, gets at most one decision);
- * - the device area says DISABLE after every burst, its off_wrap
- *   untouched; it is the one write not in the dirty log (the engine has
- *   no log offset or gpa for it);
+ * - the device area says DISABLE with kicks off, ENABLE with them on (as
+ *   above; virtq_notify_enable() is true when the descriptor at the avail
+ *   position is available in its lap), its off_wrap untouched; it is the
+ *   one write not in the dirty log (the engine has no log offset or gpa
+ *   for it);
  * - vring bases past the ring start the queue broken: nothing is written,
  *   counted or called by any burst.
  *
@@ -286,7 +301,15 @@ enum fz_op_kind {
 	FZ_OP_ZC_MIN,      /* virtq_zc_set_min(arg, or UINT32_MAX when n & 1). */
 	FZ_OP_ZC_DRAIN,    /* virtq_zc_drain(); n & 1: first outstay the stall bound. */
 	FZ_OP_ZC_ORPHAN,   /* virtq_zc_orphan() (unless n & 1), then reap all. */
+	FZ_OP_NOTIFY,      /* virtq_notify_enable(), or (n & 1) virtq_notify_disable(). */
 	FZ_OP_MAX
+};
+
+/* Guest kicks, as the ring's suppression fields should say (fz_check_kicks()). */
+enum fz_kick {
+	FZ_KICK_ANY, /* Not known: a queue that started broken wrote nothing. */
+	FZ_KICK_OFF, /* Suppressed: after virtq_init(), a burst that took, disable. */
+	FZ_KICK_ON,  /* Armed by virtq_notify_enable(). */
 };
 
 /* One region of guest memory and what the checks keep about it. */
@@ -340,6 +363,7 @@ struct fz_state {
 	bool event_room;                /* Rings have the event fields. */
 	bool log_on;                    /* Dirty logging is on. */
 	bool sig_valid;                 /* A burst completed since (re)init. */
+	uint8_t kick;                   /* enum fz_kick. */
 	/* Zero-copy, as the input configures it. */
 	uint32_t zc_cfg_min;            /* zcopy_min at init. */
 	uint16_t zc_cfg_max;            /* zcopy_max. */
@@ -1610,10 +1634,52 @@ fz_pk_check_used(const uint16_t *ids, const uint16_t *nds, uint32_t n, bool rx, 
 	FZ_CHECK(fz.pk_gap < 0 || fz.pk_used <= fz.pk_avail);
 }
 
+/* Split, under EVENT_IDX: avail_event, after the used ring of the queue's size. */
+static uint16_t *
+fz_avail_event(uint8_t *used)
+{
+	return (uint16_t *)(used + offsetof(struct vring_used, ring) +
+			    sizeof(struct vring_used_elem) * fz.vq.size);
+}
+
 /*
- * The device area after a burst: kicks are off (DISABLE), and its event
- * offset is not the device's to write (unless a receive buffer of the
- * guest's lies over it, @p rx_over).
+ * Guest kicks are as the model says (fz.kick): off is, split,
+ * VRING_USED_F_NO_NOTIFY set or, under EVENT_IDX, avail_event one behind
+ * last_avail (passed only after a 2^16 wrap); packed, the device area's
+ * DISABLE. On is NO_NOTIFY clear, avail_event at last_avail, ENABLE. Off
+ * after virtq_init(), an enqueue that looked at the ring, a dequeue that
+ * took a chain (one that takes nothing leaves them: its owner may be
+ * about to sleep) and virtq_notify_disable(); on after
+ * virtq_notify_enable(), until one of those.
+ */
+static void
+fz_check_kicks(void)
+{
+	bool off = fz.kick == FZ_KICK_OFF;
+
+	if (fz.kick == FZ_KICK_ANY)
+		return;
+	if (fz.packed) {
+		const struct vring_packed_desc_event *ev = (const void *)fz.reg[FZ_R_USED].buf;
+
+		if (ev->flags != (off ? VRING_PACKED_EVENT_FLAG_DISABLE :
+				  VRING_PACKED_EVENT_FLAG_ENABLE))
+			fz_fail(__LINE__, off ? "kicks off, the device area not DISABLE" :
+				"kicks on, the device area not ENABLE");
+	} else if (fz.vq.event_idx) {
+		if (*fz_avail_event(fz.reg[FZ_R_USED].buf) != (uint16_t)(fz.vq.last_avail - off))
+			fz_fail(__LINE__, off ? "kicks off, avail_event not last_avail - 1" :
+				"kicks on, avail_event not last_avail");
+	} else if (!(fz_used()->flags & VRING_USED_F_NO_NOTIFY) != !off) {
+		fz_fail(__LINE__, off ? "kicks off, VRING_USED_F_NO_NOTIFY clear" :
+			"kicks on, VRING_USED_F_NO_NOTIFY set");
+	}
+}
+
+/*
+ * The device area after a burst: kicks as fz_check_kicks() says, and its
+ * event offset is not the device's to write (unless a receive buffer of
+ * the guest's lies over it, @p rx_over).
  */
 static void
 fz_pk_check_device_area(bool rx_over)
@@ -1622,8 +1688,7 @@ fz_pk_check_device_area(bool rx_over)
 	const struct vring_packed_desc_event *was = (const void *)fz.reg[FZ_R_USED].snap;
 
 	FZ_CHECK(rx_over || ev->off_wrap == was->off_wrap);
-	if (!fz.vq.broken)
-		FZ_CHECK(ev->flags == VRING_PACKED_EVENT_FLAG_DISABLE);
+	fz_check_kicks();
 }
 
 /*
@@ -2129,7 +2194,7 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	uint16_t ret, used = 0, i, j, todo = 0, bulk, pending = 0, taken;
 	uint32_t zc_min = fz.vq.zc_min, avail, npop, k, owed;
 	const struct fz_sim *s = &sim[0];
-	bool zc_path, stall, hold, jump = false;
+	bool zc_path, stall, hold, jump = false, took, pk_wrap;
 	uint64_t stalls;
 	struct fz_before b;
 	const char *why;
@@ -2170,14 +2235,26 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 			cand_head[i] = fz_pkc[i].id;
 	}
 	avail = rte_mempool_avail_count(mp);
+	/* A burst that takes a chain turns kicks off; one that takes nothing
+	 * (no candidates, its mbufs not there, or the first chain needing
+	 * more mbufs than there are) leaves them as they are. A broken queue
+	 * and a jumped avail index have no candidates (bulk 0). */
+	took = bulk != 0 && bulk <= avail;
+	pk_wrap = fz.vq.avail_wrap;
 	/* A broken queue, or one that breaks on a jumped avail index, is
 	 * left as it is: nothing collected. */
 	if (zc_path && !b.broken && !jump)
 		fz_zq_collect();
 
 	ret = virtq_dequeue_burst(&fz.vq, mp, pkts, n);
-	FZ_TRACE("dequeue n %u pool %s%s: %u packets, avail %u -> %u", n, mp->name,
-		 zc_path ? " (zero-copy path)" : "", ret, b.last_avail, fz.vq.last_avail);
+	/* Taken: the position moved (packed: a whole lap flips the wrap). */
+	took = took && (fz.vq.last_avail != b.last_avail ||
+			(fz.packed && fz.vq.avail_wrap != pk_wrap));
+	FZ_TRACE("dequeue n %u pool %s%s: %u packets, avail %u -> %u%s", n, mp->name,
+		 zc_path ? " (zero-copy path)" : "", ret, b.last_avail, fz.vq.last_avail,
+		 took ? ", kicks off" : "");
+	if (took)
+		fz.kick = FZ_KICK_OFF;
 	if (fz.packed ? fz_pk_check_burst(&b, ret, n) : false)
 		return;
 	if (!fz.packed)
@@ -2900,7 +2977,7 @@ fz_op_enqueue(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 	uint16_t cnt = n % (FZ_MAX_ENQ + 1), lim, ret, used, i, j, prev;
 	uint16_t hdr_len = fz.vq.hdr_len, npre = 0;
 	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM, bytes = 0, nseg = 0;
-	bool found, same, rx_over = false;
+	bool found, same, rx_over = false, took;
 
 	for (i = 0; i < cnt; i++) {
 		uint32_t len = ((uint32_t)arg + (uint32_t)i * x * 61) % (FZ_MAX_ENQ_LEN + 1);
@@ -2933,10 +3010,19 @@ fz_op_enqueue(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 			fz_rx_ret[i] = virtq_chain_walk(&fz.vq, fz_snap_head(b.last_avail, i),
 							true, &fz_rx_chain[i]);
 	}
+	/* An enqueue that looks at the ring turns kicks off: split, unless
+	 * broken or the avail index jumped; packed, with packets and a chain
+	 * there. */
+	if (fz.packed)
+		took = !b.broken && lim != 0 && npre != 0;
+	else
+		took = !b.broken && (uint16_t)(b.avail_idx - b.last_avail) <= b.size;
 	/* The one call that may write guest buffers: over the guest's view. */
 	fz_mem_view(true);
 	ret = virtq_enqueue_burst(&fz.vq, pkts, cnt);
 	fz_mem_view(false);
+	if (took)
+		fz.kick = FZ_KICK_OFF;
 	FZ_TRACE("enqueue %u (len %u..) pool %s: %u", cnt,
 		 cnt ? rte_pktmbuf_pkt_len(orig[0]) : 0, mp->name, ret);
 	if (fz.packed) {
@@ -3229,6 +3315,10 @@ fz_op_reinit(uint8_t n, uint16_t arg, uint8_t x, uint8_t y)
 		 size, p.last_avail, p.last_used, features, zmin, carry ? " (carried)" : "");
 	FZ_CHECK(ret == 0);
 	FZ_CHECK(fz.vq.size == size && fz.vq.broken == broken && fz.vq.nb_shadow == 0);
+	/* Kicks off, but on a broken queue (which writes nothing: the device
+	 * area stays as it was). */
+	if (!broken)
+		fz.kick = FZ_KICK_OFF;
 	fz_zq_start(zmin, size, carry);
 	if (fz.packed)
 		fz_pk_reset();
@@ -3349,6 +3439,85 @@ fz_op_init_bad(uint8_t n, uint16_t arg)
 	fz_check_writes(0);
 }
 
+/*
+ * virtq_notify_enable(), or (@p n & 1) virtq_notify_disable(), against
+ * their contract. Enable arms kicks (split: NO_NOTIFY cleared or, under
+ * EVENT_IDX, avail_event = last_avail; packed: the device area's ENABLE)
+ * and returns whether the owner must not sleep: chains of zero-copy still
+ * owe used entries (taken, not yet handed back, freed or not), or the ring
+ * has a buffer to take (split: the avail index moved; packed: the
+ * descriptor at the avail position is available in its lap); an avail
+ * index more than a ring ahead turns kicks off again and returns true.
+ * Disable turns them off. Either writes that one field and nothing else
+ * (dirty-logged, split), moves no index, counts and calls nothing, and
+ * collects nothing of zero-copy; on a broken queue, writes nothing at all,
+ * and enable returns false.
+ */
+static void
+fz_op_notify(uint8_t n)
+{
+	static uint8_t want[sizeof(struct vring_used) + sizeof(struct vring_used_elem) *
+			    (1 << FZ_MAX_SIZE_LOG2) + 2] __rte_aligned(8);
+	const struct fz_region *u = &fz.reg[FZ_R_USED];
+	bool enable = !(n & 1), ret = false, expect = false;
+	uint8_t kick = FZ_KICK_OFF;
+	uint16_t a0, u0, a1, u1, pending = 0;
+	struct fz_before b;
+
+	fz_before_take(&b);
+	virtq_get_base(&fz.vq, &a0, &u0);
+	fz_snap();
+	if (enable && !b.broken) {
+		kick = FZ_KICK_ON;
+		if (fz.zq_on && fz.zq_first != fz.nchains) {
+			expect = true;
+		} else if (fz.packed) {
+			const struct vring_packed_desc *d =
+				&fz_pk_snap_ring()[fz.pk_avail % fz.vq.size];
+
+			expect = fz_pk_avail(d->flags, fz_pk_wrap(fz.pk_avail));
+		} else {
+			pending = b.avail_idx - b.last_avail;
+			expect = pending != 0;
+			if (pending > b.size)
+				kick = FZ_KICK_OFF;
+		}
+	}
+	if (enable)
+		ret = virtq_notify_enable(&fz.vq);
+	else
+		virtq_notify_disable(&fz.vq);
+	FZ_TRACE("notify %s: %d (expected %d, %u owed%s)", enable ? "enable" : "disable", ret,
+		 expect, fz.nchains - fz.zq_first, kick == FZ_KICK_ON ? ", kicks on" : "");
+	if (ret != expect)
+		fz_fail(__LINE__, expect ? "virtq_notify_enable() false, with work there" :
+			"virtq_notify_enable() true, with nothing to do");
+	virtq_get_base(&fz.vq, &a1, &u1);
+	FZ_CHECK(a1 == a0 && u1 == u0 && fz.vq.size == b.size && fz.vq.broken == b.broken);
+	FZ_CHECK(fz.vq.nb_shadow == 0);
+	FZ_CHECK(memcmp(&fz.vq.stats, &b.st, sizeof(b.st)) == 0);
+	if (b.broken) {
+		fz_check_writes(0);
+		return;
+	}
+	fz.kick = kick;
+	/* Exactly the one field, as the contract says. */
+	memcpy(want, u->snap, u->size);
+	if (fz.packed)
+		((struct vring_packed_desc_event *)want)->flags = kick == FZ_KICK_OFF ?
+			VRING_PACKED_EVENT_FLAG_DISABLE : VRING_PACKED_EVENT_FLAG_ENABLE;
+	else if (fz.vq.event_idx)
+		*fz_avail_event(want) = fz.vq.last_avail - (kick == FZ_KICK_OFF);
+	else if (kick == FZ_KICK_OFF)
+		((struct vring_used *)want)->flags |= VRING_USED_F_NO_NOTIFY;
+	else
+		((struct vring_used *)want)->flags &= ~VRING_USED_F_NO_NOTIFY;
+	if (memcmp(want, u->buf, u->size) != 0)
+		fz_fail(__LINE__, fz.packed ? "device area not as the kick asked" :
+			"used ring not as the kick asked (flags, avail_event, nothing else)");
+	fz_check_writes(1u << FZ_R_USED);
+}
+
 /* Run one operation of the input. */
 static void
 fz_op(const uint8_t *op)
@@ -3420,6 +3589,9 @@ fz_op(const uint8_t *op)
 		if (!(n & 1))
 			fz_zc_orphan();
 		fz_zc_reap();
+		break;
+	case FZ_OP_NOTIFY:
+		fz_op_notify(n);
 		break;
 	default:
 		break;
@@ -3541,10 +3713,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		virtq_get_base(&fz.vq, &a, &u);
 		FZ_CHECK(a == p.last_avail && u == p.last_used);
 		FZ_CHECK(fz.vq.broken == fz.pk_broken);
+		fz.kick = fz.vq.broken ? FZ_KICK_ANY : FZ_KICK_OFF;
 		fz_pk_reset();
 		fz_pk_check_device_area(false);
 	} else {
 		FZ_CHECK(fz.vq.last_avail == p.last_avail && fz.vq.last_used == p.last_used);
+		fz.kick = FZ_KICK_OFF;
+		fz_check_kicks();
 	}
 	fz_zq_start(fz.zc_cfg_min, ring_size, false);
 	FZ_CHECK(fz.vq.zc_min == fz_zc_min_of(fz.zc_cfg_min));
@@ -3552,6 +3727,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (i = 0; i < FZ_NOPS; i++) {
 		fz_op(cfg + FZ_CFG_LEN + i * FZ_OP_LEN);
+		fz_check_kicks();
 		fz_check_zc();
 		fz_check_pools();
 	}

@@ -26,7 +26,9 @@ EVENT_IDX, INDIRECT, MRG_RXBUF, VERSION_1, LOG, NO_CALL = 1, 2, 4, 8, 0x10, 0x20
 GUEST_CSUM, GUEST_TSO = 0x40, 0x80
 # Operation kinds.
 (NOP, DEQUEUE, ENQUEUE, WALK, AVAIL_ADD, GUEST_EVENT, LOG_SET, REINIT, DESC,
- TRANSLATE, INIT_BAD, FREE, REF, ZC_MIN, ZC_DRAIN, ZC_ORPHAN) = range(16)
+ TRANSLATE, INIT_BAD, FREE, REF, ZC_MIN, ZC_DRAIN, ZC_ORPHAN, NOTIFY) = range(17)
+# Notify n: virtq_notify_enable() or virtq_notify_disable().
+ENABLE, DISABLE = 0, 1
 # Zero-copy configuration, byte 6: mode (on from a threshold, or state but
 # off), no zc_pin; the threshold is 64 * t + 1 bytes (zc_min(t)).
 ZC_ON, ZC_OFF, ZC_NO_PIN = 1, 2, 4
@@ -239,6 +241,18 @@ def seeds():
         [desc(A_GPA, 12 + len(udp))], 100, [0] * 8,
         data=place([(0, net_hdr() + udp)]))
 
+    # Adaptive polling, no EVENT_IDX (VRING_USED_F_NO_NOTIFY): enable
+    # finds the chain there, a burst takes it (kicks off); enable finds
+    # nothing, an empty burst leaves kicks on; the guest posts another,
+    # enable finds it, disable turns kicks off, a burst takes it.
+    s["notify_split"] = seed(
+        2, VERSION_1 | LOG, 0, 0,
+        [op(NOTIFY, ENABLE), op(DEQUEUE, 8), op(NOTIFY, ENABLE), op(DEQUEUE, 8),
+         op(AVAIL_ADD, 0, 1), op(NOTIFY, ENABLE), op(NOTIFY, DISABLE), op(DEQUEUE, 8)],
+        [desc(A_GPA, 12 + len(udp)), desc(A_GPA + 0x100, 12 + len(udp))],
+        1, [0, 1],
+        data=place([(0, net_hdr() + udp), (0x100, net_hdr() + udp)]))
+
     s.update(zc_seeds())
     s.update(pk_seeds())
     return s
@@ -385,6 +399,17 @@ def pk_seeds():
         [pdesc(A_GPA, len(pkt), 0)], last_avail=W1 | 7, pk=RAW_BASE,
         data=place([(0, pkt)]))
 
+    # Adaptive polling (the device area's ENABLE): enable finds the two
+    # chains there, a burst takes them (DISABLE); enable finds the next
+    # slot not available, an empty burst leaves ENABLE; the driver posts
+    # two more, enable finds them, disable, a burst takes them.
+    s["pk_notify"] = pk_seed(
+        4, VERSION_1 | EVENT_IDX,
+        [op(NOTIFY, ENABLE), op(DEQUEUE, 8), op(NOTIFY, ENABLE), op(DEQUEUE, 8),
+         op(AVAIL_ADD, 0, 2), op(NOTIFY, ENABLE), op(NOTIFY, DISABLE), op(DEQUEUE, 8)],
+        [pdesc(A_GPA + i * 0x80, len(pkt), i, AV1 if i < 2 else 0) for i in range(4)],
+        data=place([(i * 0x80, pkt) for i in range(4)]))
+
     # A large ring that is not a power of two: 128 chains, two bursts of
     # 64 (batches where four start a line), zero-copied ones held.
     s["pk_many"] = pk_seed(
@@ -513,6 +538,17 @@ def zc_seeds():
         1, [0],
         data=place([(0, net_hdr()), (0x100, packet(17, 1158))]),
         zc=on129)
+
+    # Adaptive polling under EVENT_IDX (avail_event): a zero-copied chain
+    # held, then freed, still owes its used entry (enable true, nothing
+    # collected); an empty burst writes it, leaving kicks on; enable then
+    # finds nothing; an avail index jump turns kicks off again (true).
+    s["zc_notify"] = seed(
+        2, VERSION_1 | EVENT_IDX, 0, 0,
+        [op(DEQUEUE, 8), op(NOTIFY, ENABLE), op(FREE), op(NOTIFY, ENABLE),
+         op(DEQUEUE, 8), op(NOTIFY, ENABLE), op(AVAIL_ADD, 0, 100), op(NOTIFY, ENABLE)],
+        [desc(A_GPA, 12 + len(big))], 1, [0],
+        data=place([(0, net_hdr() + big)]), zc=on129)
 
     # 128 chains out at once (a ring of 256, the cap at half of it), all
     # freed: the next burst collects them 64 at a time.
