@@ -32,6 +32,7 @@ import mmap
 import os
 import socket
 import struct
+import threading
 import time
 
 # vhost-user requests
@@ -59,6 +60,13 @@ F_RING_PACKED = 1 << 34
 D_NEXT, D_WRITE, D_INDIRECT = 1, 2, 4
 # packed descriptor flags: the lap bits (virtio 1.1, 2.8.1)
 P_AVAIL, P_USED = 1 << 7, 1 << 15
+# notification suppression: split used->flags, packed device event flags
+USED_F_NO_NOTIFY = 1
+PACKED_EVENT_DISABLE = 1
+
+# Taking and dropping a lock is a locked instruction: a full barrier
+# between the frontend's ring writes and its read of what vdp asks for.
+_FENCE = threading.Lock()
 
 RXQ, TXQ = 0, 1
 QSIZE = 256
@@ -313,22 +321,55 @@ class Frontend:
             self.avail_push(RXQ, idx, publish=False)
         self.publish(RXQ)
 
-    def send(self, frames):
-        """Transmit frames, one descriptor each (header in front)."""
+    def send(self, frames, publish=True):
+        """Transmit frames, one descriptor each (header in front); without
+        publish, everything is written but what makes them available
+        (publish_tx() does that)."""
         if self.packed:
             for f in frames:
                 buf = GPA_BASE + TX_BUFS + self.pk_avail[TXQ] * BUF_SIZE
                 self.write(buf, b"\0" * HDR_LEN + f)
                 self.pk_add(TXQ, [(buf, HDR_LEN + len(f), 0)], publish=False)
+        else:
+            for f in frames:
+                idx = self.take_desc(TXQ)[0]
+                buf = GPA_BASE + TX_BUFS + idx * BUF_SIZE
+                self.write(buf, b"\0" * HDR_LEN + f)
+                self.desc_write(TXQ, idx, buf, HDR_LEN + len(f))
+                self.avail_push(TXQ, idx, publish=False)
+        if publish:
+            self.publish_tx()
+
+    def publish_tx(self):
+        """Make the transmit chains written so far available: the avail
+        index (split) or the head flags (packed), one store."""
+        if self.packed:
             self.pk_publish(TXQ)
-            return
-        for f in frames:
-            idx = self.take_desc(TXQ)[0]
-            buf = GPA_BASE + TX_BUFS + idx * BUF_SIZE
-            self.write(buf, b"\0" * HDR_LEN + f)
-            self.desc_write(TXQ, idx, buf, HDR_LEN + len(f))
-            self.avail_push(TXQ, idx, publish=False)
-        self.publish(TXQ)
+        else:
+            self.publish(TXQ)
+
+    def kick_wanted(self, i):
+        """Whether vdp asks for a kick on ring i, read the way a driver
+        reads it after making buffers available (a full barrier first, so
+        that the avail index or head flags written before are visible to
+        vdp before its flags are read here): split, VRING_USED_F_NO_NOTIFY
+        clear; packed, the device event suppression area not DISABLE.
+        (VIRTIO_RING_F_EVENT_IDX is not negotiated by this frontend.)"""
+        with _FENCE:
+            pass
+        if self.packed:
+            flags = struct.unpack("<H", self.read(GPA_BASE + RING(i) + 0x2002, 2))[0]
+            return flags != PACKED_EVENT_DISABLE
+        flags = struct.unpack("<H", self.read(GPA_BASE + RING(i) + 0x2000, 2))[0]
+        return not flags & USED_F_NO_NOTIFY
+
+    def kick_if_wanted(self, i):
+        """Kick ring i only if vdp asks for it (kick_wanted()), as a real
+        driver decides; returns whether it kicked."""
+        if not self.kick_wanted(i):
+            return False
+        os.eventfd_write(self.kick[i], 1)
+        return True
 
     def received(self, entries):
         """The frames in the rx buffers of used entries (id, len)."""

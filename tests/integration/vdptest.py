@@ -175,16 +175,19 @@ class Peer:
     """dpdk-testpmd with one net_virtio_user port, driven through a pty."""
 
     def __init__(self, path, mac=None, server=False, queues=1, lcores="0@1,1@0",
-                 extra=None, vdevs=None, packed=False):
+                 extra=None, vdevs=None, packed=False, vdev=None):
+        """vdev: port 0's own --vdev instead of the virtio-user one (for
+        example net_vhost0,iface=PATH: testpmd as a vhost-user backend)."""
         self.prefix = unique("peer")
         self.path = path
-        vdev = "net_virtio_user0,path=%s,queues=%d,queue_size=1024" % (path, queues)
-        if mac:
-            vdev += ",mac=%s" % mac
-        if server:
-            vdev += ",server=1"
-        if packed:
-            vdev += ",packed_vq=1"
+        if vdev is None:
+            vdev = "net_virtio_user0,path=%s,queues=%d,queue_size=1024" % (path, queues)
+            if mac:
+                vdev += ",mac=%s" % mac
+            if server:
+                vdev += ",server=1"
+            if packed:
+                vdev += ",packed_vq=1"
         self.cmd = [TESTPMD, "--no-huge", "-m", "256", "--single-file-segments",
                     "--no-pci", "--lcores", lcores, "--file-prefix", self.prefix,
                     "--log-level", "*:notice", "--vdev", vdev]
@@ -287,13 +290,13 @@ class Peer:
         self.kill()
 
 
-def start_pair(sockdir, procs, port_opt="", peers=({}, {})):
+def start_pair(sockdir, procs, port_opt="", peers=({}, {}), args=()):
     """vdp with vhost0 (sockdir/a.sock) and vhost1 (b.sock), port_opt after
-    each socket path, and a Peer on each (peers: each one's keyword
-    arguments); all three go to procs. Returns (vdp, p0, p1) once both links
-    are up."""
+    each socket path, args after the ports, and a Peer on each (peers: each
+    one's keyword arguments); all three go to procs. Returns (vdp, p0, p1)
+    once both links are up."""
     s0, s1 = os.path.join(sockdir, "a.sock"), os.path.join(sockdir, "b.sock")
-    vdp = Vdp(["--vhost", s0 + port_opt, "--vhost", s1 + port_opt])
+    vdp = Vdp(["--vhost", s0 + port_opt, "--vhost", s1 + port_opt] + list(args))
     procs.append(vdp)
     vdp.wait_started()
     p0, p1 = Peer(s0, **peers[0]), Peer(s1, **peers[1])
