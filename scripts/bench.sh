@@ -18,6 +18,9 @@
 # zcopy=off: vdp without zero-copy dequeue),
 # vdp-b (another vdp build, given with --vdp-b, on its virtq engine: an A/B
 # of two versions of the hot path),
+# vdp-adaptive (the same vdp and command as vdp, plus --poll-mode adaptive:
+# its worker sleeps until a guest kick after 200 us without a packet;
+# scripts/bench_poll.sh compares it with vdp, which polls busy),
 # testpmd (dpdk-testpmd + net_vhost), ovs (Open vSwitch with DPDK, when
 # installed). Each round runs every DUT in turn with the same generator
 # command, pinning and ring sizes; the order rotates by one DUT per round.
@@ -48,8 +51,8 @@
 # are idle, and it runs the group again when others took CPU time during
 # its windows.
 #
-# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs][,vdp-copy][,vdp-b]]
-#                         [--rounds N] [--scenarios S1,S2,S3,S4]
+# Usage: scripts/bench.sh [--duts vdp,vdp-rte,testpmd[,ovs][,vdp-copy][,vdp-b]
+#                                [,vdp-adaptive]] [--rounds N] [--scenarios S1,S2,S3,S4]
 #                         [--sizes 64,256,512,1518,9000] [--duration S] [--warmup S]
 #                         [--gen-core C] [--dut-core C] [--quick] [--no-huge]
 #                         [--with-ovs] [--max-other P] [--run-dir DIR] [--latency]
@@ -80,7 +83,7 @@ SCENARIOS=S1,S2,S3,S4
 RINGS="split"    # virtqueue layouts (--rings): split, packed
 DUTS=""          # default: vdp,vdp-rte,testpmd (+ovs when installed)
 VDP_B=""         # the vdp binary of DUT vdp-b
-VDP_VHOST_OPTS="" # extra --vhost options of DUTs vdp and vdp-b
+VDP_VHOST_OPTS="" # extra --vhost options of DUTs vdp, vdp-b and vdp-adaptive
 VHOST_OPTS_SET=0
 NO_HUGE=0
 WITH_OVS=0
@@ -107,7 +110,8 @@ CMDLINE="$0 $*"
 usage() {
 	sed -n '/^# Usage:/,/^# Results:/s/^# \{0,1\}//p' "$0"
 	echo "  --duts LIST    DUTs in the order of the first round: vdp, vdp-rte, testpmd, ovs,"
-	echo "                 vdp-copy (vdp with zcopy=off on its vhost ports), vdp-b"
+	echo "                 vdp-copy (vdp with zcopy=off on its vhost ports), vdp-b,"
+	echo "                 vdp-adaptive (vdp with --poll-mode adaptive)"
 	echo "                 (default vdp,vdp-rte,testpmd, plus ovs when installed)"
 	echo "  --rounds N     rounds per case, each running every DUT (default $ROUNDS)"
 	echo "  --scenarios L  S1, S2, S3, S4 (default $SCENARIOS)"
@@ -133,8 +137,9 @@ usage() {
 	echo "  --vdp-b PATH   the vdp binary of DUT vdp-b (say, a build of another commit),"
 	echo "                 run with the virtq engine; the tables then give vdp against it"
 	echo "  --vdp-vhost-opts OPTS"
-	echo "                 comma-separated options added to every --vhost port of DUTs vdp"
-	echo "                 and vdp-b (not vdp-copy, vdp-rte), e.g. zcopy=on,zcopy-min=256;"
+	echo "                 comma-separated options added to every --vhost port of DUTs vdp,"
+	echo "                 vdp-b and vdp-adaptive (not vdp-copy, vdp-rte), e.g."
+	echo "                 zcopy=on,zcopy-min=256;"
 	echo "                 vdp checks them before the first run"
 	echo "  --max-other P  before each group, wait (up to 5 min) until other processes use"
 	echo "                 at most P% of a CPU; run the group again (up to $ATTEMPTS tries) when"
@@ -235,9 +240,10 @@ read -r -a DUT_LIST <<< "${DUTS//,/ }"
 [ "${#DUT_LIST[@]}" -ge 1 ] || die "--duts: empty"
 for d in "${DUT_LIST[@]}"; do
 	case "$d" in
-	vdp | vdp-rte | vdp-copy | testpmd | ovs) ;;
+	vdp | vdp-rte | vdp-copy | vdp-adaptive | testpmd | ovs) ;;
 	vdp-b) [ -n "$VDP_B" ] || die "--duts: vdp-b needs --vdp-b PATH" ;;
-	*) die "--duts: '$d' is not vdp, vdp-rte, vdp-copy, testpmd, ovs or vdp-b" ;;
+	*) die "--duts: '$d' is not vdp, vdp-rte, vdp-copy, vdp-adaptive, testpmd, ovs or" \
+		"vdp-b" ;;
 	esac
 	[ "$(printf '%s\n' "${DUT_LIST[@]}" | grep -cx "$d")" = 1 ] || die "--duts: '$d' twice"
 done
@@ -259,7 +265,9 @@ if [ "$VHOST_OPTS_SET" = 1 ]; then
 		esac
 	done
 	[[ ",$DUTS," == *,vdp,* ]] || [[ ",$DUTS," == *,vdp-b,* ]] ||
-		vdp_log "note: --vdp-vhost-opts applies to DUTs vdp and vdp-b, and neither runs"
+		[[ ",$DUTS," == *,vdp-adaptive,* ]] ||
+		vdp_log "note: --vdp-vhost-opts applies to DUTs vdp, vdp-b and vdp-adaptive," \
+			"and none runs"
 fi
 [ "$ROUNDS" -lt 3 ] && [ "${#DUT_LIST[@]}" -gt 1 ] &&
 	vdp_log "note: $ROUNDS round(s): the ratios need at least 3 (better 5) to mean anything"
@@ -318,26 +326,11 @@ if [[ ",$DUTS," == *,ovs,* ]] && ! ovs_installed; then
 	die "ovs: $OVS_VSWITCHD not found (package openvswitch-switch-dpdk; --with-ovs installs it)"
 fi
 
-# Hugepage files of DPDK processes that died without removing them (they
-# hold no lock any more) keep pages from being free. DPDK itself deletes
-# such files at start-up; do it before counting the free pages.
-bench_reclaim_hugepages() {
-	local dir f n=0
-	while read -r dir; do
-		for f in "$dir"/*map_*; do
-			[ -f "$f" ] || continue
-			flock -n -x "$f" true 2> /dev/null && rm -f "$f" && n=$((n + 1))
-		done
-	done < <(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts)
-	[ "$n" -gt 0 ] && vdp_log "removed $n stale hugepage files (no process held them)"
-	return 0
-}
-
 # With hugepages, --in-memory: no hugepage files or shared config left
 # behind, and the generator's memory is still shared with the vhost-user
 # backend (memfd). --no-huge memory is never left behind either.
 if [ "$NO_HUGE" = 0 ]; then
-	bench_reclaim_hugepages
+	vdp_reclaim_hugepages
 	case "$(vdp_hugepages 3)" in
 	*--no-huge*) NO_HUGE=1 ;;
 	esac
@@ -417,20 +410,9 @@ NETNS_MADE=0
 
 # Stop one process: SIGINT, then SIGKILL if it has not exited in 20 s.
 stop_proc() {
-	local pid=$1 _ state
-	[ -n "$pid" ] || return 0
-	kill -INT "$pid" 2> /dev/null
-	for _ in $(seq 200); do
-		state=$(awk '{print $3}' "/proc/$pid/stat" 2> /dev/null)
-		[ -z "$state" ] || [ "$state" = Z ] && break
-		sleep 0.1
-	done
-	if [ -n "$state" ] && [ "$state" != Z ]; then
-		vdp_log "pid $pid did not stop on SIGINT; killing it"
-		kill -KILL "$pid" 2> /dev/null
-	fi
-	wait "$pid" 2> /dev/null
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
+	[ -n "$1" ] || return 0
+	vdp_stop_pid "$1"
+	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
 
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -454,27 +436,34 @@ interrupted() {
 }
 trap interrupted INT TERM
 
-# The --vhost options after the socket path of a vdp DUT's ports, and its
-# binary.
+# The --vhost options after the socket path of a vdp DUT's ports, its other
+# options, and its binary.
 vhost_opts() {
 	case "$1" in
-	vdp | vdp-b) echo "engine=virtq${VDP_VHOST_OPTS:+,$VDP_VHOST_OPTS}" ;;
+	vdp | vdp-b | vdp-adaptive) echo "engine=virtq${VDP_VHOST_OPTS:+,$VDP_VHOST_OPTS}" ;;
 	vdp-copy) echo "engine=virtq,zcopy=off" ;;
 	vdp-rte) echo "engine=rte" ;;
+	esac
+}
+vdp_args() {
+	case "$1" in
+	vdp-adaptive) echo "--poll-mode adaptive" ;;
 	esac
 }
 vdp_bin() {
 	if [ "$1" = vdp-b ]; then echo "$VDP_B"; else echo "$VDP_BIN"; fi
 }
 
-# vdp_probe BIN OPTS LOG: whether the vdp at BIN takes --vhost PATH,OPTS
-# (it parses its options and exits at --version, before it sets anything
-# up); LOG gets its output, with the EAL at debug level: DPDK's TSC rate.
+# vdp_probe BIN OPTS LOG [ARGS...]: whether the vdp at BIN takes --vhost
+# PATH,OPTS and ARGS (it parses its options and exits at --version, before
+# it sets anything up); LOG gets its output, with the EAL at debug level:
+# DPDK's TSC rate.
 vdp_probe() {
-	local rc
-	"$1" --no-huge -m 64 --no-pci --no-shconf --lcores "0@$GEN_CORE" \
+	local rc bin=$1 popts=$2 log=$3
+	shift 3
+	"$bin" --no-huge -m 64 --no-pci --no-shconf --lcores "0@$GEN_CORE" \
 		--file-prefix "$PREFIX-probe" --log-level lib.eal:debug -- \
-		--vhost "$RUN_DIR/probe.sock,$2" --version > "$3" 2>&1 < /dev/null
+		--vhost "$RUN_DIR/probe.sock,$popts" "$@" --version > "$log" 2>&1 < /dev/null
 	rc=$?
 	rm -rf /var/run/dpdk/"$PREFIX"-probe
 	return $rc
@@ -491,13 +480,15 @@ refuse() {
 for d in "${DUT_LIST[@]}"; do
 	case "$d" in vdp*) ;; *) continue ;; esac
 	plog=$OUT_DIR/logs/probe-$d.log
-	vdp_probe "$(vdp_bin "$d")" "$(vhost_opts "$d")" "$plog" && continue
+	read -r -a extra <<< "$(vdp_args "$d")"
+	vdp_probe "$(vdp_bin "$d")" "$(vhost_opts "$d")" "$plog" "${extra[@]}" && continue
 	why=$(grep -m1 '^vdp: error' "$plog" || tail -n 1 "$plog")
 	if [ -n "$VDP_VHOST_OPTS" ] && { [ "$d" = vdp ] || [ "$d" = vdp-b ]; }; then
 		refuse "--vdp-vhost-opts: $d ($(vdp_bin "$d")) does not take" \
 			"'$VDP_VHOST_OPTS': $why"
 	fi
-	refuse "$d: $(vdp_bin "$d") does not take --vhost PATH,$(vhost_opts "$d"): $why"
+	refuse "$d: $(vdp_bin "$d") does not take --vhost PATH,$(vhost_opts "$d")$(
+		[ "${#extra[@]}" = 0 ] || echo " ${extra[*]}"): $why"
 done
 
 # The host line: DPDK's TSC calibration from a vdp EAL start at debug
@@ -554,30 +545,12 @@ if [[ " $SCENARIOS " == *" S4 "* ]]; then
 	ip -n "$NETNS" link set lo up
 fi
 
-wait_socket() {
-	local sock=$1 pid=$2 _
-	for _ in $(seq 300); do
-		[ -S "$sock" ] && return 0
-		kill -0 "$pid" 2> /dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 # Other DPDK processes on the machine may hold the hugepages for a while:
 # wait for enough of them (both processes of a run) rather than mix
 # hugepage and --no-huge runs in one comparison.
 wait_hugepages() {
-	local mb=$1 need free _
 	[ "$NO_HUGE" = 1 ] && return 0
-	need=$(hugepages_for "$mb")
-	for _ in $(seq 120); do
-		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-		[ "$free" -ge "$need" ] && return 0
-		bench_reclaim_hugepages
-		sleep 1
-	done
-	vdp_log "only $free hugepages free after 2 minutes, $need needed; trying anyway"
+	vdp_wait_hugepages "$1"
 }
 
 # Replace the calling (background) subshell with a command, in S4's network
@@ -610,7 +583,7 @@ ovs_start() {
 		--no-chdir >> "$log.ovsdb.log" 2>&1 < /dev/null &
 	OVS_DB_PID=$!
 	PIDS="$PIDS $OVS_DB_PID"
-	wait_socket "$dir/db.sock" "$OVS_DB_PID" || return 1
+	vdp_wait_socket "$dir/db.sock" "$OVS_DB_PID" || return 1
 	vsctl="ovs-vsctl --db=unix:$dir/db.sock --timeout=60"
 	$vsctl --no-wait init || return 1
 	$vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true \
@@ -767,7 +740,8 @@ run_one() {
 
 	local bin vopts
 	case "$dut" in
-	vdp*) kind=vdp; bin=$(vdp_bin "$dut"); vopts=$(vhost_opts "$dut") ;;
+	vdp*) kind=vdp; bin=$(vdp_bin "$dut"); vopts=$(vhost_opts "$dut")
+		read -r -a dut_args <<< "$(vdp_args "$dut")" ;;
 	esac
 	case "$sc" in
 	S1) fwd=rxonly; gen_mode=txonly; len=$((size - 4)) ;;
@@ -794,7 +768,7 @@ run_one() {
 	# shellcheck disable=SC2086 # $mem is a list of options
 	case "$kind" in
 	vdp)
-		dut_args=(--vhost "$s0,$vopts")
+		dut_args+=(--vhost "$s0,$vopts")
 		[ "$sc" = S3 ] && dut_args+=(--vhost "$s1,$vopts" --port-pair vhost0:vhost1)
 		[ "$sc" = S4 ] && dut_args+=(--port-pair vhost0:net_tap0)
 		dut_arg=""
@@ -825,10 +799,10 @@ run_one() {
 		ovs_start "$sc" "$ovs_dir" "$log" "$id" "$size" || ok=0
 		;;
 	esac
-	if [ "$ok" = 1 ] && ! wait_socket "$s0" "$DUT_PID"; then
+	if [ "$ok" = 1 ] && ! vdp_wait_socket "$s0" "$DUT_PID"; then
 		ok=0
 	fi
-	if [ "$ok" = 1 ] && [ "$nports" = 2 ] && ! wait_socket "$s1" "$DUT_PID"; then
+	if [ "$ok" = 1 ] && [ "$nports" = 2 ] && ! vdp_wait_socket "$s1" "$DUT_PID"; then
 		ok=0
 	fi
 	if [ "$ok" = 0 ]; then
@@ -950,9 +924,14 @@ DPDK_VERSION=$(pkg-config --modversion libdpdk 2> /dev/null || echo unknown)
 	echo "dut lcores: $DUT_LCORES; generator lcores: $GEN_LCORES"
 	echo "generator: $GENERATOR ${PKTGEN:-$TESTPMD}${PKTGEN:+ (pktgen ${PKTGEN_VERSION:-version unknown}, virtio-user speed=$PKTGEN_SPEED)}"
 	echo "duts: ${DUT_LIST[*]} (order rotated by one per round)"
-	echo "vdp-vhost-opts: ${VDP_VHOST_OPTS:-none} (DUTs vdp and vdp-b)"
+	if [[ " ${DUT_LIST[*]} " == *" vdp-adaptive "* ]]; then
+		echo "vdp-vhost-opts: ${VDP_VHOST_OPTS:-none} (DUTs vdp, vdp-b and vdp-adaptive)"
+	else
+		echo "vdp-vhost-opts: ${VDP_VHOST_OPTS:-none} (DUTs vdp and vdp-b)"
+	fi
 	for d in "${DUT_LIST[@]}"; do
-		case "$d" in vdp*) echo "$d: --vhost PATH,$(vhost_opts "$d")" ;; esac
+		case "$d" in vdp*) echo "$d: --vhost PATH,$(vhost_opts "$d")$(
+			[ -z "$(vdp_args "$d")" ] || echo " $(vdp_args "$d")")" ;; esac
 	done
 	[ -n "$VDP_B" ] && echo "vdp-b: $VDP_B (the git tree there: $(git -C "$(dirname "$VDP_B")" describe --always --dirty 2> /dev/null || echo none))"
 	ovs_installed && echo "ovs: $($OVS_VSWITCHD --version 2> /dev/null | head -1)"

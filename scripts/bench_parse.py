@@ -75,6 +75,25 @@ matplotlib for the plot only).
   bench_parse.py latency-summary --csv CSV [--markdown FILE] [--host JSON]
       One latency run (vdp-latency's output) into a CSV; the medians over
       the rounds as a table.
+
+  bench_parse.py idle-cpu --pid PID --dut-kind vdp|testpmd --dut PREFIX
+                          [--dut-ports N] --gen PREFIX [--gen-ports N]
+                          [--gen-pid PID] [--seconds S] --name NAME --out CSV
+      bench_poll.sh: once the peers' and the DUT's links are up, the DUT's
+      utime + stime (all its threads, /proc/PID/stat) over the window in %
+      of one core, and a vdp's sleeps, kick wake-ups and time asleep
+      (/vdp/lcores); an error when any packet moved.
+
+  bench_parse.py wake-row --log FILE --name NAME --idle-ms MS --count N
+                          [--dut-kind vdp --dut PREFIX] --out CSV
+      One vdp-latency --idle-ms run into a CSV (and a vdp's sleeps).
+
+  bench_parse.py poll-summary [--idle CSV] [--wake CSV] [--runs CSV]
+                              [--latency CSV] --out CSV [--markdown FILE]
+                              [--host JSON] [--command CMD]
+      bench_poll.sh's table, one column per DUT (vdp-busy, vdp-adaptive,
+      testpmd), each measure's target and whether it was met; bench.sh's
+      vdp is vdp-busy. Exit 3 when a target was missed.
 """
 
 import argparse
@@ -117,7 +136,7 @@ def append_row(path, fields, row):
 
 
 def dut_kind(name):
-    """vdp, vdp-rte, vdp-copy, vdp-b -> vdp; testpmd; ovs."""
+    """vdp, vdp-rte, vdp-copy, vdp-b, vdp-adaptive -> vdp; testpmd; ovs."""
     return "vdp" if name.startswith("vdp") else name
 
 
@@ -804,7 +823,7 @@ SUMMARY_FIELDS = ["scenario", "size", "ring", "dut", "rounds", "mpps", "mpps_min
 # busy% from which a result says the DUT was the bound (column bound).
 BOUND_DUT_PCT = 90
 
-DUT_ORDER = ["vdp", "vdp-b", "vdp-copy", "vdp-rte", "testpmd", "ovs"]
+DUT_ORDER = ["vdp", "vdp-adaptive", "vdp-b", "vdp-copy", "vdp-rte", "testpmd", "ovs"]
 
 
 def ratios(by, dut, ref, field):
@@ -1136,6 +1155,296 @@ def cmd_latency_summary(args):
     return 0 if all(l[-1] != "0" for l in lines[1:]) else 1
 
 
+# scripts/bench_poll.sh: the DUT idle (two connected peers that send
+# nothing), a vdp-latency --idle-ms run through it, and the summary of
+# those with bench.sh's runs of vdp (busy) and vdp-adaptive.
+IDLE_FIELDS = ["dut", "window_s", "cpu_pct", "gen_cpu_pct", "other_cpu_pct", "gen_tx_packets",
+               "dut_rx_packets", "sleeps", "wake_kick", "sleep_pct", "busy_pct", "error"]
+WAKE_FIELDS = ["dut", "idle_ms", "count", "samples", "lost", "late", "min_us", "p50_us",
+               "p99_us", "max_us", "mean_us", "sleeps", "wake_kick", "error"]
+
+
+def vdp_lcores(prefix):
+    """A vdp's /vdp/lcores counters, summed over its workers."""
+    keys = ("busy_cycles", "idle_cycles", "sleep_cycles", "sleeps", "wake_kick", "packets")
+    lc = telemetry(prefix, "/vdp/lcores")
+    out = {k: sum(int(c.get(k, 0)) for c in lc.values()) for k in keys}
+    out["workers"] = len(lc)
+    return out
+
+
+def links_up(args):
+    """Whether the generator's ports and the DUT's are all up (vdp: its
+    vhost ports connected, /vdp/vhost)."""
+    for p in range(args.gen_ports):
+        if telemetry(args.gen, "/ethdev/link_status,%d" % p).get("status") != "UP":
+            return False
+    if args.dut_kind == "vdp":
+        ports = telemetry(args.dut, "/vdp/vhost")
+        return sum(1 for p in ports.values() if p.get("connected")) >= args.dut_ports
+    for p in range(args.dut_ports):
+        if telemetry(args.dut, "/ethdev/link_status,%d" % p).get("status") != "UP":
+            return False
+    return True
+
+
+def dut_rx(args):
+    if args.dut_kind == "vdp":
+        return sum(telemetry(args.dut, "/vdp/port,%d" % p)["rx_packets"]
+                   for p in range(args.dut_ports))
+    return sum(telemetry(args.dut, "/ethdev/stats,%d" % p)["ipackets"]
+               for p in range(args.dut_ports))
+
+
+def cmd_idle_cpu(args):
+    """The DUT's CPU time (utime + stime of all its threads) over a window
+    in which its peers are connected and send nothing; one row of --out."""
+    row = {f: "" for f in IDLE_FIELDS}
+    row["dut"] = args.name
+    deadline = time.monotonic() + args.timeout
+    up = False
+    while time.monotonic() < deadline and not up:
+        if not alive(args.pid) or (args.gen_pid and not alive(args.gen_pid)):
+            break
+        try:
+            up = links_up(args)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        if not up:
+            time.sleep(0.2)
+    if not up:
+        row["error"] = "the links did not come up within %ss" % args.timeout
+    else:
+        time.sleep(args.settle)
+        hz = os.sysconf("SC_CLK_TCK")
+        try:
+            gen = with_children([str(args.gen_pid)]) if args.gen_pid else []
+            lc0 = vdp_lcores(args.dut) if args.dut_kind == "vdp" else None
+            g0, r0 = gen_stats(args.gen, args.gen_ports), dut_rx(args)
+            b0, d0, s0 = busy_ticks(), proc_ticks(args.pid), sum(proc_ticks(p) for p in gen)
+            t0 = time.monotonic()
+            time.sleep(args.seconds)
+            b1, d1, s1 = busy_ticks(), proc_ticks(args.pid), sum(proc_ticks(p) for p in gen)
+            t1 = time.monotonic()
+            g1, r1 = gen_stats(args.gen, args.gen_ports), dut_rx(args)
+            lc1 = vdp_lcores(args.dut) if args.dut_kind == "vdp" else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            row["error"] = "telemetry: %s" % e
+        else:
+            win = t1 - t0
+            row.update(window_s=fmt(win), cpu_pct=fmt(100.0 * (d1 - d0) / hz / win, 2),
+                       gen_cpu_pct=fmt(100.0 * (s1 - s0) / hz / win, 1),
+                       other_cpu_pct=fmt(max(0.0, 100.0 * ((b1 - b0) - (d1 - d0) - (s1 - s0))
+                                             / hz / win), 1),
+                       gen_tx_packets=g1["opackets"] - g0["opackets"],
+                       dut_rx_packets=r1 - r0)
+            if lc0 is not None:
+                d = {k: lc1[k] - lc0[k] for k in lc0}
+                row.update(sleeps=d["sleeps"], wake_kick=d["wake_kick"])
+                # A worker counts its sleep when it wakes, its time awake as
+                # it goes: asleep is the window's TSC cycles it did not count
+                # as busy or idle (one that slept throughout counted none).
+                host = load_host(args.host, args.out) if args.host else {}
+                tsc = host.get("tsc_mhz") if host.get("tsc_source") in ("dpdk", "kernel") \
+                    else None
+                if tsc:
+                    cyc = win * tsc * 1e6 * max(1, lc1["workers"])
+                    awake = min(1.0, (d["busy_cycles"] + d["idle_cycles"]) / cyc)
+                    row["sleep_pct"] = fmt(100.0 * (1 - awake), 2)
+                    row["busy_pct"] = fmt(100.0 * d["busy_cycles"] / cyc, 2)
+            if not alive(args.pid):
+                row["error"] = "the DUT exited during the window"
+            elif row["gen_tx_packets"] or row["dut_rx_packets"]:
+                row["error"] = "traffic during the idle window (%s sent, %s received)" % (
+                    row["gen_tx_packets"], row["dut_rx_packets"])
+    append_row(args.out, IDLE_FIELDS, row)
+    if row["error"]:
+        print("  idle %-12s error: %s" % (args.name, row["error"]))
+        return 1
+    extra = ""
+    if row["sleeps"] != "":
+        extra = "; worker asleep %s%% of the time, %s sleeps, %s woken by a kick" % (
+            row["sleep_pct"] or "-", row["sleeps"], row["wake_kick"])
+    print("  idle %-12s %6s%% of one core over %s s (generator %s%%, others %s%%)%s" % (
+        args.name, row["cpu_pct"], fmt(num(row["window_s"]), 1), row["gen_cpu_pct"],
+        row["other_cpu_pct"], extra))
+    return 0
+
+
+def cmd_wake_row(args):
+    """vdp-latency --idle-ms's output (and, for vdp, its sleeps and kick
+    wake-ups so far) into one row of --out."""
+    lat = parse_latency(read_text(args.log))
+    row = {f: "" for f in WAKE_FIELDS}
+    row.update(dut=args.name, idle_ms=args.idle_ms, count=args.count)
+    if args.dut_kind == "vdp" and args.dut:
+        try:
+            lc = vdp_lcores(args.dut)
+            row.update(sleeps=lc["sleeps"], wake_kick=lc["wake_kick"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    if not lat.get("samples"):
+        row["error"] = "no round trips came back, see %s" % args.log
+        row["lost"] = lat.get("lost", "")
+    else:
+        row.update(samples=lat["samples"], lost=lat.get("lost", ""), late=lat.get("late", ""))
+        for k in ("min", "p50", "p99", "max", "mean"):
+            row[k + "_us"] = fmt(lat[k + "_ns"] / 1000.0, 2)
+        if lat.get("lost"):
+            row["error"] = "%s of %s round trips did not come back within 1 s" % (
+                lat["lost"], args.count)
+    append_row(args.out, WAKE_FIELDS, row)
+    if not row["samples"]:
+        print("  wake %-12s error: %s" % (args.name, row["error"]))
+        return 1
+    extra = ""
+    if row["sleeps"] != "":
+        extra = "; %s sleeps, %s woken by a kick" % (row["sleeps"], row["wake_kick"])
+    print("  wake %-12s %s round trips after %s ms idle: p50 %s us, p99 %s us, max %s us%s%s"
+          % (args.name, row["samples"], args.idle_ms, row["p50_us"], row["p99_us"],
+             row["max_us"], extra, ("; " + row["error"]) if row["error"] else ""))
+    return 0
+
+
+# The DUTs of the poll summary's columns: bench.sh's vdp polls busy.
+POLL_DUTS = (("vdp-busy", "vdp"), ("vdp-adaptive", "vdp-adaptive"), ("testpmd", "testpmd"))
+POLL_IDLE_MAX = 2.0       # adaptive: % of one core at most, idle
+POLL_BUSY_MIN = 90.0      # busy and testpmd: about one whole core, idle
+POLL_WAKE_P99_US = 50.0   # adaptive: wake-up round trip p99, at most
+POLL_RATIO_MIN = 0.98     # adaptive / busy Mpps at full load: within 2%
+
+
+def read_csv(path):
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def cmd_poll_summary(args):
+    host = load_host(args.host, args.out)
+    rows = []  # (measure, {column: value}, target, met)
+
+    def met(ok):
+        return "" if ok is None else ("yes" if ok else "NO")
+
+    idle = {r["dut"]: r for r in read_csv(args.idle) if not r["error"]}
+    if read_csv(args.idle):
+        secs = med(num(r["window_s"]) for r in idle.values())
+        vals = {c: fmt(num(idle[c]["cpu_pct"]), 1) if c in idle else "-" for c, _ in POLL_DUTS}
+        # each DUT against its own target: adaptive's, and the pollers' whole core
+        oks = []
+        for c, _ in POLL_DUTS:
+            if c in idle:
+                pct = num(idle[c]["cpu_pct"])
+                ok = pct <= POLL_IDLE_MAX if c == "vdp-adaptive" else pct >= POLL_BUSY_MIN
+                oks.append("%s %s" % (c.replace("vdp-", ""), met(ok)))
+        rows.append(("idle CPU, %% of one core (%s s, 2 idle peers)" % fmt(secs, 0), vals,
+                     "adaptive <= %g%%, busy and testpmd ~100%% (>= %g%%)" % (
+                         POLL_IDLE_MAX, POLL_BUSY_MIN), ", ".join(oks)))
+        vals = {c: ("%s%% / %s" % (idle[c]["sleep_pct"] or "-", idle[c]["sleeps"])
+                    if c in idle and idle[c]["sleeps"] != "" else "-") for c, _ in POLL_DUTS}
+        rows.append(("idle: worker asleep % of the time / sleeps", vals, "", ""))
+        vals = {c: fmt(num(idle[c]["other_cpu_pct"]), 0) if c in idle else "-"
+                for c, _ in POLL_DUTS}
+        rows.append(("idle: other processes' CPU in the window, % of a CPU", vals, "", ""))
+    wake = {r["dut"]: r for r in read_csv(args.wake) if r["samples"]}
+    if read_csv(args.wake):
+        any_w = next(iter(wake.values()), {})
+        what = "wake-up round trip after %s ms idle (%s trips, S2 64 B)" % (
+            any_w.get("idle_ms", "?"), any_w.get("count", "?"))
+        for k, label in (("p50_us", "p50"), ("p99_us", "p99"), ("max_us", "max")):
+            vals = {c: wake[c][k] if c in wake else "-" for c, _ in POLL_DUTS}
+            target, ok = "", ""
+            if k == "p99_us":
+                target = "adaptive p99 <= %g us" % POLL_WAKE_P99_US
+                ok = met(num(wake["vdp-adaptive"]["p99_us"]) <= POLL_WAKE_P99_US
+                         if "vdp-adaptive" in wake else None)
+            rows.append(("%s, %s us" % (what, label), vals, target, ok))
+        lost = {c: wake[c]["lost"] or "0" for c, _ in POLL_DUTS if c in wake}
+        if any(v not in ("", "0") for v in lost.values()):
+            rows.append(("wake-up: round trips lost", {c: lost.get(c, "-") for c, _ in POLL_DUTS},
+                         "", ""))
+    if args.runs and os.path.exists(args.runs):
+        _, runs = load_runs(args.runs)
+        cases = []
+        for r in runs:
+            c = (r["scenario"], int(r["size"]), r["ring"])
+            if c not in cases:
+                cases.append(c)
+        cases.sort(key=lambda c: (c[0], c[1], ring_key(c[2])))
+        for sc, size, ring in cases:
+            by = {}
+            for r in runs:
+                if (r["scenario"], int(r["size"]), r["ring"]) == (sc, size, ring) and \
+                        not r["error"] and num(r["mpps"]):
+                    by.setdefault(r["dut"], {})[r["round"]] = r
+            name = "%s %d B%s" % (sc, size, "" if ring == "split" else " " + ring)
+            nrounds = max((len(v) for v in by.values()), default=0)
+
+            def col(field, digits):
+                return {c: fmt(med(num(r[field]) for r in by[d].values()), digits)
+                        if d in by else "-" for c, d in POLL_DUTS}
+            rows.append(("%s Mpps (median, %d round%s)" % (name, nrounds,
+                                                          "" if nrounds == 1 else "s"),
+                         col("mpps", 3), "", ""))
+            rt = ratios(by, "vdp-adaptive", "vdp", "mpps")
+            vals = {c: "-" for c, _ in POLL_DUTS}
+            ok = None
+            if rt:
+                vals["vdp-adaptive"] = "%.3f (%.3f..%.3f)" % (med(rt), min(rt), max(rt))
+                ok = med(rt) >= POLL_RATIO_MIN
+            rows.append(("%s Mpps adaptive / busy (median of rounds, min..max)" % name, vals,
+                         "within 2%% (>= %.2f)" % POLL_RATIO_MIN, met(ok)))
+            rows.append(("%s busy cycles/packet (telemetry)" % name, col("busy_cyc_pkt", 1), "",
+                         ""))
+        # what else ran: a figure taken while others had the CPUs means little
+        other = {c: fmt(max((num(r["other_cpu_pct"]) or 0.0 for r in runs if r["dut"] == d),
+                            default=None), 0) if any(r["dut"] == d for r in runs) else "-"
+                 for c, d in POLL_DUTS}
+        rows.append(("load: other processes' CPU in the windows, max % of a CPU", other, "",
+                     ""))
+    lat = [r for r in read_csv(args.latency) if not r["error"]]
+    keys = sorted({(r["scenario"], int(r["size"]), r.get("ring") or "split", int(r["load_pct"]))
+                   for r in lat}, key=lambda k: (k[0], k[1], ring_key(k[2]), k[3]))
+    for sc, size, ring, load in keys:
+        mine = [r for r in lat if (r["scenario"], int(r["size"]), r.get("ring") or "split",
+                                   int(r["load_pct"])) == (sc, size, ring, load)]
+        vals = {}
+        for c, d in POLL_DUTS:
+            d_rows = [r for r in mine if r["dut"] == d]
+            vals[c] = "%s / %s" % (fmt(med(num(r["p50_us"]) for r in d_rows), 2),
+                                   fmt(med(num(r["p99_us"]) for r in d_rows), 2)) \
+                if d_rows else "-"
+        rows.append(("%s %d B%s latency at %d%% load, p50 / p99 us" % (
+            sc, size, "" if ring == "split" else " " + ring, load), vals, "", ""))
+    if not rows:
+        print("bench_parse: poll-summary: no results", file=sys.stderr)
+        return 1
+    cols = [c for c, _ in POLL_DUTS]
+    hdr = ["measure"] + cols + ["target", "met"]
+    lines = [hdr] + [[m] + [v.get(c, "-") or "-" for c in cols] + [t, ok]
+                     for m, v, t, ok in rows]
+    with open(args.out, "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(hdr)
+        wr.writerows(lines[1:])
+    md = []
+    if host.get("line"):
+        md += [host["line"], ""]
+    if args.command:
+        md += ["`%s`" % args.command, ""]
+    md.append("| " + " | ".join(hdr) + " |")
+    md.append("|---|" + "|".join("--:" for _ in cols) + "|---|---|")
+    md += ["| " + " | ".join(l) + " |" for l in lines[1:]]
+    text = "\n".join(md) + "\n"
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text)
+    sys.stdout.write(text)
+    return 0 if not any("NO" in ok for _, _, _, ok in rows) else 3
+
+
 # Terminal control sequences (CSI, OSC, charset selection) and carriage
 # returns, dropped from what a program writes to its pseudo-terminal.
 TERM_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
@@ -1288,6 +1597,35 @@ def main():
     ll = sub.add_parser("last-lines")
     ll.add_argument("file")
     ll.add_argument("-n", type=int, default=3)
+    ic = sub.add_parser("idle-cpu")
+    ic.add_argument("--pid", type=int, required=True, help="the DUT's pid")
+    ic.add_argument("--dut-kind", required=True, choices=["vdp", "testpmd"])
+    ic.add_argument("--dut", required=True, help="the DUT's EAL file prefix")
+    ic.add_argument("--dut-ports", type=int, default=2)
+    ic.add_argument("--gen", required=True, help="the peers' EAL file prefix")
+    ic.add_argument("--gen-ports", type=int, default=2)
+    ic.add_argument("--gen-pid", type=int)
+    ic.add_argument("--seconds", type=float, default=10.0)
+    ic.add_argument("--settle", type=float, default=1.0)
+    ic.add_argument("--timeout", type=float, default=30.0)
+    ic.add_argument("--name", required=True)
+    ic.add_argument("--out", required=True)
+    ic.add_argument("--host", metavar="JSON",
+                    help="host's JSON: the TSC rate (a vdp's time asleep)")
+    wr = sub.add_parser("wake-row")
+    for a in ("--log", "--name", "--out", "--idle-ms", "--count"):
+        wr.add_argument(a, required=True)
+    wr.add_argument("--dut-kind", default="testpmd", choices=["vdp", "testpmd"])
+    wr.add_argument("--dut", help="the DUT's EAL file prefix (vdp: its sleeps)")
+    ps = sub.add_parser("poll-summary")
+    ps.add_argument("--idle")
+    ps.add_argument("--wake")
+    ps.add_argument("--runs", help="bench.sh's runs.csv with DUTs vdp and vdp-adaptive")
+    ps.add_argument("--latency", help="bench.sh's latency.csv")
+    ps.add_argument("--out", required=True, help="the table as CSV")
+    ps.add_argument("--markdown", metavar="FILE")
+    ps.add_argument("--host", metavar="JSON", help="host's JSON (default: host.json beside --out)")
+    ps.add_argument("--command", help="the command line to quote")
     t = sub.add_parser("pty")
     t.add_argument("--log", required=True)
     t.add_argument("command", nargs=argparse.REMAINDER)
@@ -1304,7 +1642,8 @@ def main():
             "gen-output": cmd_gen_output, "max-pps": cmd_max_pps,
             "latency-row": cmd_latency_row,
             "latency-summary": cmd_latency_summary, "pty": cmd_pty,
-            "last-lines": cmd_last_lines}[args.cmd](args)
+            "last-lines": cmd_last_lines, "idle-cpu": cmd_idle_cpu, "wake-row": cmd_wake_row,
+            "poll-summary": cmd_poll_summary}[args.cmd](args)
 
 
 if __name__ == "__main__":

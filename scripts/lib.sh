@@ -65,3 +65,62 @@ vdp_hugepages() {
 		echo "--no-huge -m 512"
 	fi
 }
+
+# Hugepage files of DPDK processes that died without removing them (they
+# hold no lock any more) keep pages from being free. DPDK itself deletes
+# such files at start-up; do it before counting the free pages.
+vdp_reclaim_hugepages() {
+	local dir f n=0
+	while read -r dir; do
+		for f in "$dir"/*map_*; do
+			[ -f "$f" ] || continue
+			flock -n -x "$f" true 2> /dev/null && rm -f "$f" && n=$((n + 1))
+		done
+	done < <(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts)
+	[ "$n" -gt 0 ] && vdp_log "removed $n stale hugepage files (no process held them)"
+	return 0
+}
+
+# Other DPDK processes on the machine may hold the hugepages for a while:
+# wait (up to 2 minutes) until MB megabytes of them are free.
+vdp_wait_hugepages() {
+	local need free _
+	need=$(($1 * 1024 / $(awk '/Hugepagesize/ {print $2}' /proc/meminfo)))
+	for _ in $(seq 120); do
+		free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+		[ "$free" -ge "$need" ] && return 0
+		vdp_reclaim_hugepages
+		sleep 1
+	done
+	vdp_log "only $free hugepages free after 2 minutes, $need needed; trying anyway"
+}
+
+# Wait (up to 30 s) for the socket SOCK that process PID creates; 1 when
+# PID exits first or the time is up.
+vdp_wait_socket() {
+	local sock=$1 pid=$2 _
+	for _ in $(seq 300); do
+		[ -S "$sock" ] && return 0
+		kill -0 "$pid" 2> /dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# Stop a child process PID: SIGINT, then SIGKILL if it has not exited in
+# 20 s; reaps it.
+vdp_stop_pid() {
+	local pid=$1 _ state=""
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2> /dev/null || true
+	for _ in $(seq 200); do
+		state=$(awk '{print $3}' "/proc/$pid/stat" 2> /dev/null) || state=""
+		{ [ -z "$state" ] || [ "$state" = Z ]; } && break
+		sleep 0.1
+	done
+	if [ -n "$state" ] && [ "$state" != Z ]; then
+		vdp_log "pid $pid did not stop on SIGINT; killing it"
+		kill -KILL "$pid" 2> /dev/null || true
+	fi
+	wait "$pid" 2> /dev/null || true
+}

@@ -421,3 +421,76 @@ def test_latency_tool_through_vdp(sockdir, procs):
     assert lat["p999_ns"] <= lat["max_ns"] + 1000
     wait_for(lambda: vdp.port("vhost0")["rx_packets"] == lat["sent"], 10,
              what="vdp to count every packet sent")
+
+
+def test_latency_tool_wake_mode(sockdir, procs):
+    """vdp-latency --idle-ms: COUNT single round trips, each after the idle
+    time, through an adaptive vdp that sleeps in between and is woken by
+    the guest's kick; the latency: line of the paced mode plus idle_ms,
+    count and lost, and the same figures in microseconds."""
+    from vdptest import BUILD, Vdp, unique
+    sock = os.path.join(sockdir, "v0.sock")
+    vdp = Vdp(["--vhost", sock, "--fwd", "macswap", "--poll-mode", "adaptive"])
+    procs.append(vdp)
+    vdp.wait_started()
+    res = subprocess.run([os.path.join(BUILD, "tools", "latency", "vdp-latency"), "--no-huge",
+                          "-m", "256", "--single-file-segments", "--no-pci", "--lcores", "0@0",
+                          "--file-prefix", unique("vdplat"), "--log-level", "*:notice",
+                          "--vdev", "net_virtio_user0,path=%s,queue_size=1024" % sock, "--",
+                          "--idle-ms", "50", "--count", "5"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lat = {k: float(v) for k, v in (kv.split("=") for kv in
+                                    re.search(r"^latency: (.*)$", res.stdout, re.M)
+                                    .group(1).split())}
+    assert lat["samples"] == 5 and lat["count"] == 5 and lat["lost"] == 0, lat
+    assert lat["idle_ms"] == 50 and lat["sent"] == 5
+    assert 0 < lat["min_ns"] <= lat["p50_ns"] <= lat["p99_ns"] <= lat["max_ns"] + 10
+    us = re.search(r"^vdp-latency: wake-up round trips after 50 ms idle: 5 of 5 back, "
+                   r"p50 ([0-9.]+) us, p99 ([0-9.]+) us, max ([0-9.]+) us$", res.stdout, re.M)
+    assert us, res.stdout
+    assert float(us.group(3)) == pytest.approx(lat["max_ns"] / 1000, abs=0.01)
+    # each round trip found the worker asleep (50 ms >> 200 us) and a kick woke it
+    lc = list(vdp.telemetry("/vdp/lcores").values())[0]
+    assert lc["sleeps"] >= 5 and lc["wake_kick"] >= 5, lc
+    # bad arguments: no --rate and no --idle-ms, or --count 0
+    for extra in ([], ["--idle-ms", "10", "--count", "0"]):
+        res = subprocess.run([os.path.join(BUILD, "tools", "latency", "vdp-latency"),
+                              "--no-huge", "-m", "64", "--no-pci", "--lcores", "0@0",
+                              "--file-prefix", unique("vdplat"), "--log-level", "*:error",
+                              "--vdev", "net_null0", "--"] + extra,
+                             capture_output=True, text=True, timeout=60)
+        assert res.returncode == 2 and "--idle-ms MS" in res.stdout, extra
+
+
+BENCH_POLL = os.path.join(ROOT, "scripts", "bench_poll.sh")
+
+
+def test_bench_poll_help_and_bad_options():
+    """scripts/bench_poll.sh --help says what it measures and exits 0; an
+    unknown option or a bad value is refused at once (exit 2, one error
+    line in the script's words), before it needs root, builds or starts
+    anything, and without a results directory."""
+    res = subprocess.run(["bash", BENCH_POLL, "--help"], capture_output=True, text=True,
+                         timeout=60, env=env())
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("Usage: scripts/bench_poll.sh")
+    for opt in ("--parts", "--duts", "--idle-seconds", "--idle-ms", "--count", "--rounds",
+                "--duration", "--quick"):
+        assert opt in res.stdout, opt
+    results = result_dirs()
+    for args, msg in ((["--bogus"], "unknown option '--bogus'"),
+                      (["--parts", "idle,sleep"], "--parts: 'sleep' is not idle, wake, load or "
+                                                  "latency"),
+                      (["--duts", "vdp"], "--duts: 'vdp' is not vdp-busy, vdp-adaptive or "
+                                          "testpmd"),
+                      (["--duts", "testpmd,testpmd"], "--duts: 'testpmd' twice"),
+                      (["--count", "0"], "--count: need a whole number >= 1"),
+                      (["--idle-seconds", "x"], "--idle-seconds: need whole seconds >= 1")):
+        res = subprocess.run(["bash", BENCH_POLL] + args, capture_output=True, text=True,
+                             timeout=60, env=env())
+        assert res.returncode == 2, (args, res.stdout, res.stderr)
+        errors = [l for l in res.stderr.splitlines() if l.startswith("bench_poll: error:")]
+        assert errors == ["bench_poll: error: " + msg], (args, res.stderr)
+        assert res.stdout == ""
+    assert result_dirs() == results

@@ -751,3 +751,76 @@ def test_plot_rings(tmp_path):
     assert res.returncode == 0, res.stderr
     with open(out, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_poll_summary(tmp_path):
+    """bench_poll.sh's table: idle CPU and wake-up figures per DUT, the
+    adaptive / busy Mpps ratio as the median of the per-round ratios, busy
+    cycles per packet and latency under load from bench.sh's CSVs; each
+    target met or not, exit 3 when one was missed."""
+    def write(name, fields, rows):
+        with open(tmp_path / name, "w", newline="") as f:
+            wr = csv.DictWriter(f, fieldnames=fields, restval="")
+            wr.writeheader()
+            wr.writerows(rows)
+    write("idle.csv", bp.IDLE_FIELDS, [
+        {"dut": "vdp-busy", "window_s": "10.0", "cpu_pct": "99.8", "other_cpu_pct": "1",
+         "sleeps": "0", "sleep_pct": "0.00"},
+        {"dut": "vdp-adaptive", "window_s": "10.0", "cpu_pct": "0.4", "other_cpu_pct": "1",
+         "sleeps": "0", "sleep_pct": "100.00"},
+        {"dut": "testpmd", "window_s": "10.0", "cpu_pct": "100.1", "other_cpu_pct": "2"}])
+    write("wake.csv", bp.WAKE_FIELDS, [
+        {"dut": d, "idle_ms": 1000, "count": 30, "samples": 30, "lost": 0, "p50_us": p50,
+         "p99_us": p99, "max_us": p99} for d, p50, p99 in
+        (("vdp-busy", "9.1", "12.0"), ("vdp-adaptive", "30.5", "48.0"), ("testpmd", "11", "15"))])
+    runs = []
+    for rnd, busy, adaptive in ((1, 10.0, 9.9), (2, 10.0, 9.0), (3, 11.0, 11.0)):
+        for dut, mpps in (("vdp", busy), ("vdp-adaptive", adaptive)):
+            r = run(rnd, dut, mpps, 80 if dut == "vdp" else 82)
+            r["scenario"] = "S2"
+            runs.append(r)
+    write_runs(tmp_path / "runs.csv", runs)
+    write("latency.csv", bp.LAT_FIELDS, [
+        {"round": 1, "scenario": "S2", "size": 64, "ring": "split", "dut": d, "load_pct": 10,
+         "p50_us": p50, "p99_us": p99} for d, p50, p99 in
+        (("vdp", "1.0", "2.0"), ("vdp-adaptive", "1.5", "30.0"))])
+
+    def summary(*extra):
+        res = subprocess.run([sys.executable, SCRIPT, "poll-summary",
+                              "--idle", str(tmp_path / "idle.csv"),
+                              "--wake", str(tmp_path / "wake.csv"),
+                              "--latency", str(tmp_path / "latency.csv"),
+                              "--out", str(tmp_path / "poll.csv"),
+                              "--markdown", str(tmp_path / "poll.md"),
+                              "--command", "scripts/bench_poll.sh --rounds 3"] + list(extra),
+                             capture_output=True, text=True, timeout=30)
+        rows = {l.split(" | ")[0].lstrip("| "): l.strip(" |").split(" | ")
+                for l in res.stdout.splitlines() if l.startswith("| ")}
+        return res, rows
+
+    res, rows = summary("--runs", str(tmp_path / "runs.csv"))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "`scripts/bench_poll.sh --rounds 3`" in res.stdout
+    assert open(tmp_path / "poll.md").read() == res.stdout
+    assert rows["measure"] == ["measure", "vdp-busy", "vdp-adaptive", "testpmd", "target", "met"]
+    idle = rows["idle CPU, % of one core (10 s, 2 idle peers)"]
+    assert idle[1:4] == ["99.8", "0.4", "100.1"]
+    assert idle[5] == "busy yes, adaptive yes, testpmd yes"
+    p99 = rows["wake-up round trip after 1000 ms idle (30 trips, S2 64 B), p99 us"]
+    assert p99[1:4] == ["12.0", "48.0", "15"] and p99[5] == "yes"
+    # the per-round ratios 0.99, 0.90, 1.00: their median, not the ratio of medians
+    ratio = rows["S2 64 B Mpps adaptive / busy (median of rounds, min..max)"]
+    assert ratio[2] == "0.990 (0.900..1.000)" and ratio[5] == "yes"
+    assert rows["S2 64 B Mpps (median, 3 rounds)"][1:4] == ["10.000", "9.900", "-"]
+    assert rows["S2 64 B busy cycles/packet (telemetry)"][1:3] == ["80.0", "82.0"]
+    assert rows["S2 64 B latency at 10% load, p50 / p99 us"][1:3] == ["1.00 / 2.00",
+                                                                       "1.50 / 30.00"]
+    # a round where adaptive fell short pulls the median under 0.98
+    for r in runs:
+        if r["round"] == 3 and r["dut"] == "vdp-adaptive":
+            r["mpps"] = 10.0
+    write_runs(tmp_path / "runs.csv", runs)
+    res, rows = summary("--runs", str(tmp_path / "runs.csv"))
+    assert res.returncode == 3
+    ratio = rows["S2 64 B Mpps adaptive / busy (median of rounds, min..max)"]
+    assert ratio[2] == "0.909 (0.900..0.990)" and ratio[5] == "NO"

@@ -15,14 +15,26 @@
  * Samples count from the end of the warm-up to the end of the window;
  * latencies are kept in 10 ns bins up to 1 ms, in 1 us bins up to 100 ms,
  * beyond that in one bin (a percentile there is reported as the maximum).
+ *
+ * With --idle-ms MS it measures wake-up latency instead: once a first
+ * packet has come back (one every 10 ms until one does: the DUT's port is
+ * up), COUNT times (--count) it stays idle MS milliseconds (sends nothing, sleeps), then
+ * sends one stamped packet and polls until it comes back (or 1 s passes:
+ * lost). A DUT that sleeps when idle has to wake up for each of them. It
+ * prints the round trips' p50, p99 and maximum in microseconds on a line of
+ * its own, then the same latency: line as above (rates over the whole run,
+ * plus idle_ms=, count= and lost=).
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -39,6 +51,8 @@
 #define BINS 100000 /* 10 ns x 100000 = 1 ms */
 #define BIN2_NS 1000
 #define BINS2 100000 /* then 1 us x 100000 = 100 ms */
+#define WAKE_TIMEOUT_S 1 /* --idle-ms: a packet not back after this is lost */
+#define WAKE_READY_S 10  /* --idle-ms: how long the DUT may take to return a first one */
 #define HDR_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + \
 		 sizeof(struct rte_udp_hdr))
 
@@ -61,12 +75,16 @@ static void usage(const char *prog)
 {
 	printf("usage: %s [EAL options] -- --rate PPS [--size BYTES] [--duration S]\n"
 	       "          [--warmup S] [--ports 1|2]\n"
-	       "  --rate PPS     packets per second to offer (required)\n"
+	       "       %s [EAL options] -- --idle-ms MS [--count N] [--size BYTES] [--ports 1|2]\n"
+	       "  --rate PPS     packets per second to offer (required without --idle-ms)\n"
 	       "  --size BYTES   frame size with FCS, 64..9000 (default 64)\n"
 	       "  --duration S   measurement window, seconds (default 5)\n"
 	       "  --warmup S     traffic before the window, seconds (default 1)\n"
-	       "  --ports N      1: packets come back on port 0; 2: on port 1 (default 1)\n",
-	       prog);
+	       "  --ports N      1: packets come back on port 0; 2: on port 1 (default 1)\n"
+	       "  --idle-ms MS   wake-up latency: N times, stay idle MS ms, then send one packet\n"
+	       "                 and wait (up to %d s) for it to come back\n"
+	       "  --count N      --idle-ms: round trips to measure (default 30)\n",
+	       prog, prog, WAKE_TIMEOUT_S);
 }
 
 static int port_setup(uint16_t port, struct rte_mempool *mp, uint32_t max_len)
@@ -163,6 +181,153 @@ static uint64_t percentile(const uint64_t *bins, uint64_t n, double q, uint64_t 
 	return max_ns;
 }
 
+/* Sleep ms milliseconds (less when a signal asks to quit). */
+static void idle_ms_sleep(double ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1000000);
+	while (!quit && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Send one stamped packet (seq) on port 0 and poll rx_port until it comes
+ * back or timeout TSC cycles pass; its round trip in ns, or UINT64_MAX.
+ * Packets of earlier calls count into *late, others into *foreign.
+ */
+static uint64_t round_trip(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len,
+			   uint16_t rx_port, uint32_t seq, uint64_t timeout, uint64_t *late,
+			   uint64_t *foreign)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0, now, ns = UINT64_MAX;
+	struct rte_mbuf *m, *pkts[BURST];
+	struct stamp *st;
+
+	m = make_packet(mp, tmpl, len);
+	if (m == NULL)
+		return UINT64_MAX;
+	st = rte_pktmbuf_mtod_offset(m, struct stamp *, HDR_LEN);
+	st->magic = LAT_MAGIC;
+	st->seq = seq;
+	t0 = rte_rdtsc();
+	st->tsc = t0;
+	if (rte_eth_tx_burst(0, 0, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		return UINT64_MAX - 1;
+	}
+	while (ns == UINT64_MAX && !quit && (now = rte_rdtsc()) - t0 < timeout) {
+		uint16_t nb = rte_eth_rx_burst(rx_port, 0, pkts, BURST), k;
+
+		if (nb == 0)
+			continue;
+		now = rte_rdtsc();
+		for (k = 0; k < nb; k++) {
+			struct stamp copy;
+			const struct stamp *s = rte_pktmbuf_read(pkts[k], HDR_LEN, sizeof(copy),
+								 &copy);
+
+			if (s == NULL || s->magic != LAT_MAGIC)
+				(*foreign)++;
+			else if (s->seq != seq || s->tsc != t0)
+				(*late)++; /* one given up on before */
+			else
+				ns = (now - t0) * 1000000000ULL / hz;
+		}
+		rte_pktmbuf_free_bulk(pkts, nb);
+	}
+	return ns;
+}
+
+/*
+ * --idle-ms: count times, idle for idle_ms, then one packet out on port 0
+ * and back on rx_port; its round trip into bins. Prints the result lines;
+ * returns the exit status.
+ */
+static int run_wake(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len, uint32_t size,
+		    uint16_t rx_port, double idle_ms, uint32_t count, uint64_t *bins)
+{
+	uint64_t hz = rte_get_tsc_hz(), t_start, t_stop, timeout, ns;
+	uint64_t samples = 0, sum_ns = 0, min_ns = UINT64_MAX, max_ns = 0;
+	uint64_t sent = 0, tx_full = 0, received = 0, foreign = 0, late = 0, lost = 0;
+	double secs;
+	uint32_t i;
+
+	timeout = hz * WAKE_TIMEOUT_S;
+	/* The DUT's port comes up some time after ours: until one comes back. */
+	t_start = rte_rdtsc();
+	do {
+		ns = round_trip(mp, tmpl, len, rx_port, UINT32_MAX, hz / 100, &late, &foreign);
+	} while (ns >= UINT64_MAX - 1 && !quit && rte_rdtsc() - t_start < hz * WAKE_READY_S);
+	if (ns >= UINT64_MAX - 1) {
+		fprintf(stderr, "vdp-latency: nothing came back within %d s\n", WAKE_READY_S);
+		printf("latency: offered_pps=%.3f sent=0 received=0 samples=0 idle_ms=%.0f count=%u"
+		       " lost=%u\n", 1000.0 / idle_ms, idle_ms, count, count);
+		fflush(stdout);
+		return 1;
+	}
+	late = 0;
+	foreign = 0;
+	printf("vdp-latency: %u round trips of %u-byte frames, each after %.0f ms idle, out on"
+	       " port 0, back on port %u\n", count, size, idle_ms, rx_port);
+	fflush(stdout);
+	t_start = rte_rdtsc();
+	for (i = 0; i < count && !quit; i++) {
+		idle_ms_sleep(idle_ms);
+		if (quit)
+			break;
+		ns = round_trip(mp, tmpl, len, rx_port, i, timeout, &late, &foreign);
+		if (ns == UINT64_MAX - 1) {
+			tx_full++;
+			lost++;
+			continue;
+		}
+		sent++;
+		if (ns == UINT64_MAX) {
+			lost++;
+			continue;
+		}
+		received++;
+		samples++;
+		sum_ns += ns;
+		if (ns < min_ns)
+			min_ns = ns;
+		if (ns > max_ns)
+			max_ns = ns;
+		bins[bin_of(ns)]++;
+	}
+	received += late;
+	t_stop = rte_rdtsc();
+	secs = (double)(t_stop - t_start) / (double)hz;
+	if (secs <= 0)
+		secs = 1;
+	if (samples == 0) {
+		printf("latency: offered_pps=%.3f tx_pps=%.3f rx_pps=0 sent=%" PRIu64
+		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64
+		       " samples=0 idle_ms=%.0f count=%u lost=%" PRIu64 " late=%" PRIu64 "\n",
+		       1000.0 / idle_ms, (double)sent / secs, sent, tx_full, received, foreign,
+		       idle_ms, count, lost, late);
+		fflush(stdout);
+		return 1;
+	}
+	printf("vdp-latency: wake-up round trips after %.0f ms idle: %" PRIu64 " of %u back,"
+	       " p50 %.2f us, p99 %.2f us, max %.2f us\n", idle_ms, samples, count,
+	       (double)percentile(bins, samples, 0.50, max_ns) / 1000.0,
+	       (double)percentile(bins, samples, 0.99, max_ns) / 1000.0, (double)max_ns / 1000.0);
+	printf("latency: offered_pps=%.3f tx_pps=%.3f rx_pps=%.3f sent=%" PRIu64
+	       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=%" PRIu64
+	       " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p99_ns=%" PRIu64 " p999_ns=%" PRIu64
+	       " max_ns=%" PRIu64 " mean_ns=%" PRIu64 " idle_ms=%.0f count=%u lost=%" PRIu64
+	       " late=%" PRIu64 "\n",
+	       1000.0 / idle_ms, (double)sent / secs, (double)samples / secs, sent, tx_full,
+	       received, foreign, samples, min_ns, percentile(bins, samples, 0.50, max_ns),
+	       percentile(bins, samples, 0.99, max_ns), percentile(bins, samples, 0.999, max_ns),
+	       max_ns, sum_ns / samples, idle_ms, count, lost, late);
+	fflush(stdout);
+	return lost == 0 && !quit ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -171,11 +336,13 @@ int main(int argc, char **argv)
 		{"duration", required_argument, NULL, 'd'},
 		{"warmup", required_argument, NULL, 'w'},
 		{"ports", required_argument, NULL, 'p'},
+		{"idle-ms", required_argument, NULL, 'i'},
+		{"count", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	double rate = 0, duration = 5, warmup = 1;
-	uint32_t size = 64, len, nports = 1, data_room;
+	double rate = 0, duration = 5, warmup = 1, idle_ms = 0;
+	uint32_t size = 64, len, nports = 1, data_room, count = 30;
 	uint16_t rx_port;
 	struct rte_mempool *mp;
 	uint8_t tmpl[HDR_LEN + sizeof(struct stamp)];
@@ -199,12 +366,14 @@ int main(int argc, char **argv)
 		case 'd': duration = strtod(optarg, NULL); break;
 		case 'w': warmup = strtod(optarg, NULL); break;
 		case 'p': nports = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'i': idle_ms = strtod(optarg, NULL); break;
+		case 'c': count = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(argv[0]); return 0;
 		default: usage(argv[0]); return 2;
 		}
 	}
-	if (rate < 1 || size < 64 || size > 9000 || duration <= 0 || warmup < 0 ||
-	    (nports != 1 && nports != 2)) {
+	if ((idle_ms > 0 ? count < 1 : rate < 1) || idle_ms < 0 || size < 64 || size > 9000 ||
+	    duration <= 0 || warmup < 0 || (nports != 1 && nports != 2)) {
 		usage(argv[0]);
 		return 2;
 	}
@@ -235,6 +404,10 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
+	if (idle_ms > 0) {
+		ret = run_wake(mp, tmpl, len, size, rx_port, idle_ms, count, bins);
+		goto out;
+	}
 	hz = rte_get_tsc_hz();
 	period = (uint64_t)((double)hz / rate);
 	if (period == 0)
@@ -332,6 +505,7 @@ int main(int argc, char **argv)
 		ret = 0;
 	}
 	fflush(stdout);
+out:
 	for (uint16_t p = 0; p < nports; p++) {
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
