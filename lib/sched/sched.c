@@ -689,15 +689,18 @@ sched_try_sleep(struct sched_worker *wk, uint16_t w, uint64_t start)
 	__atomic_store_n(&wk->asleep, false, __ATOMIC_RELAXED);
 	t1 = rte_rdtsc();
 	stats_add(&wk->stats.sleep_cycles, t1 - t0);
-	sched_woken_by(wk, fds, intr, nfd);
 	wk->woke_at = t1;
 	/* Online again: the plan may have changed meanwhile, and only the
-	 * queues of the one in force are this worker's to touch. */
+	 * queues of the one in force are this worker's to touch. What woke
+	 * it is taken first; the system calls that turn notifications off
+	 * and consume them come after. */
 	plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
 	wk->gen = plan->gen;
+	pkts = sched_poll_all(wk, w, plan, t1);
 	sched_disarm(w, plan, true);
+	sched_woken_by(wk, fds, intr, nfd);
 	end = rte_rdtsc();
-	stats_add(&wk->stats.idle_cycles, end - t1);
+	sched_account(wk, t1, end, pkts);
 	return end;
 }
 
