@@ -43,6 +43,7 @@ set -eu
 PARSE="/usr/bin/python3 $VDP_ROOT/scripts/bench_parse.py"
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 LAT_BIN=$VDP_BUILD/tools/latency/vdp-latency
+FLOOR_BIN=$VDP_BUILD/tools/latency/vdp-wake-floor
 PARTS=idle,wake,load,latency
 DUTS=vdp-busy,vdp-adaptive,testpmd
 IDLE_SECONDS=10
@@ -186,6 +187,7 @@ vdp_install_deps || exit 1
 vdp_build || exit 1
 command -v "$TESTPMD" > /dev/null || die "$TESTPMD not found (package dpdk)"
 [ -x "$LAT_BIN" ] || die "$LAT_BIN not built"
+[ -x "$FLOOR_BIN" ] || die "$FLOOR_BIN not built"
 
 # Hugepages as bench.sh (--in-memory), unless there are not enough for the
 # two processes of a measurement.
@@ -410,6 +412,11 @@ fi
 if part wake; then
 	vdp_log "wake: $COUNT round trips after $IDLE_MS ms idle through each of ${DUT_LIST[*]}"
 	for d in "${DUT_LIST[@]}"; do measure_wake "$d"; done
+	# The host's own wake-up of a thread in poll(), on the DUT's CPU: what
+	# an adaptive worker's wake-up cannot go below.
+	wait_quiet
+	"$FLOOR_BIN" "$IDLE_MS" "$COUNT" "$DUT_CORE" "$GEN_CORE" > "$OUT_DIR/wake-floor.txt" 2>&1 ||
+		STATUS=1
 fi
 if part load || part latency; then
 	measure_load
@@ -423,6 +430,12 @@ $PARSE poll-summary --idle "$OUT_DIR/idle.csv" --wake "$OUT_DIR/wake.csv" \
 	--runs "$OUT_DIR/load-runs.csv" --latency "$OUT_DIR/latency.csv" \
 	--out "$OUT_DIR/summary.csv" --markdown "$OUT_DIR/summary.md" \
 	--host "$OUT_DIR/host.json" --command "$CMDLINE" || rc=$?
+if [ -s "$OUT_DIR/wake-floor.txt" ]; then
+	echo
+	echo "Host floor (tools/latency/vdp-wake-floor, a thread asleep in poll() on CPU $DUT_CORE" \
+		"woken from CPU $GEN_CORE): $(sed 's/^vdp-wake-floor: //' "$OUT_DIR/wake-floor.txt")" |
+		tee -a "$OUT_DIR/summary.md"
+fi
 case "$rc" in
 0) ;;
 3) vdp_log "some targets were missed (column met)" ;;
