@@ -44,13 +44,19 @@ report_lcores(FILE *f, struct report_prev *prev)
 			d.idle_cycles -= prev->lcore[w].idle_cycles;
 			d.sleep_cycles -= prev->lcore[w].sleep_cycles;
 			d.pkts -= prev->lcore[w].pkts;
+			d.sleeps -= prev->lcore[w].sleeps;
 			prev->lcore[w] = now;
 		}
 		total = d.busy_cycles + d.idle_cycles + d.sleep_cycles;
-		fprintf(f, "  lcore %u: busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts\n",
+		fprintf(f, "  lcore %u: busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts",
 			sched_worker_lcore(w),
 			total ? 100.0 * d.busy_cycles / total : 0.0,
 			d.pkts ? (double)d.busy_cycles / d.pkts : 0.0, d.pkts);
+		/* Adaptive: how often it slept, and the share of time asleep. */
+		if (d.sleeps != 0 || sched_poll_mode(w) == SCHED_POLL_ADAPTIVE)
+			fprintf(f, ", %" PRIu64 " sleeps, asleep %.1f%%", d.sleeps,
+				total ? 100.0 * d.sleep_cycles / total : 0.0);
+		fprintf(f, "\n");
 	}
 }
 

@@ -135,7 +135,7 @@ def test_bursts_with_idle_gaps(sockdir, procs, engine, layout):
     assert j["sleep_blocker"] is None
     assert sum(j["wake_to_packet_us"].values()) == sum(last["wake_to_packet_log2_us"])
     assert j["wakeups"]["kick"] == last["wake_kick"]
-    assert re.search(r"\n    adaptive: asleep; sleeps %d, woken by kick %d, interrupt 0, "
+    assert re.search(r"\n    poll mode adaptive: asleep; sleeps %d, woken by kick %d, interrupt 0, "
                      r"control %d\n    wake-up to first packet \(us\):( [<>=]+\d+ \d+)+\n" %
                      (last["sleeps"], last["wake_kick"], last["wake_control"]),
                      vdp.ctl_ok("show", "lcores"))
@@ -356,7 +356,8 @@ def test_poll_mode_toggled_under_traffic(sockdir, procs):
     wait_for(lambda: lcore(vdp)["sleeping"] == 0, 30, what="lcore 1 awake")
     assert lcore(vdp)["poll_mode"] == "busy"
     assert lcore_json(vdp)["poll_mode"] == "busy"
-    assert "\n  lcore 1: busy, " in "\n" + vdp.ctl_ok("show", "lcores")
+    assert re.search(r"^  lcore 1: busy [\d.]+%.*\n    poll mode busy: awake; sleeps",
+                     vdp.ctl_ok("show", "lcores"), re.M)
     l = lcore(vdp)
     p0.send(1)
     assert wait_rx(p1, sent + 32) == sent + 32
@@ -367,7 +368,7 @@ def test_poll_mode_toggled_under_traffic(sockdir, procs):
     assert vdp.ctl_ok("set", "poll-mode", "adaptive", "1") == "lcore 1: poll mode adaptive\n"
     l = wait_asleep(vdp)
     out = vdp.ctl_ok("show", "lcores")
-    assert "\n  lcore 1: adaptive, " in "\n" + out and "\n    adaptive: asleep; " in out
+    assert "\n    poll mode adaptive: asleep; " in out
     p1.send(1)
     assert wait_rx(p0, sent + 32) == sent + 32
     assert settle(p0, 5) == sent + 32 and settle(p1, 5) == sent + 32
@@ -388,8 +389,8 @@ def test_config_poll_mode(sockdir, procs, tmp_path):
     procs.append(vdp)
     vdp.wait_started()
     out = vdp.ctl_ok("show", "lcores")
-    assert re.search(r"^  lcore 1: adaptive, .*\n    adaptive: ", out, re.M), out
-    assert re.search(r"^  lcore 2: busy, ", out, re.M), out
+    assert re.search(r"^  lcore 1: busy [\d.]+%.*\n    poll mode adaptive: ", out, re.M), out
+    assert re.search(r"^  lcore 2: busy [\d.]+%.*\n    poll mode busy$", out, re.M), out
     assert lcore(vdp, 1)["poll_mode"] == "adaptive" and lcore(vdp, 2)["poll_mode"] == "busy"
     wait_asleep(vdp)
     assert lcore(vdp, 2)["sleeps"] == 0
@@ -625,7 +626,7 @@ def test_port_without_interrupt_keeps_polling(sockdir, procs, vdev, name):
     why = BLOCKED % name
     wait_for(lambda: lcore_json(vdp)["sleep_blocker"] == why, 30, what="sleep blocker")
     out = vdp.ctl_ok("show", "lcores")
-    assert "\n    adaptive: awake; sleeps 0, " in out and "\n    keeps polling: %s\n" % why in out
+    assert "\n    poll mode adaptive: awake; sleeps 0, " in out and "\n    keeps polling: %s\n" % why in out
     peer.send(3)
     if name == "net_ring0":
         # net_ring's port sends into its own rx ring: everything comes back.

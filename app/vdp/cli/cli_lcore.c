@@ -48,17 +48,18 @@ cli_lcore_json(struct cli_ctx *ctx, uint16_t w, const struct sched_plan *plan,
 	fprintf(ctx->out, "]}");
 }
 
-/* The adaptive lines of one worker: sleeps, why it woke, how soon a packet came. */
+/* The poll mode lines of a worker that is or was adaptive: sleeps, why it
+ * woke, why it keeps polling, how soon a packet came after a wake-up. */
 static void
 cli_lcore_sleeps(struct cli_ctx *ctx, uint16_t w, const struct stats_lcore *s,
 		 const char *blocker)
 {
 	unsigned int b;
 
-	fprintf(ctx->out, "    adaptive: %s; sleeps %" PRIu64 ", woken by kick %" PRIu64
+	fprintf(ctx->out, "    poll mode %s: %s; sleeps %" PRIu64 ", woken by kick %" PRIu64
 		", interrupt %" PRIu64 ", control %" PRIu64 "\n",
-		sched_sleeping(w) ? "asleep" : "awake", s->sleeps, s->wake_kick, s->wake_intr,
-		s->wake_ctl);
+		sched_poll_mode_name(sched_poll_mode(w)), sched_sleeping(w) ? "asleep" : "awake",
+		s->sleeps, s->wake_kick, s->wake_intr, s->wake_ctl);
 	if (blocker != NULL)
 		fprintf(ctx->out, "    keeps polling: %s\n", blocker);
 	fprintf(ctx->out, "    wake-up to first packet (us):");
@@ -88,14 +89,15 @@ cli_lcore_one(struct cli_ctx *ctx, uint16_t w, const struct sched_plan *plan)
 		cli_lcore_json(ctx, w, plan, &s, busy, cpp, blocker);
 		return;
 	}
-	fprintf(ctx->out, "  lcore %u: %s, busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts, polls",
-		sched_worker_lcore(w), sched_poll_mode_name(sched_poll_mode(w)), busy, cpp,
-		s.pkts);
+	fprintf(ctx->out, "  lcore %u: busy %.1f%%, %.1f cycles/pkt, %" PRIu64 " pkts, polls",
+		sched_worker_lcore(w), busy, cpp, s.pkts);
 	for (i = 0; i < plan->nb_rxq[w]; i++)
 		fprintf(ctx->out, " %s:%u", plan->rxq[w][i].port->name, plan->rxq[w][i].q);
 	fprintf(ctx->out, "%s\n", plan->nb_rxq[w] ? "" : " nothing");
 	if (sched_poll_mode(w) == SCHED_POLL_ADAPTIVE || s.sleeps != 0)
 		cli_lcore_sleeps(ctx, w, &s, blocker);
+	else
+		fprintf(ctx->out, "    poll mode busy\n");
 }
 
 static int
@@ -221,7 +223,7 @@ cli_set_stats_period(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 
 static const struct cli_cmd cli_lcore_cmds[] = {
 	{ "show lcores", "", 0, 0, CLI_ARG_NONE,
-	  "per worker: busy %, cycles per packet, the rx queues it polls", cli_show_lcores },
+	  "per worker: busy %, cycles per packet, the rx queues it polls, poll mode and sleeps", cli_show_lcores },
 	{ "show drops", "", 0, 0, CLI_ARG_NONE,
 	  "every non-zero drop counter by port, queue and reason", cli_show_drops },
 	{ "set rxq affinity", "<port> <queue> <lcore>", 3, 3, CLI_ARG_PORT,
