@@ -8,7 +8,7 @@ booted under TCG with one virtio-net-pci device on a vhost-user socket. Its
 "vdp-e2e: PASS" or "vdp-e2e: FAIL ..." on the serial console, which QEMU
 writes to a file the test reads. With hold=True the guest stays up after
 its result, so that a peer can still reach it; the test stops QEMU.
-extra is more QEMU options (test_adaptive.py adds a second serial port).
+extra is more QEMU options (test_guests_adaptive.py adds a second serial port).
 """
 
 import os
