@@ -30,11 +30,15 @@
 
 #define SCHED_MAX_WORKERS 16   /**< Worker lcores (each owns one tx queue per port). */
 #define SCHED_MAX_RXQ 64       /**< (port, rxq) pairs one worker polls. */
+#ifndef VDP_SLEEP_IDLE_US
+#define VDP_SLEEP_IDLE_US 200 /**< Meson option sleep_idle_us. */
+#endif
 /**
  * An adaptive worker sleeps once it has found nothing to receive for this
- * long (docs/benchmarks.md, "Adaptive polling", has the measurements).
+ * long (docs/benchmarks.md, "Adaptive polling", has the measurements that
+ * chose it).
  */
-#define SCHED_SLEEP_IDLE_US 200
+#define SCHED_SLEEP_IDLE_US VDP_SLEEP_IDLE_US
 
 /** How a worker waits when its queues are idle. */
 enum sched_poll_mode {
