@@ -151,11 +151,6 @@ die() {
 	exit 2
 }
 
-is_uint() {
-	case "$1" in
-	'' | *[!0-9]*) return 1 ;;
-	esac
-}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -188,18 +183,18 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-if ! is_uint "$ROUNDS" || [ "$ROUNDS" -lt 1 ]; then
+if ! vdp_is_uint "$ROUNDS" || [ "$ROUNDS" -lt 1 ]; then
 	die "--rounds: need a whole number >= 1"
 fi
-if ! is_uint "$DURATION" || [ "$DURATION" -lt 1 ]; then
+if ! vdp_is_uint "$DURATION" || [ "$DURATION" -lt 1 ]; then
 	die "--duration: need whole seconds >= 1"
 fi
-is_uint "$WARMUP" || die "--warmup: need whole seconds"
-is_uint "$MAX_OTHER" || die "--max-other: need a whole percentage"
+vdp_is_uint "$WARMUP" || die "--warmup: need whole seconds"
+vdp_is_uint "$MAX_OTHER" || die "--max-other: need a whole percentage"
 SIZES=${SIZES//,/ }
 SCENARIOS=${SCENARIOS//,/ }
 for s in $SIZES; do
-	if ! is_uint "$s" || [ "$s" -lt 64 ] || [ "$s" -gt 9000 ]; then
+	if ! vdp_is_uint "$s" || [ "$s" -lt 64 ] || [ "$s" -gt 9000 ]; then
 		die "--sizes: '$s' is not a frame size in 64..9000"
 	fi
 done
@@ -274,26 +269,7 @@ fi
 
 # Two CPUs: the generator (and every process's main lcore) on one, the DUT's
 # polling core on the other.
-read -r -a CPUS <<< "$(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
-if [ "${#CPUS[@]}" -lt 2 ]; then
-	echo "bench: error: needs 2 CPUs (one for the generator, one for the DUT's" \
-		"polling core), this process may use ${#CPUS[@]}: ${CPUS[*]}" >&2
-	exit 1
-fi
-GEN_CORE=${GEN_CORE:-${CPUS[0]}}
-if [ -z "$DUT_CORE" ]; then
-	for c in "${CPUS[@]}"; do
-		[ "$c" != "$GEN_CORE" ] && DUT_CORE=$c && break
-	done
-fi
-for c in "$GEN_CORE" "$DUT_CORE"; do
-	if ! is_uint "$c" || ! printf '%s\n' "${CPUS[@]}" | grep -qx "$c"; then
-		die "CPU '$c' is not one this process may use (${CPUS[*]})"
-	fi
-done
-[ "$GEN_CORE" != "$DUT_CORE" ] || die "--gen-core and --dut-core are both CPU $GEN_CORE"
-DUT_LCORES="0@$GEN_CORE,1@$DUT_CORE"
-GEN_LCORES="0@$GEN_CORE,1@$GEN_CORE"
+vdp_bench_cores bench
 
 if [ "$(id -u)" != 0 ]; then
 	die "needs root (hugepages, network namespaces, package installation)"

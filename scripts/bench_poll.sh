@@ -98,11 +98,6 @@ die() {
 	exit 2
 }
 
-is_uint() {
-	case "$1" in
-	'' | *[!0-9]*) return 1 ;;
-	esac
-}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -126,7 +121,7 @@ while [ $# -gt 0 ]; do
 done
 # at_least OPTION VALUE MIN WHAT: VALUE is a whole number >= MIN, or die
 at_least() {
-	if ! is_uint "$2" || [ "$2" -lt "$3" ]; then
+	if ! vdp_is_uint "$2" || [ "$2" -lt "$3" ]; then
 		die "$1: need $4 >= $3"
 	fi
 }
@@ -135,8 +130,8 @@ at_least --idle-ms "$IDLE_MS" 1 "whole milliseconds"
 at_least --count "$COUNT" 1 "a whole number"
 at_least --rounds "$ROUNDS" 1 "a whole number"
 at_least --duration "$DURATION" 1 "whole seconds"
-is_uint "$WARMUP" || die "--warmup: need whole seconds"
-is_uint "$MAX_OTHER" || die "--max-other: need a whole percentage"
+vdp_is_uint "$WARMUP" || die "--warmup: need whole seconds"
+vdp_is_uint "$MAX_OTHER" || die "--max-other: need a whole percentage"
 read -r -a PART_LIST <<< "${PARTS//,/ }"
 [ "${#PART_LIST[@]}" -ge 1 ] || die "--parts: empty"
 for p in "${PART_LIST[@]}"; do
@@ -160,26 +155,7 @@ part() {
 
 # Two CPUs, as bench.sh: the generator (and every main lcore) on one, the
 # DUT's polling core on the other.
-read -r -a CPUS <<< "$(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
-if [ "${#CPUS[@]}" -lt 2 ]; then
-	echo "bench_poll: error: needs 2 CPUs (one for the generator, one for the DUT's" \
-		"polling core), this process may use ${#CPUS[@]}: ${CPUS[*]}" >&2
-	exit 1
-fi
-GEN_CORE=${GEN_CORE:-${CPUS[0]}}
-if [ -z "$DUT_CORE" ]; then
-	for c in "${CPUS[@]}"; do
-		[ "$c" != "$GEN_CORE" ] && DUT_CORE=$c && break
-	done
-fi
-for c in "$GEN_CORE" "$DUT_CORE"; do
-	if ! is_uint "$c" || ! printf '%s\n' "${CPUS[@]}" | grep -qx "$c"; then
-		die "CPU '$c' is not one this process may use (${CPUS[*]})"
-	fi
-done
-[ "$GEN_CORE" != "$DUT_CORE" ] || die "--gen-core and --dut-core are both CPU $GEN_CORE"
-DUT_LCORES="0@$GEN_CORE,1@$DUT_CORE"
-GEN_LCORES="0@$GEN_CORE,1@$GEN_CORE"
+vdp_bench_cores bench_poll
 
 [ "$(id -u)" = 0 ] || die "needs root (hugepages)"
 vdp_install_deps || exit 1

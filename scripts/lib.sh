@@ -124,3 +124,44 @@ vdp_stop_pid() {
 	fi
 	wait "$pid" 2> /dev/null || true
 }
+
+# Whether $1 is a whole decimal number.
+vdp_is_uint() {
+	case "$1" in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+}
+
+# vdp_bench_cores NAME: a benchmark's two CPUs, from this process's
+# affinity. Keeps GEN_CORE and DUT_CORE when set (--gen-core, --dut-core),
+# else the first CPU and the next; sets CPUS, and DUT_LCORES (main lcore
+# with the generator, worker on the DUT's CPU) and GEN_LCORES. Exits, with
+# one line "NAME: error: ..." on stderr, when they are not two distinct
+# CPUs this process may use.
+vdp_bench_cores() {
+	local c
+	read -r -a CPUS <<< "$(/usr/bin/python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
+	if [ "${#CPUS[@]}" -lt 2 ]; then
+		echo "$1: error: needs 2 CPUs (one for the generator, one for the DUT's" \
+			"polling core), this process may use ${#CPUS[@]}: ${CPUS[*]}" >&2
+		exit 1
+	fi
+	GEN_CORE=${GEN_CORE:-${CPUS[0]}}
+	if [ -z "$DUT_CORE" ]; then
+		for c in "${CPUS[@]}"; do
+			[ "$c" != "$GEN_CORE" ] && DUT_CORE=$c && break
+		done
+	fi
+	for c in "$GEN_CORE" "$DUT_CORE"; do
+		if ! vdp_is_uint "$c" || ! printf '%s\n' "${CPUS[@]}" | grep -qx "$c"; then
+			echo "$1: error: CPU '$c' is not one this process may use (${CPUS[*]})" >&2
+			exit 2
+		fi
+	done
+	if [ "$GEN_CORE" = "$DUT_CORE" ]; then
+		echo "$1: error: --gen-core and --dut-core are both CPU $GEN_CORE" >&2
+		exit 2
+	fi
+	DUT_LCORES="0@$GEN_CORE,1@$DUT_CORE"
+	GEN_LCORES="0@$GEN_CORE,1@$GEN_CORE"
+}
