@@ -181,6 +181,40 @@ static uint64_t percentile(const uint64_t *bins, uint64_t n, double q, uint64_t 
 	return max_ns;
 }
 
+/* Round trips measured: a histogram and the exact minimum, maximum and sum. */
+struct lat_stats {
+	uint64_t *bins;   /* BINS + BINS2 + 1 counts (bin_of()) */
+	uint64_t samples; /* round trips counted */
+	uint64_t sum_ns;  /* their sum */
+	uint64_t min_ns;  /* the shortest, UINT64_MAX before the first */
+	uint64_t max_ns;  /* the longest */
+};
+
+static void lat_add(struct lat_stats *st, uint64_t ns)
+{
+	st->samples++;
+	st->sum_ns += ns;
+	if (ns < st->min_ns)
+		st->min_ns = ns;
+	if (ns > st->max_ns)
+		st->max_ns = ns;
+	st->bins[bin_of(ns)]++;
+}
+
+static uint64_t lat_pct(const struct lat_stats *st, double q)
+{
+	return percentile(st->bins, st->samples, q, st->max_ns);
+}
+
+/* The " samples=... mean_ns=..." part of a "latency:" line (samples > 0). */
+static void lat_print(const struct lat_stats *st)
+{
+	printf(" samples=%" PRIu64 " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p99_ns=%" PRIu64
+	       " p999_ns=%" PRIu64 " max_ns=%" PRIu64 " mean_ns=%" PRIu64, st->samples,
+	       st->min_ns, lat_pct(st, 0.50), lat_pct(st, 0.99), lat_pct(st, 0.999),
+	       st->max_ns, st->sum_ns / st->samples);
+}
+
 /* Sleep ms milliseconds (less when a signal asks to quit). */
 static void idle_ms_sleep(double ms)
 {
@@ -249,7 +283,7 @@ static int run_wake(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len, u
 		    uint16_t rx_port, double idle_ms, uint32_t count, uint64_t *bins)
 {
 	uint64_t hz = rte_get_tsc_hz(), t_start, t_stop, timeout, ns;
-	uint64_t samples = 0, sum_ns = 0, min_ns = UINT64_MAX, max_ns = 0;
+	struct lat_stats lat = { .bins = bins, .min_ns = UINT64_MAX };
 	uint64_t sent = 0, tx_full = 0, received = 0, foreign = 0, late = 0, lost = 0;
 	double secs;
 	uint32_t i;
@@ -289,20 +323,14 @@ static int run_wake(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len, u
 			continue;
 		}
 		received++;
-		samples++;
-		sum_ns += ns;
-		if (ns < min_ns)
-			min_ns = ns;
-		if (ns > max_ns)
-			max_ns = ns;
-		bins[bin_of(ns)]++;
+		lat_add(&lat, ns);
 	}
 	received += late;
 	t_stop = rte_rdtsc();
 	secs = (double)(t_stop - t_start) / (double)hz;
 	if (secs <= 0)
 		secs = 1;
-	if (samples == 0) {
+	if (lat.samples == 0) {
 		printf("latency: offered_pps=%.3f tx_pps=%.3f rx_pps=0 sent=%" PRIu64
 		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64
 		       " samples=0 idle_ms=%.0f count=%u lost=%" PRIu64 " late=%" PRIu64 "\n",
@@ -312,18 +340,16 @@ static int run_wake(struct rte_mempool *mp, const uint8_t *tmpl, uint32_t len, u
 		return 1;
 	}
 	printf("vdp-latency: wake-up round trips after %.0f ms idle: %" PRIu64 " of %u back,"
-	       " p50 %.2f us, p99 %.2f us, max %.2f us\n", idle_ms, samples, count,
-	       (double)percentile(bins, samples, 0.50, max_ns) / 1000.0,
-	       (double)percentile(bins, samples, 0.99, max_ns) / 1000.0, (double)max_ns / 1000.0);
+	       " p50 %.2f us, p99 %.2f us, max %.2f us\n", idle_ms, lat.samples, count,
+	       (double)lat_pct(&lat, 0.50) / 1000.0, (double)lat_pct(&lat, 0.99) / 1000.0,
+	       (double)lat.max_ns / 1000.0);
 	printf("latency: offered_pps=%.3f tx_pps=%.3f rx_pps=%.3f sent=%" PRIu64
-	       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=%" PRIu64
-	       " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p99_ns=%" PRIu64 " p999_ns=%" PRIu64
-	       " max_ns=%" PRIu64 " mean_ns=%" PRIu64 " idle_ms=%.0f count=%u lost=%" PRIu64
-	       " late=%" PRIu64 "\n",
-	       1000.0 / idle_ms, (double)sent / secs, (double)samples / secs, sent, tx_full,
-	       received, foreign, samples, min_ns, percentile(bins, samples, 0.50, max_ns),
-	       percentile(bins, samples, 0.99, max_ns), percentile(bins, samples, 0.999, max_ns),
-	       max_ns, sum_ns / samples, idle_ms, count, lost, late);
+	       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64,
+	       1000.0 / idle_ms, (double)sent / secs, (double)lat.samples / secs, sent, tx_full,
+	       received, foreign);
+	lat_print(&lat);
+	printf(" idle_ms=%.0f count=%u lost=%" PRIu64 " late=%" PRIu64 "\n", idle_ms, count,
+	       lost, late);
 	fflush(stdout);
 	return lost == 0 && !quit ? 0 : 1;
 }
@@ -346,7 +372,7 @@ int main(int argc, char **argv)
 	uint16_t rx_port;
 	struct rte_mempool *mp;
 	uint8_t tmpl[HDR_LEN + sizeof(struct stamp)];
-	uint64_t *bins, samples = 0, sum_ns = 0, min_ns = UINT64_MAX, max_ns = 0;
+	struct lat_stats lat = { .min_ns = UINT64_MAX };
 	uint64_t hz, period, next, t_start, t_win0, t_win1, t_end, now;
 	uint32_t seq = 0;
 	uint64_t sent = 0, tx_full = 0, received = 0, win_sent = 0, win_recv = 0, foreign = 0;
@@ -398,14 +424,14 @@ int main(int argc, char **argv)
 	}
 	rx_port = (uint16_t)(nports - 1);
 	build_template(tmpl, 0, len);
-	bins = calloc(BINS + BINS2 + 1, sizeof(*bins));
-	if (bins == NULL)
+	lat.bins = calloc(BINS + BINS2 + 1, sizeof(*lat.bins));
+	if (lat.bins == NULL)
 		return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
 	if (idle_ms > 0) {
-		ret = run_wake(mp, tmpl, len, size, rx_port, idle_ms, count, bins);
+		ret = run_wake(mp, tmpl, len, size, rx_port, idle_ms, count, lat.bins);
 		goto out;
 	}
 	hz = rte_get_tsc_hz();
@@ -472,13 +498,7 @@ int main(int argc, char **argv)
 					uint64_t ns = (now - st->tsc) * 1000000000ULL / hz;
 
 					win_recv++;
-					samples++;
-					sum_ns += ns;
-					if (ns < min_ns)
-						min_ns = ns;
-					if (ns > max_ns)
-						max_ns = ns;
-					bins[bin_of(ns)]++;
+					lat_add(&lat, ns);
 				}
 			} else {
 				foreign++;
@@ -487,21 +507,18 @@ int main(int argc, char **argv)
 		rte_pktmbuf_free_bulk(pkts, nb);
 	}
 
-	if (samples == 0) {
+	if (lat.samples == 0) {
 		printf("latency: offered_pps=%.0f tx_pps=%.0f rx_pps=0 sent=%" PRIu64
 		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=0\n",
 		       rate, (double)win_sent / duration, sent, tx_full, received, foreign);
 		ret = 1;
 	} else {
 		printf("latency: offered_pps=%.0f tx_pps=%.0f rx_pps=%.0f sent=%" PRIu64
-		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64 " samples=%" PRIu64
-		       " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p99_ns=%" PRIu64
-		       " p999_ns=%" PRIu64 " max_ns=%" PRIu64 " mean_ns=%" PRIu64 "\n",
+		       " tx_full=%" PRIu64 " received=%" PRIu64 " foreign=%" PRIu64,
 		       rate, (double)win_sent / duration, (double)win_recv / duration, sent,
-		       tx_full, received, foreign, samples, min_ns,
-		       percentile(bins, samples, 0.50, max_ns),
-		       percentile(bins, samples, 0.99, max_ns),
-		       percentile(bins, samples, 0.999, max_ns), max_ns, sum_ns / samples);
+		       tx_full, received, foreign);
+		lat_print(&lat);
+		printf("\n");
 		ret = 0;
 	}
 	fflush(stdout);
@@ -510,7 +527,7 @@ out:
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
 	}
-	free(bins);
+	free(lat.bins);
 	rte_eal_cleanup();
 	return ret;
 }
