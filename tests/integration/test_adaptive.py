@@ -80,6 +80,21 @@ def exact(vdp, name, rx, tx):
     assert (p["rx_dropped"], p["tx_dropped"]) == (0, 0), p
 
 
+def both_ways_asleep(vdp, a, b, pa, pb, l):
+    """From a sleeping worker (l: its telemetry then): 64 packets from peer
+    pa on port a to pb on port b, then, once it sleeps again, 32 back; exact
+    counts at both peers and ports. Returns the telemetry of the last sleep."""
+    pa.send(2)
+    assert wait_rx(pb, 64) == 64
+    l = wait_asleep(vdp, l["sleeps"])
+    pb.send(1)
+    assert wait_rx(pa, 32) == 32
+    assert settle(pb, 5) == 64 and settle(pa, 5) == 32
+    exact(vdp, a, 64, 32)
+    exact(vdp, b, 32, 64)
+    return l
+
+
 def kicks(vdp):
     return {n: v["kicks"] for n, v in vdp.telemetry("/vdp/vhost").items()}
 
@@ -275,15 +290,7 @@ def test_port_add_del_while_asleep(sockdir, procs):
              60, what="vm2 and vm3 up")
     p2.rx_only()
     p3.rx_only()
-    l = wait_asleep(vdp)
-    p2.send(2)
-    assert wait_rx(p3, 64) == 64
-    l = wait_asleep(vdp, l["sleeps"])
-    p3.send(1)
-    assert wait_rx(p2, 32) == 32
-    assert settle(p3, 5) == 64 and settle(p2, 5) == 32
-    exact(vdp, "vm2", 64, 32)
-    exact(vdp, "vm3", 32, 64)
+    l = both_ways_asleep(vdp, "vm2", "vm3", p2, p3, wait_asleep(vdp))
 
     # Remove vm2, its guest attached, while the worker sleeps.
     l = wait_asleep(vdp, l["sleeps"])
@@ -292,14 +299,7 @@ def test_port_add_del_while_asleep(sockdir, procs):
     l = wait_asleep(vdp, l["sleeps"])
     assert lcore_json(vdp)["rxq"] == ["vhost0:0", "vhost1:0", "vm3:0"]
     # The first pair still forwards exactly, both ways, into a sleeping worker.
-    p0.send(2)
-    assert wait_rx(p1, 64) == 64
-    l = wait_asleep(vdp, l["sleeps"])
-    p1.send(1)
-    assert wait_rx(p0, 32) == 32
-    assert settle(p1, 5) == 64 and settle(p0, 5) == 32
-    exact(vdp, "vhost0", 64, 32)
-    exact(vdp, "vhost1", 32, 64)
+    l = both_ways_asleep(vdp, "vhost0", "vhost1", p0, p1, l)
     # vm3 has no cross-connect any more: what it sends is dropped as no_route.
     l = wait_asleep(vdp, l["sleeps"])
     p3.send(1)
