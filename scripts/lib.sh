@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright (c) 2026 The vdp authors.
 #
-# Shared by the scripts: package install, build, hugepages. Source it.
+# Shared by the scripts: package install, build, hugepages, the benchmarks' CPUs. Source it.
 
 VDP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VDP_BUILD=${VDP_BUILD:-$VDP_ROOT/build}
