@@ -11,7 +11,8 @@ VDPCTL_BIN=$VDP_BUILD/app/vdpctl/vdpctl
 # Debian packages vdp needs to build, test and benchmark.
 VDP_PACKAGES="dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
 	python3-pyelftools python3-pytest gcc iproute2 iputils-ping procps
-	qemu-system-x86 busybox-static cpio kmod"
+	qemu-system-x86 busybox-static cpio kmod groff-base libsystemd-dev
+	systemd"
 
 vdp_log() {
 	echo "[$(date +%H:%M:%S)] $*" >&2

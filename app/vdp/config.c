@@ -8,7 +8,7 @@
  *   [port NAME]  type = vhost | ethdev
  *                vhost:  path, mode = server | client, queues,
  *                        engine = virtq | rte, zcopy = auto | on | off,
- *                        zcopy-min
+ *                        zcopy-min, sock-owner, sock-group, sock-mode
  *                ethdev: devargs, rxq, rx_desc, tx_desc
  *   [fwd]        xconnect = A:B [C:D ...], and the key of every option
  *                of opts.c's table (mode = io, burst = 32, ...)
@@ -87,6 +87,9 @@ config_vhost(const struct config_section *s, const char *pname,
 	}
 	if (path == NULL || *path == '\0')
 		return params_err(err, errlen, "%s: [%s] needs a path", s->file, s->name);
+	if (c.client && c.perm.set != 0)
+		return params_err(err, errlen, "%s: [%s] %s", s->file, s->name,
+				  PARAMS_CLIENT_PERM);
 	if (path[0] == '/')
 		ret = snprintf(c.path, sizeof(c.path), "%s", path);
 	else

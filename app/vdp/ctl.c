@@ -8,11 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_string_fns.h>
 
 #include "ctl.h"
+
+RTE_LOG_REGISTER_SUFFIX(ctl_logtype, ctl, INFO);
+#define CTL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, ctl_logtype, "vdp: " fmt "\n", ##__VA_ARGS__)
 
 struct ctl vdp_ctl;
 pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,19 +54,94 @@ ctl_port_started(const struct ctl *c, const struct port *p)
 	return !c->stopped[p->id];
 }
 
-int
-ctl_commit(struct ctl *c, char *err, size_t errlen)
+/* Worker index of the pin of (@p port, @p q), or -1. */
+static int
+ctl_pin_worker(const struct ctl *c, uint16_t port, uint16_t q)
 {
-	struct fwd_conf *conf = calloc(1, sizeof(*conf));
-	struct fwd_conf *old = c->conf;
-	struct sched_plan *plan;
-	uint16_t i, d;
+	unsigned int i;
+
+	for (i = 0; i < c->nb_pins; i++)
+		if (c->pins[i].port == port && c->pins[i].q == q)
+			return sched_worker_index(c->pins[i].lcore);
+	return -1;
+}
+
+/*
+ * What placement starts from: every rx queue of the ports @p conf
+ * forwards, with its pin, NUMA socket, measured load and current worker,
+ * and the workers.
+ */
+static void
+ctl_place_input(const struct ctl *c, const struct fwd_conf *conf, struct ctl_placement *pl)
+{
+	const struct sched_plan *cur = sched_plan_current();
+	struct sched_rxq_load load;
+	uint16_t i, q, w;
+
+	memset(&pl->topo, 0, sizeof(pl->topo));
+	pl->topo.nb_workers = sched_nb_workers();
+	pl->topo.nb_cores = c->nb_cores;
+	for (w = 0; w < pl->topo.nb_workers; w++)
+		pl->topo.socket[w] = sched_worker_socket(w);
+	pl->window = sched_load_window();
+	pl->n = 0;
+	/* At most VDP_MAX_PORTS * PORT_MAX_QUEUES entries: they fit. */
+	for (i = 0; i < conf->nb_ports; i++) {
+		struct port *p = conf->ports[i];
+
+		for (q = 0; p != NULL && q < p->nb_rxq; q++) {
+			struct sched_assign_rxq *r = &pl->rxq[pl->n];
+
+			sched_load_rxq(p, q, &load);
+			r->port = i;
+			r->q = q;
+			r->socket = port_socket(p);
+			r->load = load.cycles;
+			r->pin = ctl_pin_worker(c, i, q);
+			r->worker = cur != NULL ? sched_plan_worker(cur, p, q) : -1;
+			pl->cur[pl->n++] = r->worker;
+		}
+	}
+}
+
+/*
+ * Place the rx queues of @p conf into @p pl: afresh with @p fresh (or when
+ * no plan is in force yet), else keeping every queue where it is polled.
+ */
+static int
+ctl_place(struct ctl *c, const struct fwd_conf *conf, bool fresh, struct ctl_placement *pl,
+	  char *err, size_t errlen)
+{
 	int ret;
 
-	if (conf == NULL)
+	ctl_place_input(c, conf, pl);
+	ret = sched_assign(c->opts.rxq_assign, !fresh && sched_plan_current() != NULL,
+			   &pl->topo, pl->rxq, pl->n);
+	if (ret < 0)
+		return ctl_err(err, errlen, ret, "cannot place rx queues: %s", rte_strerror(-ret));
+	sched_assign_balance(&pl->topo, pl->rxq, pl->cur, pl->n, pl->window, &pl->bal);
+	return 0;
+}
+
+/* ctl_commit(), with every unpinned queue placed afresh when @p fresh. */
+static int
+ctl_commit_place(struct ctl *c, bool fresh, char *err, size_t errlen)
+{
+	struct fwd_conf *conf = calloc(1, sizeof(*conf));
+	struct ctl_placement *pl = malloc(sizeof(*pl));
+	struct fwd_conf *old = c->conf;
+	struct sched_plan *plan = NULL;
+	uint16_t i, d;
+	int ret = 0;
+
+	if (conf == NULL || pl == NULL) {
+		free(conf);
+		free(pl);
 		return ctl_err(err, errlen, -ENOMEM, "out of memory");
+	}
 	conf->engine = c->opts.engine;
 	conf->burst = c->opts.burst;
+	conf->burst_bytes = c->opts.burst_bytes;
 	conf->txonly = c->opts.txonly;
 	conf->pool = c->pool;
 	conf->l2 = c->l2;
@@ -76,23 +157,140 @@ ctl_commit(struct ctl *c, char *err, size_t errlen)
 	}
 	if (conf->engine->begin != NULL) {
 		ret = conf->engine->begin(conf);
-		if (ret < 0) {
-			free(conf);
-			return ctl_err(err, errlen, ret, "fwd %s: %s", c->opts.engine->name,
-				       rte_strerror(-ret));
-		}
+		if (ret < 0)
+			ctl_err(err, errlen, ret, "fwd %s: %s", c->opts.engine->name,
+				rte_strerror(-ret));
 	}
-	plan = sched_plan_build(conf, c->pins, c->nb_pins, c->nb_cores);
-	if (plan == NULL) {
+	if (ret == 0)
+		ret = ctl_place(c, conf, fresh, pl, err, errlen);
+	if (ret == 0) {
+		plan = sched_plan_build(conf, pl->rxq, pl->n);
+		if (plan == NULL)
+			ret = ctl_err(err, errlen, -rte_errno, "cannot place rx queues: %s",
+				      rte_strerror(rte_errno));
+	}
+	free(pl);
+	if (ret < 0) {
 		free(conf);
-		return ctl_err(err, errlen, -rte_errno, "cannot place rx queues: %s",
-			       rte_strerror(rte_errno));
+		return ret;
 	}
 	/* Returns once no worker uses the old plan, nor so the old conf. */
 	sched_plan_publish(plan);
 	c->conf = conf;
 	free(old);
 	return 0;
+}
+
+int
+ctl_commit(struct ctl *c, char *err, size_t errlen)
+{
+	return ctl_commit_place(c, false, err, errlen);
+}
+
+int
+ctl_placement(struct ctl *c, struct ctl_placement *out, char *err, size_t errlen)
+{
+	return ctl_place(c, c->conf, true, out, err, errlen);
+}
+
+int
+ctl_rebalance(struct ctl *c, bool apply, struct ctl_placement *out, char *err,
+	      size_t errlen)
+{
+	int ret = ctl_placement(c, out, err, errlen);
+
+	if (ret < 0 || !apply || out->bal.moves == 0)
+		return ret;
+	/* The same inputs give the same placement: the dry run is what applies. */
+	ret = ctl_commit_place(c, true, err, errlen);
+	if (ret < 0)
+		return ret;
+	c->rebalances++;
+	c->last_rebalance = rte_rdtsc();
+	sched_load_workers_restart();
+	return 0;
+}
+
+/* At a load sample: rebalance when auto-lb's conditions hold (TSC @p now). */
+static void
+ctl_autolb(struct ctl *c, uint64_t now)
+{
+	struct sched_autolb_conf ac = {
+		.on = c->opts.autolb,
+		.load_pct = c->opts.autolb_load,
+		.improve_pct = c->opts.autolb_improve,
+		.interval = c->opts.autolb_interval_s * rte_get_tsc_hz(),
+	};
+	uint64_t since = c->last_rebalance != 0 ? now - c->last_rebalance : UINT64_MAX;
+	bool over = sched_load_overloaded(ac.load_pct);
+	enum sched_autolb_verdict v;
+	struct ctl_placement *pl;
+	char err[CTL_ERR_LEN];
+
+	v = sched_autolb_decide(&ac, c->opts.rxq_assign, over, since, NULL);
+	/* Only NO_GAIN is left without a dry run: everything else held. */
+	pl = v == SCHED_AUTOLB_NO_GAIN ? malloc(sizeof(*pl)) : NULL;
+	if (pl != NULL && ctl_placement(c, pl, err, sizeof(err)) == 0) {
+		c->autolb_checks++;
+		v = sched_autolb_decide(&ac, c->opts.rxq_assign, over, since, &pl->bal);
+		if (v == SCHED_AUTOLB_APPLY && ctl_rebalance(c, true, pl, err, sizeof(err)) == 0)
+			CTL_LOG(NOTICE, "auto-lb: %u rx queues moved, load variance %.1f -> %.1f "
+				"(%.0f%% better)", pl->bal.moves, pl->bal.cur_var, pl->bal.new_var,
+				pl->bal.improvement);
+		else if (v == SCHED_AUTOLB_APPLY)
+			CTL_LOG(ERR, "auto-lb: %s", err);
+		else if (c->autolb_last != v)
+			CTL_LOG(INFO, "auto-lb: a worker is overloaded but no placement cuts the "
+				"load variance by %u%% (best %.0f%%)", ac.improve_pct,
+				pl->bal.improvement);
+	}
+	free(pl);
+	c->autolb_last = v;
+}
+
+void
+ctl_tick(struct ctl *c, uint64_t now)
+{
+	if (c->next_sample != 0 && now < c->next_sample)
+		return;
+	pthread_mutex_lock(&ctl_lock);
+	c->next_sample = now + (uint64_t)c->opts.load_interval_ms * rte_get_tsc_hz() / 1000;
+	sched_load_sample(now);
+	ctl_autolb(c, now);
+	pthread_mutex_unlock(&ctl_lock);
+}
+
+unsigned int
+ctl_rxq_info(const struct ctl *c, struct ctl_rxq_info *out, unsigned int max)
+{
+	const struct sched_plan *plan = sched_plan_current();
+	uint64_t window = sched_load_window();
+	struct sched_worker_load wl;
+	struct sched_rxq_load rl;
+	unsigned int n = 0;
+	uint16_t w, i;
+
+	for (w = 0; plan != NULL && w < sched_nb_workers(); w++) {
+		sched_load_worker(w, &wl);
+		for (i = 0; i < plan->nb_rxq[w] && n < max; i++) {
+			const struct sched_rxq *rq = &plan->rxq[w][i];
+			struct ctl_rxq_info *r = &out[n++];
+			int ws = sched_worker_socket(w);
+
+			sched_load_rxq(rq->port, rq->q, &rl);
+			r->port = rq->port;
+			r->q = rq->q;
+			r->worker = w;
+			r->pkts = rl.pkts;
+			r->cycles = rl.cycles;
+			r->load_pct = window != 0 ? 100.0 * rl.cycles / window : 0;
+			r->busy_pct = wl.busy != 0 ? RTE_MIN(100.0, 100.0 * rl.cycles / wl.busy) : 0;
+			r->socket = port_socket(rq->port);
+			r->pinned = ctl_pin_worker(c, rq->port->id, rq->q) >= 0;
+			r->remote = r->socket >= 0 && ws >= 0 && r->socket != ws;
+		}
+	}
+	return n;
 }
 
 static int
@@ -183,6 +381,7 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	memset(c, 0, sizeof(*c));
 	c->opts = p->opts;
 	c->l2_entries = p->l2_entries;
+	c->vhost_sock = p->vhost_sock;
 	c->pool = pool;
 	pairs.nb_ports = port_count();
 	fwd_xconnect_pairs(&pairs);
@@ -247,7 +446,7 @@ ctl_set_opt(struct ctl *c, const char *name, const char *value, char *err,
 		return ctl_err(err, errlen, -EINVAL, "%s: %s", name, why);
 	ret = ctl_l2_follow(c, err, errlen);
 	if (ret == 0)
-		ret = ctl_commit(c, err, errlen);
+		ret = ctl_commit_place(c, d->replace, err, errlen);
 	if (ret < 0) {
 		if (c->l2 != old_l2)
 			fwd_l2_free(c->l2);
@@ -258,6 +457,9 @@ ctl_set_opt(struct ctl *c, const char *name, const char *value, char *err,
 	/* The commit waited for the workers: nobody reads the old table. */
 	if (old_l2 != c->l2)
 		fwd_l2_free(old_l2);
+	/* A new sample length counts from now. */
+	if (c->opts.load_interval_ms != old.load_interval_ms)
+		c->next_sample = 0;
 	return 0;
 }
 
@@ -271,7 +473,7 @@ ctl_set_nbcore(struct ctl *c, uint16_t n, char *err, size_t errlen)
 		return ctl_err(err, errlen, -EINVAL, "nbcore %u out of range 1..%u",
 			       n, sched_nb_workers());
 	c->nb_cores = n;
-	ret = ctl_commit(c, err, errlen);
+	ret = ctl_commit_place(c, true, err, errlen);
 	if (ret < 0)
 		c->nb_cores = old;
 	return ret;
@@ -377,7 +579,12 @@ int
 ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 	      size_t errlen)
 {
-	struct port *p = port_vhost_create(conf, sched_nb_workers(), c->pool);
+	struct port_vhost_conf with = *conf;
+	struct port *p;
+
+	if (!with.client)
+		params_sock_perm_merge(&with.perm, &c->vhost_sock);
+	p = port_vhost_create(&with, sched_nb_workers());
 
 	if (p == NULL) {
 		if (rte_errno == EADDRINUSE)
@@ -403,7 +610,7 @@ ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
 		return ctl_err(err, errlen, -EINVAL, "devargs too long");
 	strlcpy(conf.name, devargs, sizeof(conf.name));
 	conf.name[strcspn(conf.name, ",")] = '\0';
-	p = port_ethdev_create(&conf, sched_nb_workers(), c->pool);
+	p = port_ethdev_create(&conf, sched_nb_workers());
 	if (p == NULL)
 		return ctl_err(err, errlen, -rte_errno, "cannot attach '%s': %s", devargs,
 			       rte_strerror(rte_errno));

@@ -44,9 +44,29 @@ struct ctl {
 	struct fwd_l2_table *l2;          /**< l2 MAC table while the engine is l2; only ctl
 					   *   creates and frees it. */
 	uint32_t l2_entries;              /**< l2 table capacity. */
-	struct rte_mempool *pool;         /**< Packet pool of every port. */
+	struct port_sock_perm vhost_sock; /**< --sock-owner/-group/-mode: what a
+					   *   server-mode port added at run time
+					   *   does not set itself. */
+	struct rte_mempool *pool;         /**< Pool of the main lcore's socket (the
+					   *   fallback of port_pool_for()): txonly
+					   *   and tx_first packets. */
 	struct fwd_conf *conf;            /**< Configuration in force (published). */
 	bool quit;                        /**< "quit" was asked for. */
+	uint64_t next_sample;             /**< TSC of the next load sample; 0: not begun. */
+	uint64_t last_rebalance;          /**< TSC of the last rebalance applied; 0: none. */
+	enum sched_autolb_verdict autolb_last; /**< Auto-lb's verdict at the last sample. */
+	uint64_t autolb_checks;           /**< Samples at which auto-lb made a dry run. */
+	uint64_t rebalances;              /**< Rebalances applied (command or auto-lb). */
+};
+
+/** A placement computed from the measured loads, and what it would change. */
+struct ctl_placement {
+	unsigned int n;                   /**< Rx queues placed. */
+	struct sched_assign_rxq rxq[SCHED_ASSIGN_MAX_RXQ]; /**< Each with its new worker. */
+	int cur[SCHED_ASSIGN_MAX_RXQ];    /**< Each one's worker now; -1: none. */
+	struct sched_assign_topo topo;    /**< The workers it was made for. */
+	uint64_t window;                  /**< TSC cycles the loads were measured over. */
+	struct sched_assign_balance bal;  /**< Load variance now and with it. */
 };
 
 /** The one control state of the process. */
@@ -72,8 +92,52 @@ int ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool
  */
 void ctl_fini(struct ctl *c);
 
-/** Rebuild the configuration and plan from @p c and publish them. */
+/**
+ * Rebuild the configuration and plan from @p c and publish them. Rx queues
+ * stay on the worker that polls them; new ones (or ones whose worker they
+ * may no longer use) are placed by the assignment mode.
+ */
 int ctl_commit(struct ctl *c, char *err, size_t errlen);
+
+/**
+ * Place every unpinned rx queue afresh with the assignment mode, from the
+ * measured loads, into @p out, without applying it (a dry run).
+ */
+int ctl_placement(struct ctl *c, struct ctl_placement *out, char *err, size_t errlen);
+
+/**
+ * Compute a placement as ctl_placement() does into @p out and, with
+ * @p apply, publish it. Counted in c->rebalances when applied.
+ */
+int ctl_rebalance(struct ctl *c, bool apply, struct ctl_placement *out, char *err,
+		  size_t errlen);
+
+/**
+ * Periodic work of the control thread at TSC @p now: take a load sample
+ * every load-interval, and at each let auto-lb decide (and rebalance).
+ * Takes ctl_lock.
+ */
+void ctl_tick(struct ctl *c, uint64_t now);
+
+/** One polled rx queue, as "show rxq" and /vdp/rxqs show it. */
+struct ctl_rxq_info {
+	const struct port *port; /**< Its port. */
+	uint16_t q;              /**< Rx queue. */
+	uint16_t worker;         /**< Worker index that polls it. */
+	uint64_t pkts;           /**< Packets over the load history. */
+	uint64_t cycles;         /**< Busy cycles over the load history. */
+	double load_pct;         /**< Cycles in % of the history's length (a core's time). */
+	double busy_pct;         /**< Cycles in % of its worker's busy cycles (at most 100). */
+	int socket;              /**< NUMA socket of its memory; < 0: unknown. */
+	bool pinned;             /**< Placed by "set rxq affinity" or the config. */
+	bool remote;             /**< Polled from another NUMA socket than its memory's. */
+};
+
+/**
+ * Fill @p out (room for @p max) with the rx queues the plan in force
+ * polls, worker by worker; returns how many.
+ */
+unsigned int ctl_rxq_info(const struct ctl *c, struct ctl_rxq_info *out, unsigned int max);
 
 /** A port by id or name, or NULL. */
 struct port *ctl_port_ref(const char *ref);
@@ -110,7 +174,10 @@ int ctl_set_poll_mode(struct ctl *c, int lcore, enum sched_poll_mode mode, char 
 int ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 			 unsigned int lcore, char *err, size_t errlen);
 
-/** Create, start and forward a vhost-user port. */
+/**
+ * Create, start and forward a vhost-user port; a server-mode one takes
+ * the socket owner, group and mode it does not set from c->vhost_sock.
+ */
 int ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 		  size_t errlen);
 

@@ -26,6 +26,9 @@
 #include <rte_mbuf.h>
 #include <rte_string_fns.h>
 #include <rte_version.h>
+#ifdef VDP_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "cli.h"
 #include "ctl.h"
@@ -47,6 +50,29 @@ static void
 vdp_signal(int sig __rte_unused)
 {
 	vdp_quit = 1;
+}
+
+/*
+ * Tell the service manager vdp's state, one sd_notify(3) message of
+ * newline-separated assignments (READY=1, STOPPING=1, STATUS=...). It
+ * does nothing when vdp was not started with $NOTIFY_SOCKET (by systemd
+ * with Type=notify) or was built without libsystemd (meson option
+ * systemd); a message that cannot be sent is not an error.
+ */
+static void __rte_format_printf(1, 2)
+vdp_notify(const char *fmt, ...)
+{
+#ifdef VDP_HAVE_SYSTEMD
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sd_notify(0, msg);
+#else
+	RTE_SET_USED(fmt);
+#endif
 }
 
 static void __rte_noreturn
@@ -75,16 +101,58 @@ vdp_default_run_dir(char *buf, size_t len)
 		snprintf(buf, len, "/tmp/vdp-%u", (unsigned int)geteuid());
 }
 
-/* The built-in topology: config/default.ini from the source tree, else
- * from where it is installed. */
+/* Whether this binary runs from the build directory it was built in
+ * (/proc/self/exe under VDP_BUILD_ROOT): an installed copy must not see
+ * the source tree's config. */
+static bool
+vdp_in_build_tree(void)
+{
+	size_t len = strlen(VDP_BUILD_ROOT);
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	return strncmp(exe, VDP_BUILD_ROOT, len) == 0 && exe[len] == '/';
+}
+
+/* The files of the built-in topology, in lookup order, NULL-terminated:
+ * the source tree's config/default.ini from the build tree; else the
+ * operator's sysconfdir/vdp/topology.ini, then the installed default. */
+static const char *const *
+vdp_default_paths(void)
+{
+	static const char *const build[] = { VDP_SOURCE_CONFIG, NULL };
+	static const char *const installed[] = {
+		VDP_SYSCONF_CONFIG, VDP_INSTALLED_CONFIG, NULL
+	};
+
+	return vdp_in_build_tree() ? build : installed;
+}
+
+/* Print the lookup order of the built-in topology, for --version. */
+static void
+vdp_print_default_paths(void)
+{
+	const char *const *path = vdp_default_paths();
+
+	printf("default topology:");
+	for (; *path != NULL; path++)
+		printf(" %s", *path);
+	printf("\n");
+}
+
+/* Load the first readable file of vdp_default_paths(). */
 static void
 vdp_load_default(struct vdp_params *p)
 {
-	static const char *const paths[] = { VDP_SOURCE_CONFIG, VDP_INSTALLED_CONFIG };
+	const char *const *paths = vdp_default_paths();
 	char err[PARAMS_ERR_LEN];
 	unsigned int i;
 
-	for (i = 0; i < RTE_DIM(paths); i++) {
+	for (i = 0; paths[i] != NULL; i++) {
 		if (access(paths[i], R_OK) != 0)
 			continue;
 		if (params_load_config(paths[i], p, err, sizeof(err)) < 0)
@@ -93,8 +161,8 @@ vdp_load_default(struct vdp_params *p)
 		printf("vdp: no topology given, using %s\n", paths[i]);
 		return;
 	}
-	vdp_fail(VDP_EXIT_USAGE, "no topology given and no default config found (%s)",
-		 VDP_SOURCE_CONFIG);
+	vdp_fail(VDP_EXIT_USAGE, "no topology given and no default config found (%s%s%s)",
+		 paths[0], paths[1] != NULL ? ", " : "", paths[1] != NULL ? paths[1] : "");
 }
 
 static uint32_t
@@ -112,11 +180,79 @@ vdp_pool_size(const struct vdp_params *p, uint16_t nb_workers)
 	return n;
 }
 
+/* Create the pool of NUMA socket @p socket (SOCKET_ID_ANY: of none) and
+ * register it; NULL with rte_errno set when it cannot be made. */
+static struct rte_mempool *
+vdp_pool_create(int socket, uint32_t n)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+	int ret;
+
+	if (socket == SOCKET_ID_ANY)
+		snprintf(name, sizeof(name), "vdp_mbufs_any");
+	else
+		snprintf(name, sizeof(name), "vdp_mbufs_s%d", socket);
+	mp = rte_pktmbuf_pool_create(name, n, VDP_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     socket);
+	if (mp == NULL)
+		return NULL;
+	ret = port_pool_add(socket, mp);
+	if (ret < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return mp;
+}
+
+/* Mark @p socket as needing a pool; SOCKET_ID_ANY (unknown) needs none. */
+static void
+vdp_want_socket(bool *want, int socket)
+{
+	if (socket >= 0 && socket < RTE_MAX_NUMA_NODES)
+		want[socket] = true;
+}
+
+/*
+ * One mbuf pool of vdp_pool_size() mbufs per NUMA socket that has an EAL
+ * lcore or an ethdev EAL probed, the main lcore's first: it is the
+ * fallback of every device on a socket without one (a device probed
+ * later, a guest's memory elsewhere). Returns it. A pool that cannot be
+ * made on another socket leaves that socket to the fallback.
+ */
+static struct rte_mempool *
+vdp_create_pools(const struct vdp_params *p)
+{
+	uint32_t n = vdp_pool_size(p, sched_nb_workers());
+	int main_socket = (int)rte_socket_id();
+	bool want[RTE_MAX_NUMA_NODES] = { false };
+	struct rte_mempool *main_pool;
+	unsigned int lcore;
+	uint16_t dev;
+	int s;
+
+	main_pool = vdp_pool_create(main_socket, n);
+	if (main_pool == NULL)
+		vdp_fail(VDP_EXIT_FAILURE, "cannot create the mbuf pool: %s "
+			 "(give EAL more memory with -m, or fewer --mbufs)",
+			 rte_strerror(rte_errno));
+	RTE_LCORE_FOREACH(lcore)
+		vdp_want_socket(want, (int)rte_lcore_to_socket_id(lcore));
+	RTE_ETH_FOREACH_DEV(dev)
+		vdp_want_socket(want, rte_eth_dev_socket_id(dev));
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (want[s] && s != main_socket && vdp_pool_create(s, n) == NULL)
+			printf("vdp: warning: no mbuf pool on socket %d (%s): its devices "
+			       "and workers use %s\n", s, rte_strerror(rte_errno),
+			       main_pool->name);
+	return main_pool;
+}
+
 /* Ethdevs probed by EAL (--vdev, -a) and not named in the config become
  * ports named after their device. */
 static void
-vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq,
-		    struct rte_mempool *pool)
+vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq)
 {
 	struct port_ethdev_conf c;
 	uint16_t dev;
@@ -136,21 +272,20 @@ vdp_add_eal_ethdevs(const struct vdp_params *p, uint16_t nb_txq,
 		c = (struct port_ethdev_conf)PORT_ETHDEV_CONF_DEFAULTS;
 		strlcpy(c.name, name, sizeof(c.name));
 		strlcpy(c.devargs, name, sizeof(c.devargs));
-		if (port_ethdev_create(&c, nb_txq, pool) == NULL)
+		if (port_ethdev_create(&c, nb_txq) == NULL)
 			vdp_fail(VDP_EXIT_USAGE, "ethdev %s: %s", name, rte_strerror(rte_errno));
 	}
 }
 
 static void
-vdp_create_ports(const struct vdp_params *p, uint16_t nb_txq,
-		 struct rte_mempool *pool)
+vdp_create_ports(const struct vdp_params *p, uint16_t nb_txq)
 {
 	uint16_t i;
 
 	for (i = 0; i < p->nb_vhost; i++) {
 		const struct port_vhost_conf *c = &p->vhost[i];
 
-		if (port_vhost_create(c, nb_txq, pool) != NULL)
+		if (port_vhost_create(c, nb_txq) != NULL)
 			continue;
 		if (rte_errno == EADDRINUSE)
 			vdp_fail(VDP_EXIT_USAGE, "socket path %s is in use by another process",
@@ -162,12 +297,12 @@ vdp_create_ports(const struct vdp_params *p, uint16_t nb_txq,
 			 rte_strerror(rte_errno));
 	}
 	for (i = 0; i < p->nb_ethdev; i++) {
-		if (port_ethdev_create(&p->ethdev[i], nb_txq, pool) == NULL)
+		if (port_ethdev_create(&p->ethdev[i], nb_txq) == NULL)
 			vdp_fail(VDP_EXIT_USAGE, "port %s: cannot use device '%s': %s",
 				 p->ethdev[i].name, p->ethdev[i].devargs,
 				 rte_strerror(rte_errno));
 	}
-	vdp_add_eal_ethdevs(p, nb_txq, pool);
+	vdp_add_eal_ethdevs(p, nb_txq);
 	if (port_count() == 0)
 		vdp_fail(VDP_EXIT_USAGE, "no ports: give --vhost, --config or an ethdev");
 }
@@ -210,8 +345,9 @@ vdp_print_topology(const struct fwd_conf *conf)
 
 /*
  * The control socket: --ctl-socket, else RUN_DIR/vdp.ctl. A given path
- * that cannot be used is bad input; the default one only gets a warning
- * (another vdp may own it), and vdp runs without a control socket.
+ * (or group or mode) that cannot be used is bad input; the default one
+ * only gets a warning (another vdp may own it), and vdp runs without a
+ * control socket.
  */
 static int
 vdp_open_ctl(struct vdp_params *p)
@@ -232,13 +368,13 @@ vdp_open_ctl(struct vdp_params *p)
 		strlcpy(p->ctl_socket, p->run_dir, sizeof(p->ctl_socket));
 		strlcat(p->ctl_socket, "/vdp.ctl", sizeof(p->ctl_socket));
 	}
-	fd = cli_sock_open(p->ctl_socket);
+	fd = cli_sock_open(p->ctl_socket, &p->ctl_sock);
 	if (fd >= 0) {
 		printf("vdp: control socket %s (vdpctl -s %s help)\n", p->ctl_socket,
 		       p->ctl_socket);
 		return fd;
 	}
-	if (given)
+	if (given || p->ctl_sock.set != 0)
 		vdp_fail(VDP_EXIT_USAGE, "control socket %s: %s", p->ctl_socket,
 			 fd == -EADDRINUSE ? "in use by another process" : strerror(-fd));
 	printf("vdp: warning: no control socket: %s: %s\n", p->ctl_socket,
@@ -247,8 +383,7 @@ vdp_open_ctl(struct vdp_params *p)
 }
 
 static void
-vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *pool,
-		 int ctl_fd)
+vdp_control_loop(const struct vdp_params *p, struct ctl *c, int ctl_fd)
 {
 	struct report_prev prev = { 0 };
 	uint64_t hz = rte_get_tsc_hz(), start = rte_rdtsc();
@@ -271,8 +406,9 @@ vdp_control_loop(const struct vdp_params *p, struct ctl *c, struct rte_mempool *
 		}
 		port_tick_all();
 		now = rte_rdtsc();
+		ctl_tick(c, now);
 		if (c->opts.stats_period != 0 && now - last_stats >= c->opts.stats_period * hz) {
-			report_stats(stdout, &prev, pool);
+			report_stats(stdout, &prev);
 			last_stats = now;
 		}
 		if (c->l2 != NULL && now >= next_age) {
@@ -311,6 +447,7 @@ main(int argc, char **argv)
 	}
 	if (params.version) {
 		printf("vdp %s (DPDK %s)\n", VDP_VERSION, rte_version());
+		vdp_print_default_paths();
 		rte_eal_cleanup();
 		return 0;
 	}
@@ -329,19 +466,12 @@ main(int argc, char **argv)
 	port_set_quiesce(sched_synchronize);
 	port_set_wake(sched_wake_all);
 
-	pool = rte_pktmbuf_pool_create("vdp_mbufs", vdp_pool_size(&params, sched_nb_workers()),
-				       VDP_POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       rte_socket_id());
-	if (pool == NULL)
-		vdp_fail(VDP_EXIT_FAILURE, "cannot create the mbuf pool: %s "
-			 "(give EAL more memory with -m, or fewer --mbufs)",
-			 rte_strerror(rte_errno));
-
-	vdp_create_ports(&params, sched_nb_workers(), pool);
+	pool = vdp_create_pools(&params);
+	vdp_create_ports(&params, sched_nb_workers());
 	ret = ctl_init(&vdp_ctl, &params, pool, err, sizeof(err));
 	if (ret < 0)
 		vdp_fail(ret == -EINVAL ? VDP_EXIT_USAGE : VDP_EXIT_FAILURE, "%s", err);
-	report_telemetry_init(pool);
+	report_telemetry_init();
 	if (params.cmdline_file[0] != '\0' && access(params.cmdline_file, R_OK) != 0)
 		vdp_fail(VDP_EXIT_USAGE, "--cmdline-file %s: %s", params.cmdline_file,
 			 strerror(errno));
@@ -364,6 +494,8 @@ main(int argc, char **argv)
 	}
 	printf("vdp: forwarding started; press Ctrl-C (SIGINT) or send SIGTERM to stop\n");
 	fflush(stdout);
+	vdp_notify("READY=1\nSTATUS=forwarding: %u ports, %u workers",
+		   (unsigned int)port_count(), (unsigned int)sched_nb_workers());
 	if (params.cmdline_file[0] != '\0') {
 		struct cli_ctx ctx = { .out = stdout, .ctl = &vdp_ctl };
 
@@ -374,12 +506,13 @@ main(int argc, char **argv)
 	if (params.interactive && cli_prompt_init(&vdp_ctl) < 0)
 		vdp_fail(VDP_EXIT_FAILURE, "cannot start the interactive prompt");
 
-	vdp_control_loop(&params, &vdp_ctl, pool, ctl_fd);
+	vdp_control_loop(&params, &vdp_ctl, ctl_fd);
 
+	vdp_notify("STOPPING=1\nSTATUS=stopping");
 	cli_prompt_fini();
 	sched_stop();
 	printf("vdp: stopping\n");
-	report_summary(stdout, pool);
+	report_summary(stdout);
 	cli_sock_close(ctl_fd, params.ctl_socket);
 	port_destroy_all();
 	held = port_vhost_reap();

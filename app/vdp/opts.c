@@ -50,6 +50,50 @@ opts_set_stats_period(struct opts_fwd *o, uint32_t v)
 	o->stats_period = v;
 }
 
+static void
+opts_set_burst_bytes(struct opts_fwd *o, uint32_t v)
+{
+	o->burst_bytes = v;
+}
+
+static void
+opts_set_rxq_assign(struct opts_fwd *o, uint32_t v)
+{
+	o->rxq_assign = (enum sched_assign_mode)v;
+}
+
+static void
+opts_set_load_interval(struct opts_fwd *o, uint32_t v)
+{
+	o->load_interval_ms = v;
+}
+
+static void
+opts_set_autolb(struct opts_fwd *o, uint32_t v)
+{
+	o->autolb = v != 0;
+}
+
+static void
+opts_set_autolb_load(struct opts_fwd *o, uint32_t v)
+{
+	o->autolb_load = v;
+}
+
+static void
+opts_set_autolb_improve(struct opts_fwd *o, uint32_t v)
+{
+	o->autolb_improve = v;
+}
+
+static void
+opts_set_autolb_interval(struct opts_fwd *o, uint32_t v)
+{
+	o->autolb_interval_s = v;
+}
+
+static const char *const opts_off_on[] = { "off", "on", NULL };
+
 static const struct opts_desc opts_table[] = {
 	{ .name = "fwd", .key = "mode", .arg = "MODE", .help = "forwarding mode",
 	  .kind = OPTS_ENGINE, .def = "io", .runtime = true, .set = opts_set_engine },
@@ -65,10 +109,39 @@ static const struct opts_desc opts_table[] = {
 	  .set = opts_set_tx_flows },
 	{ .name = "l2-age", .key = "l2-age", .arg = "S", .help = "l2 MAC aging time in seconds",
 	  .kind = OPTS_NUMBER, .min = 1, .max = 86400, .def = "300", .set = opts_set_l2_age },
+	{ .name = "rxq-assign", .key = "rxq-assign", .arg = "MODE",
+	  .help = "how unpinned rx queues are placed on workers",
+	  .kind = OPTS_CHOICE, .choices = sched_assign_mode_names, .def = "roundrobin",
+	  .runtime = true, .replace = true, .set = opts_set_rxq_assign },
+	{ .name = "load-interval", .key = "load-interval", .arg = "MS",
+	  .help = "length of one rx queue load sample in ms (6 are kept)",
+	  .kind = OPTS_NUMBER, .min = 100, .max = 600000, .def = "10000", .runtime = true,
+	  .set = opts_set_load_interval },
+	{ .name = "auto-lb", .key = "auto-lb", .arg = "on|off",
+	  .help = "rebalance rx queues when a worker stays overloaded",
+	  .kind = OPTS_CHOICE, .choices = opts_off_on, .def = "off", .runtime = true,
+	  .set = opts_set_autolb },
+	{ .name = "auto-lb-load-threshold", .key = "auto-lb-load-threshold", .arg = "PCT",
+	  .help = "busy % a worker must stay at to be overloaded",
+	  .kind = OPTS_NUMBER, .min = 0, .max = 100, .def = "95", .runtime = true,
+	  .set = opts_set_autolb_load },
+	{ .name = "auto-lb-improvement-threshold", .key = "auto-lb-improvement-threshold",
+	  .arg = "PCT", .help = "% cut in load variance a rebalance must bring",
+	  .kind = OPTS_NUMBER, .min = 0, .max = 100, .def = "25", .runtime = true,
+	  .set = opts_set_autolb_improve },
+	{ .name = "auto-lb-interval", .key = "auto-lb-interval", .arg = "S",
+	  .help = "seconds between two automatic rebalances, at least",
+	  .kind = OPTS_NUMBER, .min = 0, .max = 86400, .def = "60", .runtime = true,
+	  .set = opts_set_autolb_interval },
 	{ .name = "stats-period", .key = "stats-period", .arg = "S",
 	  .help = "seconds between counter prints, 0: off",
 	  .kind = OPTS_NUMBER, .min = 0, .max = 86400, .def = "0", .runtime = true,
 	  .set = opts_set_stats_period },
+	{ .name = "burst-bytes", .key = "burst-bytes", .arg = "BYTES",
+	  .help = "most bytes one rx queue delivers in one burst",
+	  .kind = OPTS_NUMBER, .min = FWD_BURST_BYTES_MIN, .max = FWD_BURST_BYTES_MAX,
+	  .def = RTE_STR(FWD_BURST_BYTES_DEFAULT), .runtime = true,
+	  .set = opts_set_burst_bytes },
 };
 
 static_assert(RTE_DIM(opts_table) <= OPTS_MAX, "raise OPTS_MAX");
@@ -154,9 +227,24 @@ opts_engine(const char *s, uint32_t *index)
 }
 
 static int
+opts_choice(const char *const *choices, const char *s, uint32_t *index)
+{
+	uint32_t i;
+
+	for (i = 0; choices[i] != NULL; i++)
+		if (strcmp(choices[i], s) == 0) {
+			*index = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int
 opts_parse(const struct opts_desc *d, const char *s, uint32_t *v)
 {
 	switch (d->kind) {
+	case OPTS_CHOICE:
+		return opts_choice(d->choices, s, v);
 	case OPTS_NUMBER:
 		return opts_u32(s, d->min, d->max, v);
 	case OPTS_LENGTHS:
@@ -172,15 +260,16 @@ opts_range(const struct opts_desc *d, char *buf, size_t len)
 {
 	unsigned int i;
 
-	if (d->kind != OPTS_ENGINE) {
+	if (d->kind != OPTS_ENGINE && d->kind != OPTS_CHOICE) {
 		snprintf(buf, len, "%u..%u", d->min, d->max);
 		return;
 	}
 	buf[0] = '\0';
-	for (i = 0; fwd_engines[i] != NULL; i++) {
+	for (i = 0; d->kind == OPTS_ENGINE ? fwd_engines[i] != NULL : d->choices[i] != NULL;
+	     i++) {
 		if (i != 0)
 			strlcat(buf, ", ", len);
-		strlcat(buf, fwd_engines[i]->name, len);
+		strlcat(buf, d->kind == OPTS_ENGINE ? fwd_engines[i]->name : d->choices[i], len);
 	}
 }
 
@@ -194,7 +283,8 @@ opts_set(struct opts_fwd *o, const struct opts_desc *d, const char *value,
 	if (opts_parse(d, value, &v) < 0) {
 		opts_range(d, range, sizeof(range));
 		snprintf(err, errlen, "%s '%s' (%s)",
-			 d->kind == OPTS_ENGINE ? "unknown mode" : "bad value", value, range);
+			 d->kind == OPTS_ENGINE ? "unknown mode" :
+			 d->kind == OPTS_CHOICE ? "unknown value" : "bad value", value, range);
 		return -EINVAL;
 	}
 	d->set(o, v);

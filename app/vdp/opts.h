@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "fwd.h"
+#include "sched_assign.h"
 
 #define OPTS_MAX 16        /**< Most entries the option table may have. */
 #define OPTS_RANGE_LEN 128 /**< Room for what opts_range() writes. */
@@ -31,6 +32,13 @@ struct opts_fwd {
 	uint16_t burst;                  /**< Rx burst size. */
 	uint32_t l2_age_s;               /**< l2 MAC aging time in seconds. */
 	uint32_t stats_period;           /**< Seconds between periodic stats; 0: off. */
+	uint32_t burst_bytes;            /**< Most bytes one rx queue delivers in one burst. */
+	enum sched_assign_mode rxq_assign; /**< How unpinned rx queues are placed. */
+	uint32_t load_interval_ms;       /**< Length of one load sample, ms. */
+	bool autolb;                     /**< Auto load balancing on. */
+	uint32_t autolb_load;            /**< Auto-lb load threshold, % busy. */
+	uint32_t autolb_improve;         /**< Auto-lb improvement threshold, % of variance. */
+	uint32_t autolb_interval_s;      /**< Seconds between two auto rebalances, at least. */
 };
 
 /** What an option's value is. */
@@ -38,6 +46,7 @@ enum opts_kind {
 	OPTS_NUMBER,   /**< A decimal number in [min, max]. */
 	OPTS_LENGTHS,  /**< testpmd's "LEN[,LEN...]": the sum, in [min, max]. */
 	OPTS_ENGINE,   /**< The name of an engine of fwd_engines[]. */
+	OPTS_CHOICE,   /**< One of the names of opts_desc::choices. */
 };
 
 /** One option. */
@@ -51,7 +60,11 @@ struct opts_desc {
 	uint32_t max;         /**< Largest number (not for OPTS_ENGINE). */
 	const char *def;      /**< Default, written as the user would give it. */
 	bool runtime;         /**< May be changed while forwarding runs. */
-	/** Store a parsed value: the number, or the engine's index in fwd_engines[]. */
+	bool replace;         /**< A change at run time places every unpinned rx queue
+			       *   afresh. */
+	const char *const *choices; /**< OPTS_CHOICE: the names, NULL-terminated. */
+	/** Store a parsed value: the number, the engine's index in fwd_engines[],
+	 *  or the choice's index in choices. */
 	void (*set)(struct opts_fwd *o, uint32_t v);
 };
 
@@ -71,14 +84,15 @@ void opts_defaults(struct opts_fwd *o);
  * Parse @p value as option @p d and store it in @p o. Returns 0, or
  * -EINVAL with @p o untouched and, in @p err, what is wrong and what is
  * accepted, without naming the option (the caller names it as the user
- * spelled it): "bad value '0' (1..64)", "unknown mode 'x' (io, l2, ...)".
+ * spelled it): "bad value '0' (1..64)", "unknown mode 'x' (io, l2, ...)",
+ * "unknown value 'x' (off, on)".
  */
 int opts_set(struct opts_fwd *o, const struct opts_desc *d, const char *value,
 	     char *err, size_t errlen);
 
 /**
  * What @p d accepts, for errors, usage and help: "1..64", or the engine
- * names of fwd_engines[] separated by ", ".
+ * names of fwd_engines[] (or the choices) separated by ", ".
  */
 void opts_range(const struct opts_desc *d, char *buf, size_t len);
 

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,11 @@ enum {
 	OPT_CTL_SOCKET,
 	OPT_CMDLINE_FILE,
 	OPT_POLL_MODE,
+	OPT_SOCK_OWNER,
+	OPT_SOCK_GROUP,
+	OPT_SOCK_MODE,
+	OPT_CTL_SOCK_GROUP,
+	OPT_CTL_SOCK_MODE,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_TABLE,  /* + i: opts_at(i) */
@@ -42,6 +49,11 @@ static const struct option params_opts[] = {
 	{ "ctl-socket", required_argument, NULL, OPT_CTL_SOCKET },
 	{ "cmdline-file", required_argument, NULL, OPT_CMDLINE_FILE },
 	{ "poll-mode", required_argument, NULL, OPT_POLL_MODE },
+	{ "sock-owner", required_argument, NULL, OPT_SOCK_OWNER },
+	{ "sock-group", required_argument, NULL, OPT_SOCK_GROUP },
+	{ "sock-mode", required_argument, NULL, OPT_SOCK_MODE },
+	{ "ctl-sock-group", required_argument, NULL, OPT_CTL_SOCK_GROUP },
+	{ "ctl-sock-mode", required_argument, NULL, OPT_CTL_SOCK_MODE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 };
@@ -84,8 +96,13 @@ params_usage(const char *prog)
 	       "Topology (without any, config/default.ini is loaded):\n"
 	       "  --config FILE          INI topology: [port NAME], [fwd], [lcore N]\n"
 	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,zcopy=auto|on|off]\n"
-	       "          [,zcopy-min=BYTES][,name=NAME]\n"
+	       "          [,zcopy-min=BYTES][,sock-owner=USER][,sock-group=GROUP]\n"
+	       "          [,sock-mode=MODE][,name=NAME]\n"
 	       "                         a vhost-user port (server unless client); repeatable\n"
+	       "  --sock-owner USER, --sock-group GROUP, --sock-mode MODE\n"
+	       "                         every server-mode vhost-user socket's owner, group and\n"
+	       "                         octal mode, unless its port sets them (default: vdp's\n"
+	       "                         user and group, 0660)\n"
 	       "  (ethdevs given to EAL with --vdev or -a become ports too, named by device)\n"
 	       "Forwarding (a config's [fwd] keys: xconnect, and these names unless noted):\n"
 	       "  --port-pair A:B        io cross-connect of ports A and B (name or id); repeatable\n",
@@ -101,6 +118,8 @@ params_usage(const char *prog)
 	       "Control:\n"
 	       "  -i, --interactive      a vdp> prompt on the terminal (commands: help)\n"
 	       "  --ctl-socket PATH      control socket for vdpctl (default RUN_DIR/vdp.ctl)\n"
+	       "  --ctl-sock-group GROUP, --ctl-sock-mode MODE\n"
+	       "                         its group and octal mode (default: vdp's group, 0600)\n"
 	       "  --cmdline-file FILE    run the commands in FILE once forwarding started\n"
 	       "  --help, --version\n");
 }
@@ -173,10 +192,69 @@ params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
 					  "bad value '%s' (bytes, 0..%d; 0: the mode's default)",
 					  val, PORT_VHOST_ZCOPY_MIN_MAX);
 		c->zcopy_min = v;
+	} else if (strcmp(key, "sock-owner") == 0 || strcmp(key, "sock-group") == 0 ||
+		   strcmp(key, "sock-mode") == 0) {
+		return params_sock_perm(&c->perm, key + strlen("sock-"), val, err, errlen);
 	} else {
 		return 1;
 	}
 	return 0;
+}
+
+/* A whole decimal number, an id given instead of a name; -1 is chown()'s "unchanged". */
+static bool
+params_id(const char *s, uint32_t *id)
+{
+	return opts_u32(s, 0, UINT32_MAX - 1, id) == 0;
+}
+
+int
+params_sock_perm(struct port_sock_perm *perm, const char *what, const char *val,
+		 char *err, size_t errlen)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[4096], *end;
+	unsigned long mode;
+	uint32_t id;
+
+	if (strcmp(what, "owner") == 0) {
+		if (params_id(val, &id))
+			perm->uid = id;
+		else if (getpwnam_r(val, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
+			perm->uid = pw.pw_uid;
+		else
+			return params_err(err, errlen, "unknown user '%s'", val);
+		perm->set |= PORT_SOCK_UID;
+	} else if (strcmp(what, "group") == 0) {
+		if (params_id(val, &id))
+			perm->gid = id;
+		else if (getgrnam_r(val, &gr, buf, sizeof(buf), &grp) == 0 && grp != NULL)
+			perm->gid = gr.gr_gid;
+		else
+			return params_err(err, errlen, "unknown group '%s'", val);
+		perm->set |= PORT_SOCK_GID;
+	} else {
+		errno = 0;
+		mode = strtoul(val, &end, 8);
+		if (val[0] < '0' || val[0] > '7' || *end != '\0' || errno != 0 || mode > 0777)
+			return params_err(err, errlen, "bad mode '%s' (octal, 0000..0777)", val);
+		perm->mode = mode;
+		perm->set |= PORT_SOCK_MODE;
+	}
+	return 0;
+}
+
+void
+params_sock_perm_merge(struct port_sock_perm *perm, const struct port_sock_perm *def)
+{
+	if (!(perm->set & PORT_SOCK_UID) && (def->set & PORT_SOCK_UID))
+		perm->uid = def->uid;
+	if (!(perm->set & PORT_SOCK_GID) && (def->set & PORT_SOCK_GID))
+		perm->gid = def->gid;
+	if (!(perm->set & PORT_SOCK_MODE) && (def->set & PORT_SOCK_MODE))
+		perm->mode = def->mode;
+	perm->set |= def->set;
 }
 
 int
@@ -240,9 +318,12 @@ params_parse_vhost(const char *arg, uint16_t index, struct port_vhost_conf *c,
 		if (ret > 0)
 			return params_err(err, errlen,
 					  "--vhost: unknown key '%s' (client, server, queues=N, "
-					  "engine=E, zcopy=auto|on|off, zcopy-min=BYTES, name=NAME)",
-					  tok);
+					  "engine=E, zcopy=auto|on|off, zcopy-min=BYTES, "
+					  "sock-owner=USER, sock-group=GROUP, sock-mode=MODE, "
+					  "name=NAME)", tok);
 	}
+	if (c->client && c->perm.set != 0)
+		return params_err(err, errlen, "--vhost: %s", PARAMS_CLIENT_PERM);
 	return 0;
 }
 
@@ -320,6 +401,28 @@ params_table(const struct opts_desc *d, const char *arg, struct vdp_params *p,
 	return 0;
 }
 
+/* --sock-owner/-group/-mode and --ctl-sock-group/-mode. */
+static int
+params_sock_opt(int opt, const char *arg, struct vdp_params *p, char *err,
+		size_t errlen)
+{
+	static const char *const what[] = {
+		[OPT_SOCK_OWNER - OPT_SOCK_OWNER] = "owner",
+		[OPT_SOCK_GROUP - OPT_SOCK_OWNER] = "group",
+		[OPT_SOCK_MODE - OPT_SOCK_OWNER] = "mode",
+		[OPT_CTL_SOCK_GROUP - OPT_SOCK_OWNER] = "group",
+		[OPT_CTL_SOCK_MODE - OPT_SOCK_OWNER] = "mode",
+	};
+	bool ctl = opt == OPT_CTL_SOCK_GROUP || opt == OPT_CTL_SOCK_MODE;
+	char why[PARAMS_ERR_LEN];
+
+	if (params_sock_perm(ctl ? &p->ctl_sock : &p->vhost_sock, what[opt - OPT_SOCK_OWNER],
+			     arg, why, sizeof(why)) < 0)
+		return params_err(err, errlen, "--%ssock-%s: %s", ctl ? "ctl-" : "",
+				  what[opt - OPT_SOCK_OWNER], why);
+	return 0;
+}
+
 static int
 params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 	   size_t errlen)
@@ -366,6 +469,12 @@ params_one(int opt, const char *arg, struct vdp_params *p, char *err,
 					  arg);
 		p->poll_mode_set = true;
 		return 0;
+	case OPT_SOCK_OWNER:
+	case OPT_SOCK_GROUP:
+	case OPT_SOCK_MODE:
+	case OPT_CTL_SOCK_GROUP:
+	case OPT_CTL_SOCK_MODE:
+		return params_sock_opt(opt, arg, p, err, errlen);
 	case OPT_HELP:
 		p->help = true;
 		return 0;
@@ -390,6 +499,7 @@ params_parse(int argc, char **argv, struct vdp_params *p, char *err,
 {
 	struct option lo[RTE_DIM(params_opts) + OPTS_MAX + 1];
 	int opt, ret, pass;
+	uint16_t i;
 
 	params_longopts(lo);
 	for (pass = 0; pass < 2; pass++) {
@@ -423,5 +533,8 @@ params_parse(int argc, char **argv, struct vdp_params *p, char *err,
 				return ret;
 		}
 	}
+	for (i = 0; i < p->nb_vhost; i++)
+		if (!p->vhost[i].client)
+			params_sock_perm_merge(&p->vhost[i].perm, &p->vhost_sock);
 	return 0;
 }

@@ -68,6 +68,11 @@ struct vdp_params {
 	unsigned int duration;          /**< Exit after this many seconds; 0: run until signalled. */
 	bool interactive;               /**< -i: run the vdp> prompt. */
 	char ctl_socket[108];           /**< --ctl-socket path; "": RUN_DIR/vdp.ctl. */
+	struct port_sock_perm ctl_sock; /**< --ctl-sock-group, --ctl-sock-mode of the control
+					 *   socket (without a mode: 0600). */
+	struct port_sock_perm vhost_sock; /**< --sock-owner, --sock-group, --sock-mode: what
+					   *   a server-mode vhost-user port does not set
+					   *   itself; merged into vhost[] by params_parse(). */
 	char cmdline_file[PATH_MAX];    /**< --cmdline-file; "": none. */
 	bool help;                      /**< --help was given. */
 	bool version;                   /**< --version was given. */
@@ -104,11 +109,24 @@ bool params_has_topology(const struct vdp_params *p);
 /**
  * Set one vhost-user port option, the same on the command line, in a
  * config's [port] section and in "add vhost": queues, engine, zcopy,
- * zcopy-min. Returns 0, 1 when @p key is none of them (nothing written to
+ * zcopy-min, sock-owner, sock-group, sock-mode. Returns 0, 1 when @p key is none of them (nothing written to
  * @p err), or -EINVAL with @p err saying what is wrong with @p val.
  */
 int params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
 		     char *err, size_t errlen);
+
+/**
+ * Set one member of @p perm: @p what is "owner" (@p val a user name or a
+ * uid), "group" (a group name or a gid) or "mode" (octal, 0..0777). Names
+ * are looked up now, with getpwnam_r() and getgrnam_r(). Returns 0, or
+ * -EINVAL with @p err ("unknown user 'x'", "unknown group 'x'", "bad mode
+ * 'x' (octal, 0000..0777)").
+ */
+int params_sock_perm(struct port_sock_perm *perm, const char *what, const char *val,
+		     char *err, size_t errlen);
+
+/** Give @p perm the members of @p def that @p perm does not set itself. */
+void params_sock_perm_merge(struct port_sock_perm *perm, const struct port_sock_perm *def);
 
 /** A zero-copy mode by name (auto, on, off); 0 or -1. */
 int params_zcopy_mode(const char *s, enum port_vhost_zcopy *mode);

@@ -12,6 +12,10 @@
 
 #include "params.h"
 
+/** Why a client-mode vhost-user port refuses sock-owner, sock-group and sock-mode. */
+#define PARAMS_CLIENT_PERM "sock-owner, sock-group and sock-mode are for server mode " \
+	"(a client-mode socket is its peer's)"
+
 /** Format one error line into @p err; always returns -EINVAL. */
 int params_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

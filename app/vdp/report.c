@@ -14,9 +14,6 @@
 #include "ctl.h"
 #include "report.h"
 
-/* The pool whose in-use count telemetry reports; set once at init. */
-static struct rte_mempool *report_pool;
-
 static void
 report_drops(FILE *f, const char *dir, const struct stats_queue *s)
 {
@@ -81,6 +78,29 @@ report_bursts(FILE *f)
 	}
 }
 
+/*
+ * Mbufs in use over every pool, as one line when there is one pool; with
+ * several, then one line per pool.
+ */
+static void
+report_pools(FILE *f)
+{
+	unsigned int i, n = port_pool_count();
+	uint64_t used = 0, size = 0;
+
+	for (i = 0; i < n; i++) {
+		used += rte_mempool_in_use_count(port_pool_at(i));
+		size += port_pool_at(i)->size;
+	}
+	fprintf(f, "  mbufs in use: %" PRIu64 " of %" PRIu64 "\n", used, size);
+	for (i = 0; i < n && n > 1; i++) {
+		const struct rte_mempool *mp = port_pool_at(i);
+
+		fprintf(f, "    %s: %u in use, %u available, of %u\n", mp->name,
+			rte_mempool_in_use_count(mp), rte_mempool_avail_count(mp), mp->size);
+	}
+}
+
 void
 report_prime(struct report_prev *prev)
 {
@@ -102,7 +122,7 @@ report_prime(struct report_prev *prev)
 }
 
 void
-report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool)
+report_stats(FILE *f, struct report_prev *prev)
 {
 	uint64_t now = rte_rdtsc();
 	double secs = prev->tsc ? (double)(now - prev->tsc) / rte_get_tsc_hz() : 0;
@@ -140,12 +160,12 @@ report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool)
 	prev->tsc = now;
 	fprintf(f, "\n");
 	report_lcores(f, prev);
-	fprintf(f, "  mbufs in use: %u of %u\n", rte_mempool_in_use_count(pool), pool->size);
+	report_pools(f);
 	fflush(f);
 }
 
 void
-report_summary(FILE *f, struct rte_mempool *pool)
+report_summary(FILE *f)
 {
 	struct stats_queue rx, tx, s;
 	uint16_t i, q;
@@ -172,7 +192,7 @@ report_summary(FILE *f, struct rte_mempool *pool)
 	}
 	report_lcores(f, NULL);
 	report_bursts(f);
-	fprintf(f, "  mbufs in use: %u of %u\n", rte_mempool_in_use_count(pool), pool->size);
+	report_pools(f);
 	fflush(f);
 }
 
@@ -333,6 +353,41 @@ report_tel_lcores(const char *params __rte_unused, struct rte_tel_data *d)
 	return 0;
 }
 
+/* Every polled rx queue, keyed "port/rxqN": worker, load history, NUMA. */
+static int
+report_tel_rxqs(const char *params __rte_unused, struct rte_tel_data *d)
+{
+	struct ctl_rxq_info *r = malloc(sizeof(*r) * VDP_MAX_PORTS * PORT_MAX_QUEUES);
+	char key[PORT_NAME_LEN + 16];
+	unsigned int i, n;
+
+	if (r == NULL)
+		return -ENOMEM;
+	n = ctl_rxq_info(&vdp_ctl, r, VDP_MAX_PORTS * PORT_MAX_QUEUES);
+	rte_tel_data_start_dict(d);
+	for (i = 0; i < n; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			free(r);
+			return -ENOMEM;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_u64(c, "lcore", sched_worker_lcore(r[i].worker));
+		rte_tel_data_add_dict_u64(c, "packets", r[i].pkts);
+		rte_tel_data_add_dict_u64(c, "cycles", r[i].cycles);
+		rte_tel_data_add_dict_u64(c, "load_permille", (uint64_t)(r[i].load_pct * 10));
+		rte_tel_data_add_dict_u64(c, "busy_permille", (uint64_t)(r[i].busy_pct * 10));
+		rte_tel_data_add_dict_int(c, "socket", r[i].socket);
+		rte_tel_data_add_dict_u64(c, "pinned", r[i].pinned);
+		rte_tel_data_add_dict_u64(c, "remote", r[i].remote);
+		snprintf(key, sizeof(key), "%s/rxq%u", r[i].port->name, r[i].q);
+		rte_tel_data_add_dict_container(d, key, c, 0);
+	}
+	free(r);
+	return 0;
+}
+
 /* Every non-zero drop counter, keyed "port/rxqN/reason". */
 static int
 report_tel_drops(const char *params __rte_unused, struct rte_tel_data *d)
@@ -392,11 +447,21 @@ report_tel_vhost_one(struct rte_tel_data *c, const struct port_vhost_info *vi)
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_string(c, "socket", vi->path);
 	rte_tel_data_add_dict_string(c, "mode", vi->client ? "client" : "server");
+	/* As in "show vhost --json": "" when there is no socket file. */
+	prefix[0] = '\0';
+	if (vi->sock_found)
+		snprintf(prefix, sizeof(prefix), "%04o", (unsigned int)vi->sock_mode);
+	rte_tel_data_add_dict_string(c, "socket_owner", vi->sock_owner);
+	rte_tel_data_add_dict_string(c, "socket_group", vi->sock_group);
+	rte_tel_data_add_dict_string(c, "socket_mode", prefix);
 	rte_tel_data_add_dict_int(c, "connected", vi->connected);
 	rte_tel_data_add_dict_u64(c, "since", (uint64_t)vi->since);
 	rte_tel_data_add_dict_u64(c, "connects", vi->connects);
 	rte_tel_data_add_dict_u64(c, "disconnects", vi->disconnects);
 	rte_tel_data_add_dict_string(c, "engine", vi->engine);
+	rte_tel_data_add_dict_int(c, "numa_node", vi->numa_node);
+	rte_tel_data_add_dict_string(c, "pool", vi->pool);
+	rte_tel_data_add_dict_u64(c, "pool_fallbacks", vi->pool_fallbacks);
 	rte_tel_data_add_dict_u64(c, "features", vi->features);
 	rte_tel_data_add_dict_u64(c, "protocol_features", vi->protocol_features);
 	rte_tel_data_add_dict_int(c, "vrings", vi->nb_vrings);
@@ -448,10 +513,38 @@ report_tel_vhost(const char *params __rte_unused, struct rte_tel_data *d)
 static int
 report_tel_mempool(const char *params __rte_unused, struct rte_tel_data *d)
 {
+	unsigned int i, n = port_pool_count();
+	struct rte_tel_data *names = rte_tel_data_alloc();
+	uint64_t used = 0, size = 0;
+
+	if (names == NULL)
+		return -ENOMEM;
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_string(d, "name", report_pool->name);
-	rte_tel_data_add_dict_u64(d, "size", report_pool->size);
-	rte_tel_data_add_dict_u64(d, "in_use", rte_mempool_in_use_count(report_pool));
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	/* Each pool under its name (telemetry nests containers one level). */
+	for (i = 0; i < n; i++) {
+		const struct rte_mempool *mp = port_pool_at(i);
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL) {
+			rte_tel_data_free(names);
+			return -ENOMEM;
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_int(c, "socket", mp->socket_id);
+		rte_tel_data_add_dict_u64(c, "size", mp->size);
+		rte_tel_data_add_dict_u64(c, "in_use", rte_mempool_in_use_count(mp));
+		rte_tel_data_add_dict_u64(c, "available", rte_mempool_avail_count(mp));
+		rte_tel_data_add_dict_container(d, mp->name, c, 0);
+		rte_tel_data_add_array_string(names, mp->name);
+		used += rte_mempool_in_use_count(mp);
+		size += mp->size;
+	}
+	/* The fallback pool's name; size and in_use over every pool. */
+	rte_tel_data_add_dict_string(d, "name", port_pool_at(0)->name);
+	rte_tel_data_add_dict_u64(d, "size", size);
+	rte_tel_data_add_dict_u64(d, "in_use", used);
+	rte_tel_data_add_dict_container(d, "pools", names, 0);
 	return 0;
 }
 
@@ -465,14 +558,16 @@ struct report_tel_cmd {
 static const struct report_tel_cmd report_tel_cmds[] = {
 	{ "/vdp/ports", "Counters of every port. No parameters", report_tel_ports },
 	{ "/vdp/port", "Counters of one port. Parameter: port id or name", report_tel_one_port },
-	{ "/vdp/vhost", "vhost-user ports: socket, state, features, engine, kicks, calls and "
-	  "zero-copy (per tx vring too). "
-	  "No parameters", report_tel_vhost },
+	{ "/vdp/vhost", "vhost-user ports: socket, state, NUMA node, pool, features, engine, "
+	  "kicks, calls, zero-copy. No parameters", report_tel_vhost },
 	{ "/vdp/lcores", "Worker lcores: cycles, packets, busy share, poll mode, sleeps and wake-ups, rx queues. No parameters",
 	  report_tel_lcores },
+	{ "/vdp/rxqs", "Rx queues: the worker polling each, packets and load over the last "
+	  "samples, NUMA socket. No parameters", report_tel_rxqs },
 	{ "/vdp/drops", "Every non-zero drop counter by port, queue and reason. No parameters",
 	  report_tel_drops },
-	{ "/vdp/mempool", "Packet pool size and mbufs in use. No parameters", report_tel_mempool },
+	{ "/vdp/mempool", "Packet pools (one per NUMA socket): size and mbufs in use, in all "
+	  "and per pool. No parameters", report_tel_mempool },
 };
 
 /*
@@ -498,14 +593,19 @@ report_tel_dispatch(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 int
-report_telemetry_init(struct rte_mempool *pool)
+report_telemetry_init(void)
 {
 	unsigned int i;
+	int ret = 0;
 
-	report_pool = pool;
+	/* Each on its own: one refused (a help of 128 characters or more)
+	 * does not take the others with it. */
 	for (i = 0; i < RTE_DIM(report_tel_cmds); i++)
 		if (rte_telemetry_register_cmd(report_tel_cmds[i].name, report_tel_dispatch,
-					       report_tel_cmds[i].help) != 0)
-			return -EINVAL;
-	return 0;
+					       report_tel_cmds[i].help) != 0) {
+			printf("vdp: warning: telemetry endpoint %s not registered\n",
+			       report_tel_cmds[i].name);
+			ret = -EINVAL;
+		}
+	return ret;
 }

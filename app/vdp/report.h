@@ -13,8 +13,6 @@
 
 #include <stdio.h>
 
-#include <rte_mempool.h>
-
 #include "port.h"
 #include "vdp_sched.h"
 
@@ -31,16 +29,22 @@ struct report_prev {
 /** Take the current totals into @p prev so the first print shows rates. */
 void report_prime(struct report_prev *prev);
 
-/** Print every port's counters and rates since @p prev, then update it. */
-void report_stats(FILE *f, struct report_prev *prev, struct rte_mempool *pool);
+/**
+ * Print every port's counters and rates since @p prev, then update it, and
+ * the mbufs in use (of every registered pool, and per pool when there are
+ * several).
+ */
+void report_stats(FILE *f, struct report_prev *prev);
 
-/** Print the final totals: per port and queue, drops by reason, lcores. */
-void report_summary(FILE *f, struct rte_mempool *pool);
+/** Print the final totals: per port and queue, drops by reason, lcores, mbufs. */
+void report_summary(FILE *f);
 
 /**
- * Register /vdp/ports, /vdp/port, /vdp/vhost, /vdp/lcores, /vdp/drops and
- * /vdp/mempool with rte_telemetry. Returns 0 or a negative errno.
+ * Register /vdp/ports, /vdp/port, /vdp/vhost, /vdp/lcores, /vdp/rxqs,
+ * /vdp/drops and /vdp/mempool (every registered pool) with rte_telemetry,
+ * each on its own; one that is refused is named in a warning line.
+ * Returns 0, or -EINVAL when some endpoint was refused.
  */
-int report_telemetry_init(struct rte_mempool *pool);
+int report_telemetry_init(void);
 
 #endif /* VDP_REPORT_H */

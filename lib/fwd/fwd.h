@@ -27,6 +27,13 @@
 #define FWD_NO_PORT UINT16_MAX  /**< "No destination" in the cross-connect map. */
 #define FWD_OUT_MAX 64          /**< Packets buffered per destination before a flush. */
 #define FWD_BURST_MAX 64        /**< Largest rx/tx burst. */
+/**
+ * Default rx byte budget of one burst (fwd_conf::burst_bytes): the Linux
+ * kernel's VHOST_NET_WEIGHT, 0x80000, in decimal for the option table.
+ */
+#define FWD_BURST_BYTES_DEFAULT 524288
+#define FWD_BURST_BYTES_MIN 1518     /**< Smallest byte budget: one full Ethernet frame. */
+#define FWD_BURST_BYTES_MAX 16777216 /**< Largest byte budget (16 MiB: no bound in effect). */
 
 struct fwd_l2_table;
 
@@ -53,8 +60,13 @@ struct fwd_conf {
 	uint16_t xconnect[VDP_MAX_PORTS];     /**< io: destination per rx port id, or FWD_NO_PORT. */
 	struct fwd_l2_table *l2;              /**< l2: the MAC table. */
 	struct fwd_txonly_conf txonly;        /**< txonly: generator parameters. */
-	struct rte_mempool *pool;             /**< txonly: where generated packets come from. */
+	struct rte_mempool *pool;             /**< txonly: where generated packets come from
+					       *   on a worker whose socket has no registered
+					       *   pool (port_pool_find()). */
 	uint16_t burst;                       /**< Rx burst size, 1..FWD_BURST_MAX. */
+	uint32_t burst_bytes;                 /**< Rx byte budget of one burst of one queue,
+					       *   as port_rx_burst() takes it: a burst ends
+					       *   with the packet that reaches it. */
 };
 
 /**
@@ -71,6 +83,9 @@ struct fwd_out {
 /** Per-worker engine state. */
 struct fwd_lcore {
 	uint32_t seq;       /**< txonly: next flow sequence number. */
+	bool pool_found;    /**< txonly: local_pool was looked up (zeroed: not yet). */
+	struct rte_mempool *local_pool; /**< txonly: the pool of this worker's socket, or
+					 *   NULL when it has none (then fwd_conf::pool). */
 };
 
 /** Everything an engine's fwd function may use for one burst. */

@@ -9,6 +9,7 @@
 #include <rte_byteorder.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
+#include <rte_lcore.h>
 #include <rte_udp.h>
 
 #include "fwd.h"
@@ -56,6 +57,23 @@ txonly_hdr_init(struct txonly_hdr *h, uint16_t pkt_len)
 }
 
 /*
+ * The pool this worker generates from: its socket's, looked up on its
+ * first burst (the pools are registered before workers start), else the
+ * configuration's.
+ */
+static struct rte_mempool *
+txonly_pool(struct fwd_ctx *ctx)
+{
+	struct fwd_lcore *lc = ctx->lc;
+
+	if (unlikely(!lc->pool_found)) {
+		lc->local_pool = port_pool_find(rte_socket_id());
+		lc->pool_found = true;
+	}
+	return lc->local_pool != NULL ? lc->local_pool : ctx->conf->pool;
+}
+
+/*
  * Drop what came in (as rxonly does) and send a burst of generated UDP
  * frames out of the port being polled.
  */
@@ -76,7 +94,7 @@ fwd_txonly(struct fwd_ctx *ctx)
 		stats_add(&rxq->drops[STATS_DROP_RXONLY], ctx->nb);
 		rte_pktmbuf_free_bulk(ctx->pkts, ctx->nb);
 	}
-	if (unlikely(rte_pktmbuf_alloc_bulk(ctx->conf->pool, pkts, n) != 0)) {
+	if (unlikely(rte_pktmbuf_alloc_bulk(txonly_pool(ctx), pkts, n) != 0)) {
 		stats_add(&rxq->drops[STATS_DROP_MBUF_ALLOC], n);
 		return;
 	}
@@ -104,7 +122,8 @@ fwd_txonly(struct fwd_ctx *ctx)
 /*
  * Check the generator parameters once, so that fwd() can trust them:
  * every frame holds the headers and fits in one mbuf segment of
- * conf->pool, and bursts fit the stack array. User input is validated
+ * conf->pool and of every registered pool (a worker may generate from its
+ * socket's), and bursts fit the stack array. User input is validated
  * against these same constants before it gets here; this guard is the
  * library's own, for any caller, because fwd() writes memory sized by them.
  */
@@ -112,6 +131,7 @@ static int
 fwd_txonly_begin(struct fwd_conf *conf)
 {
 	const struct fwd_txonly_conf *tc = &conf->txonly;
+	unsigned int i;
 
 	if (conf->pool == NULL || tc->flows == 0 || tc->burst == 0 ||
 	    tc->burst > FWD_BURST_MAX || tc->pkt_len < FWD_TXONLY_MIN_LEN ||
@@ -120,6 +140,10 @@ fwd_txonly_begin(struct fwd_conf *conf)
 	if (rte_pktmbuf_data_room_size(conf->pool) <
 	    RTE_PKTMBUF_HEADROOM + tc->pkt_len)
 		return -EINVAL;
+	for (i = 0; i < port_pool_count(); i++)
+		if (rte_pktmbuf_data_room_size(port_pool_at(i)) <
+		    RTE_PKTMBUF_HEADROOM + tc->pkt_len)
+			return -EINVAL;
 	return 0;
 }
 

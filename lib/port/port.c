@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,69 @@ static struct port *port_table[VDP_MAX_PORTS];
 static uint16_t port_nb;
 static void (*port_quiesce_fn)(void);
 static void (*port_wake_fn)(void);
+
+/* The mbuf pools by socket, in the order registered. An entry is written
+ * whole before the count that covers it is published (release); readers
+ * load the count (acquire) and then read only entries below it. */
+static struct {
+	int socket;                  /* NUMA socket the pool serves. */
+	struct rte_mempool *mp;      /* The pool. */
+} port_pools[RTE_MAX_NUMA_NODES + 1]; /* Every socket, and SOCKET_ID_ANY. */
+static unsigned int port_pools_nb;
+static pthread_mutex_t port_pools_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+port_pool_add(int socket, struct rte_mempool *mp)
+{
+	unsigned int n;
+	int ret = 0;
+
+	if (mp == NULL || socket < SOCKET_ID_ANY || socket >= RTE_MAX_NUMA_NODES)
+		return -EINVAL;
+	pthread_mutex_lock(&port_pools_lock);
+	n = port_pools_nb;
+	if (port_pool_find(socket) != NULL) {
+		ret = -EEXIST;
+	} else {
+		/* One pool per socket: a free entry is always left. */
+		port_pools[n].socket = socket;
+		port_pools[n].mp = mp;
+		__atomic_store_n(&port_pools_nb, n + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&port_pools_lock);
+	return ret;
+}
+
+unsigned int
+port_pool_count(void)
+{
+	return __atomic_load_n(&port_pools_nb, __ATOMIC_ACQUIRE);
+}
+
+struct rte_mempool *
+port_pool_at(unsigned int i)
+{
+	return i < port_pool_count() ? port_pools[i].mp : NULL;
+}
+
+struct rte_mempool *
+port_pool_find(int socket)
+{
+	unsigned int i, n = port_pool_count();
+
+	for (i = 0; i < n; i++)
+		if (port_pools[i].socket == socket)
+			return port_pools[i].mp;
+	return NULL;
+}
+
+struct rte_mempool *
+port_pool_for(int socket)
+{
+	struct rte_mempool *mp = socket == SOCKET_ID_ANY ? NULL : port_pool_find(socket);
+
+	return mp != NULL ? mp : port_pool_at(0);
+}
 
 void
 port_set_quiesce(void (*fn)(void))
@@ -93,6 +157,10 @@ port_alloc(size_t size, const char *name, const struct port_ops *ops,
 	if (nb_rxq == 0 || nb_rxq > PORT_MAX_QUEUES ||
 	    nb_txq == 0 || nb_txq > PORT_MAX_QUEUES) {
 		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (pool == NULL) {
+		rte_errno = ENOENT;
 		return NULL;
 	}
 	if (port_find(name) != NULL) {
@@ -421,4 +489,17 @@ port_sock_path_claim(const char *path)
 		return -EADDRINUSE;
 	PORT_LOG(NOTICE, "removing stale socket %s", path);
 	return unlink(path) == 0 ? 0 : -errno;
+}
+
+int
+port_sock_perm_apply(const char *path, const struct port_sock_perm *perm, mode_t def_mode)
+{
+	uid_t uid = perm->set & PORT_SOCK_UID ? perm->uid : (uid_t)-1;
+	gid_t gid = perm->set & PORT_SOCK_GID ? perm->gid : (gid_t)-1;
+
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(path, uid, gid) != 0)
+		return -errno;
+	if (chmod(path, perm->set & PORT_SOCK_MODE ? perm->mode : def_mode) != 0)
+		return -errno;
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <rte_mbuf.h>
@@ -61,12 +62,18 @@ struct port_ops {
 	/** Release what create allocated; the port must be stopped. */
 	void (*destroy)(struct port *p);
 	/**
-	 * Receive up to @p n packets from rx queue @p q. Runs on the one worker
+	 * Receive up to @p n packets from rx queue @p q, and stop once they
+	 * hold @p max_bytes bytes or more: the packet that reaches the budget
+	 * is still returned, so a burst never comes back empty for it. Exact
+	 * where the port sees a packet's size before it takes the packet
+	 * (the virtq engine); otherwise the port asks its device for the
+	 * number of packets that reach the budget at the queue's recent bytes
+	 * per packet (port_rx_est_ask()), an estimate. Runs on the one worker
 	 * that owns (p, q); never blocks. The caller owns the returned mbufs.
 	 * Returns 0 while the port is down.
 	 */
 	uint16_t (*rx_burst)(struct port *p, uint16_t q, struct rte_mbuf **pkts,
-			     uint16_t n);
+			     uint16_t n, uint32_t max_bytes);
 	/**
 	 * Transmit up to @p n packets on tx queue @p q. Runs on a worker; never
 	 * blocks. Returns how many the port took (it then owns them); the
@@ -115,13 +122,17 @@ struct port {
 	const struct port_ops *ops;      /**< Type operations. */
 	uint16_t nb_rxq;                 /**< Rx queues polled. */
 	uint16_t nb_txq;                 /**< Tx queues available. */
-	int socket;                      /**< NUMA socket of the device. */
+	int socket;                      /**< NUMA socket of the device (a vhost-user
+					  *   device's memory), SOCKET_ID_ANY when unknown;
+					  *   read with port_socket(). */
 	enum stats_drop tx_full_drop;    /**< Reason counted when tx_burst takes fewer. */
 	bool tx_csum;                    /**< Takes partial L4 checksums (TX_*_CKSUM) as they are. */
 	uint8_t tx_tso;                  /**< TCP segmentation requests it takes as they are:
 					  *   PORT_TSO4 and/or PORT_TSO6; others are segmented
 					  *   in software before tx_burst. */
-	struct rte_mempool *pool;        /**< Mbufs for packets received here. */
+	struct rte_mempool *pool;        /**< Mbufs for packets received here: the
+					  *   registered pool of the device's socket
+					  *   (port_pool_for()); read with port_pool(). */
 	struct stats_queue rxq[PORT_MAX_QUEUES]; /**< Live rx counters per queue. */
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
 	struct stats_queue rxq_base[PORT_MAX_QUEUES]; /**< Rx snapshot at last clear. */
@@ -153,6 +164,21 @@ enum port_vhost_zcopy {
 #define PORT_VHOST_ZCOPY_AUTO_MIN 2048
 #define PORT_VHOST_ZCOPY_MIN_MAX 65536 /**< Largest zcopy_min accepted. */
 
+#define PORT_SOCK_UID  0x1 /**< port_sock_perm.set: uid was given. */
+#define PORT_SOCK_GID  0x2 /**< port_sock_perm.set: gid was given. */
+#define PORT_SOCK_MODE 0x4 /**< port_sock_perm.set: mode was given. */
+
+/** Default permission bits of a vhost-user server socket: its owner and group. */
+#define PORT_VHOST_SOCK_MODE 0660
+
+/** Owner, group and permission bits wanted for a Unix socket file vdp creates. */
+struct port_sock_perm {
+	uid_t uid;    /**< Owner (PORT_SOCK_UID). */
+	gid_t gid;    /**< Group (PORT_SOCK_GID). */
+	mode_t mode;  /**< Permission bits, 0..0777 (PORT_SOCK_MODE). */
+	uint8_t set;  /**< PORT_SOCK_* of the members given; the others stay as created. */
+};
+
 /** Parameters of a vhost-user port. */
 struct port_vhost_conf {
 	char name[PORT_NAME_LEN];  /**< Port name. */
@@ -162,6 +188,8 @@ struct port_vhost_conf {
 	enum port_vhost_engine engine; /**< Ring engine. */
 	enum port_vhost_zcopy zcopy;   /**< Zero-copy dequeue mode. */
 	uint32_t zcopy_min;        /**< Zero-copy threshold in bytes; 0: the mode's default. */
+	struct port_sock_perm perm; /**< Server mode: the socket file's owner, group and
+				     *   mode (without one: PORT_VHOST_SOCK_MODE). */
 };
 
 /** Parameters of an ethdev port. */
@@ -179,19 +207,22 @@ struct port_ethdev_conf {
 /**
  * Create a vhost-user port and add it to the table. It listens (or
  * connects) only after port_start(). @p nb_txq is the number of tx queues
- * workers use (one per worker). Returns the port or NULL with rte_errno set;
- * the reason is logged.
+ * workers use (one per worker). Its packets come from the fallback pool
+ * (port_pool_for(SOCKET_ID_ANY)) until a device attaches, then from the
+ * pool of the node the device's memory is on. Returns the port or NULL
+ * with rte_errno set (ENOENT: no pool registered); the reason is logged.
  */
 struct port *port_vhost_create(const struct port_vhost_conf *conf,
-			       uint16_t nb_txq, struct rte_mempool *pool);
+			       uint16_t nb_txq);
 
 /**
  * Create an ethdev port over an existing or newly probed device, configure
- * @p nb_txq tx queues, and add it to the table. Returns the port or NULL with
- * rte_errno set.
+ * @p nb_txq tx queues, and add it to the table. Its rx queues take mbufs
+ * from port_pool_for() of the device's socket. Returns the port or NULL
+ * with rte_errno set (ENOENT: no pool registered).
  */
 struct port *port_ethdev_create(const struct port_ethdev_conf *conf,
-				uint16_t nb_txq, struct rte_mempool *pool);
+				uint16_t nb_txq);
 
 /**
  * Change a vhost-user port's zero-copy mode and threshold (@p min 0: the
@@ -258,10 +289,20 @@ struct port_vhost_vring_info {
 struct port_vhost_info {
 	char path[108];               /**< Socket path. */
 	bool client;                  /**< Client mode (vdp connects). */
+	bool sock_found;              /**< stat() found the socket file: the sock_*
+				       *   members below are valid. */
+	char sock_owner[32];          /**< Its owner's name, or uid as a number. */
+	char sock_group[32];          /**< Its group's name, or gid as a number. */
+	mode_t sock_mode;             /**< Its permission bits. */
 	bool connected;               /**< A device is attached and running. */
 	time_t since;                 /**< Wall time of the last connect or disconnect. */
 	uint64_t connects;            /**< Devices that became ready. */
 	uint64_t disconnects;         /**< Devices destroyed. */
+	int numa_node;                /**< NUMA node of the last device's memory;
+				       *   SOCKET_ID_ANY: unknown, or no device yet. */
+	const char *pool;             /**< Name of the pool its received packets come from. */
+	uint64_t pool_fallbacks;      /**< Devices whose node had no pool, served from
+				       *   the fallback pool (port_pool_for()). */
 	const char *engine;           /**< Ring engine serving the device: "virtq" or "rte". */
 	const char *zcopy;            /**< Zero-copy mode: "auto", "on" or "off". */
 	uint32_t zcopy_min;           /**< Threshold in effect, bytes; 0 when off. */
@@ -313,8 +354,9 @@ struct port *port_find(const char *name);
 /**
  * Allocate @p size bytes (a type's state, whose first member is struct
  * port) zeroed, and fill the generic part. Checks the queue counts
- * (1..PORT_MAX_QUEUES) and that the name is free. Returns the port, or
- * NULL with rte_errno set (EINVAL, EEXIST, ENOMEM). For port types only.
+ * (1..PORT_MAX_QUEUES), that there is a pool and that the name is free.
+ * Returns the port, or NULL with rte_errno set (EINVAL, ENOENT: @p pool is
+ * NULL, EEXIST, ENOMEM). For port types only.
  */
 struct port *port_alloc(size_t size, const char *name, const struct port_ops *ops,
 			uint16_t nb_rxq, uint16_t nb_txq, struct rte_mempool *pool,
@@ -337,6 +379,57 @@ int port_start_all(void);
 
 /** Stop and destroy every port, last first. Safe to call twice. */
 void port_destroy_all(void);
+
+/*
+ * The mbuf pools, one per NUMA socket. The first pool registered is the
+ * fallback: the pool of the main lcore's socket. The table only grows, and
+ * a pool stays registered until the process exits.
+ */
+
+/**
+ * Register @p mp as the pool of NUMA socket @p socket (0..RTE_MAX_NUMA_NODES-1,
+ * or SOCKET_ID_ANY for a pool of no particular socket). Any thread, while
+ * others read the table (writers are serialised). Returns 0, -EINVAL (no
+ * pool, or a bad socket) or -EEXIST (the socket has a pool).
+ */
+int port_pool_add(int socket, struct rte_mempool *mp);
+
+/** The pool registered for @p socket, or NULL when it has none. Any thread. */
+struct rte_mempool *port_pool_find(int socket);
+
+/**
+ * The pool packets of a device on @p socket should come from: that
+ * socket's, else (no pool there; SOCKET_ID_ANY: an unknown socket) the
+ * first pool registered. NULL only while no pool is registered. Any thread.
+ */
+struct rte_mempool *port_pool_for(int socket);
+
+/** Pools registered so far. Any thread. */
+unsigned int port_pool_count(void);
+
+/** The @p i-th pool registered (0: the fallback), or NULL past the count. Any thread. */
+struct rte_mempool *port_pool_at(unsigned int i);
+
+/**
+ * The pool a port's received packets come from now. A vhost-user port
+ * changes it when a device attaches (to the pool of its memory's node), so
+ * it is read with an acquire load. Any thread.
+ */
+static inline struct rte_mempool *
+port_pool(const struct port *p)
+{
+	return __atomic_load_n(&p->pool, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * The NUMA socket of a port's device, SOCKET_ID_ANY when unknown. A
+ * vhost-user port learns it when a device attaches. Any thread.
+ */
+static inline int
+port_socket(const struct port *p)
+{
+	return __atomic_load_n(&p->socket, __ATOMIC_RELAXED);
+}
 
 /** Run @p p's tx_idle op on tx queue @p q, if it has one. Worker. */
 static inline void
@@ -398,6 +491,14 @@ port_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
  */
 int port_sock_path_claim(const char *path);
 
+/**
+ * Give the socket file at @p path the owner, group and mode of @p perm
+ * that are set, and mode @p def_mode when none is. Returns 0 or the
+ * negative errno of chown() or chmod().
+ */
+int port_sock_perm_apply(const char *path, const struct port_sock_perm *perm,
+			 mode_t def_mode);
+
 /** True when the port's link is up. */
 static inline bool
 port_is_up(const struct port *p)
@@ -405,11 +506,17 @@ port_is_up(const struct port *p)
 	return p->ops->is_up(p);
 }
 
-/** Receive a burst and count it on (p, q). */
+/**
+ * Receive a burst of up to @p n packets, ending with the one that brings
+ * its bytes to @p max_bytes (port_ops::rx_burst), and count it on (p, q).
+ * A burst that reached the budget with fewer than @p n packets counts as
+ * cut by it (budget_cuts), whether or not the queue had more.
+ */
 static inline uint16_t
-port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+	      uint32_t max_bytes)
 {
-	uint16_t nb = p->ops->rx_burst(p, q, pkts, n);
+	uint16_t nb = p->ops->rx_burst(p, q, pkts, n, max_bytes);
 	uint64_t bytes = 0;
 	uint16_t i;
 
@@ -420,7 +527,54 @@ port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	stats_add(&p->rxq[q].pkts, nb);
 	stats_add(&p->rxq[q].bytes, bytes);
 	stats_add(&p->rxq[q].bursts, 1);
+	if (unlikely(bytes >= max_bytes) && nb < n)
+		stats_add(&p->rxq[q].budget_cuts, 1);
 	return nb;
+}
+
+/**
+ * What a port whose device takes packets before their size is known
+ * (rte_vhost's dequeue, an ethdev) keeps per rx queue to bound a burst by
+ * bytes: the bytes and packets of its recent bursts, each sum decayed by a
+ * quarter per burst. Written by the queue's worker only; zeroed: nothing
+ * learnt yet.
+ */
+struct port_rx_est {
+	uint32_t bytes; /**< Decayed sum of the bytes of the queue's bursts. */
+	uint32_t pkts;  /**< Decayed sum of their packets. */
+} __rte_cache_aligned;
+
+/**
+ * How many packets to ask the device for: @p n, or fewer when at the
+ * queue's recent bytes per packet @p n would pass @p max_bytes: then as
+ * many as reach it, the last one included, as an exact burst takes (at
+ * least 1). With nothing learnt yet, @p n. No division unless the budget
+ * binds.
+ */
+static inline uint16_t
+port_rx_est_ask(const struct port_rx_est *e, uint16_t n, uint32_t max_bytes)
+{
+	uint64_t budget = (uint64_t)max_bytes * e->pkts;
+
+	/* Also taken with nothing learnt (0 <= 0): below, bytes > 0. */
+	if ((uint64_t)e->bytes * n <= budget)
+		return n;
+	return (uint16_t)RTE_MAX((budget + e->bytes - 1) / e->bytes, 1ULL);
+}
+
+/** Learn from a burst of @p nb packets @p pkts of the queue @p e estimates. */
+static inline void
+port_rx_est_learn(struct port_rx_est *e, struct rte_mbuf **pkts, uint16_t nb)
+{
+	uint32_t bytes = 0;
+	uint16_t i;
+
+	if (nb == 0)
+		return;
+	for (i = 0; i < nb; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	e->bytes += bytes - (e->bytes >> 2);
+	e->pkts += nb - (e->pkts >> 2);
 }
 
 /** Count a tx burst; free and count as dropped what the port did not take. */

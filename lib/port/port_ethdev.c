@@ -26,6 +26,9 @@
 
 #include "port.h"
 
+/* What a byte budget's packet count is rounded up to (ethdev_rx_burst()). */
+#define ETHDEV_RX_ASK_ALIGN 8
+
 RTE_LOG_REGISTER_SUFFIX(port_ethdev_logtype, ethdev, INFO);
 #define ETHDEV_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, port_ethdev_logtype, "ethdev: " fmt "\n", ##__VA_ARGS__)
@@ -48,6 +51,9 @@ struct port_ethdev {
 					 *   its interrupt (DPDK's rx interrupt event, which
 					 *   clears the interrupt as the PMD needs), or -1
 					 *   when the queue has none. */
+	struct port_rx_est rx_est[PORT_MAX_QUEUES]; /**< Each rx queue's recent bytes per
+						     *   packet, which bound its bursts
+						     *   by bytes (its worker). */
 };
 
 static int ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr);
@@ -163,12 +169,24 @@ ethdev_dma_del(struct port_ethdev *ep)
 	pthread_mutex_unlock(&ethdev_dma_lock);
 }
 
+/*
+ * The PMD takes packets before vdp sees their size: the queue's recent
+ * bytes per packet say how many to ask for, so the byte budget is an
+ * estimate here, and a coarse one: the count is rounded up to a multiple
+ * of ETHDEV_RX_ASK_ALIGN, since some vector rx paths take only multiples
+ * of 4 or 8 packets (rte_eth_rx_burst()) and, asked for fewer, none.
+ */
 static uint16_t
-ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		uint32_t max_bytes)
 {
 	struct port_ethdev *ep = (struct port_ethdev *)p;
+	uint16_t ask = port_rx_est_ask(&ep->rx_est[q], n, max_bytes), nb;
 
-	return rte_eth_rx_burst(ep->dev_id, q, pkts, n);
+	nb = rte_eth_rx_burst(ep->dev_id, q, pkts,
+			      RTE_MIN(n, RTE_ALIGN_CEIL(ask, ETHDEV_RX_ASK_ALIGN)));
+	port_rx_est_learn(&ep->rx_est[q], pkts, nb);
+	return nb;
 }
 
 /* Whether the device cannot DMA from @p m: a segment over guest memory
@@ -197,7 +215,7 @@ ethdev_dma_prepare(struct port_ethdev *ep, struct rte_mbuf **pkts, uint16_t n)
 
 		if (likely(!ethdev_dma_unsafe(ep, pkts[i])))
 			continue;
-		c = rte_pktmbuf_copy(pkts[i], ep->port.pool, 0, UINT32_MAX);
+		c = rte_pktmbuf_copy(pkts[i], port_pool(&ep->port), 0, UINT32_MAX);
 		if (c == NULL)
 			return i;
 		rte_pktmbuf_free(pkts[i]);
@@ -443,6 +461,7 @@ ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr)
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = ep->conf.rx_desc, nb_txd = ep->conf.tx_desc;
 	int socket = rte_eth_dev_socket_id(ep->dev_id);
+	struct rte_mempool *pool = port_pool_for(socket);
 	uint16_t q;
 	int ret;
 
@@ -473,24 +492,25 @@ ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr)
 	if (ret == 0)
 		ret = rte_eth_dev_adjust_nb_rx_tx_desc(ep->dev_id, &nb_rxd, &nb_txd);
 	for (q = 0; q < ep->conf.rxq && ret == 0; q++)
-		ret = rte_eth_rx_queue_setup(ep->dev_id, q, nb_rxd, socket, NULL,
-					     ep->port.pool);
+		ret = rte_eth_rx_queue_setup(ep->dev_id, q, nb_rxd, socket, NULL, pool);
 	for (q = 0; q < ep->hw_txq && ret == 0; q++)
 		ret = rte_eth_tx_queue_setup(ep->dev_id, q, nb_txd, socket, NULL);
-	ep->port.socket = socket;
+	__atomic_store_n(&ep->port.socket, socket, __ATOMIC_RELAXED);
+	__atomic_store_n(&ep->port.pool, pool, __ATOMIC_RELEASE);
 	return ret;
 }
 
 struct port *
-port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
-		   struct rte_mempool *pool)
+port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq)
 {
 	struct port_ethdev *ep;
 	uint16_t q;
 	int ret;
 
+	/* The pool of the device's socket replaces it once the device is known. */
 	ep = (struct port_ethdev *)port_alloc(sizeof(*ep), conf->name, &port_ethdev_ops,
-					      conf->rxq, nb_txq, pool, STATS_DROP_TX_FULL);
+					      conf->rxq, nb_txq, port_pool_for(SOCKET_ID_ANY),
+					      STATS_DROP_TX_FULL);
 	if (ep == NULL)
 		return NULL;
 	ep->conf = *conf;
@@ -507,6 +527,10 @@ port_ethdev_create(const struct port_ethdev_conf *conf, uint16_t nb_txq,
 		ETHDEV_LOG(ERR, "%s: configure failed: %s", conf->name, rte_strerror(-ret));
 		goto fail;
 	}
+	if (ep->port.socket != SOCKET_ID_ANY && port_pool_find(ep->port.socket) == NULL)
+		ETHDEV_LOG(WARNING, "%s: device on socket %d, which has no mbuf pool: "
+			   "rx mbufs from %s", conf->name, ep->port.socket,
+			   port_pool(&ep->port)->name);
 	ret = port_register(&ep->port);
 	if (ret < 0)
 		goto fail;

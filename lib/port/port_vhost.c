@@ -15,10 +15,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/virtio_net.h>
+#include <numa.h>
+#include <numaif.h>
 
 #include <rte_errno.h>
 #include <rte_log.h>
@@ -271,9 +274,60 @@ vhost_virtq_attach(struct port_vhost *vp, int vid)
 	return ret;
 }
 
+/*
+ * The NUMA node of device @p vid's memory: rte_vhost's answer (the node of
+ * its device state, which it moves to the node of the guest's rings when it
+ * has memory there), else the node of the first guest memory region's first
+ * page. SOCKET_ID_ANY when neither can tell.
+ */
+static int
+vhost_numa_node(int vid)
+{
+	struct rte_vhost_memory *mem = NULL;
+	int node = rte_vhost_get_numa_node(vid);
+
+	if (node >= 0)
+		return node;
+	if (numa_available() < 0 || rte_vhost_get_mem_table(vid, &mem) != 0 || mem == NULL)
+		return SOCKET_ID_ANY;
+	if (mem->nregions == 0 ||
+	    get_mempolicy(&node, NULL, 0, (void *)(uintptr_t)mem->regions[0].host_user_addr,
+			  MPOL_F_NODE | MPOL_F_ADDR) != 0 || node < 0)
+		node = SOCKET_ID_ANY;
+	free(mem);
+	return node;
+}
+
+/*
+ * Take the port's mbufs from the pool of @p node, the node of the device's
+ * memory, or from the fallback pool when that node has none (counted) or is
+ * unknown. Before the device is marked running: workers load the pool
+ * (port_pool()) only after they see it running.
+ */
+static void
+vhost_numa_bind(struct port_vhost *vp, int node)
+{
+	struct rte_mempool *mp = port_pool_for(node);
+
+	if (node == SOCKET_ID_ANY) {
+		VHOST_LOG(INFO, "%s: guest memory on an unknown node, mbufs from pool %s",
+			  vp->port.name, mp->name);
+	} else if (port_pool_find(node) == mp) {
+		VHOST_LOG(INFO, "%s: guest memory on node %d, mbufs from pool %s",
+			  vp->port.name, node, mp->name);
+	} else {
+		stats_add(&vp->pool_fallbacks, 1);
+		VHOST_LOG(INFO, "%s: guest memory on node %d, which has no mbuf pool: "
+			  "mbufs from pool %s", vp->port.name, node, mp->name);
+	}
+	__atomic_store_n(&vp->port.socket, node, __ATOMIC_RELAXED);
+	__atomic_store_n(&vp->port.pool, mp, __ATOMIC_RELEASE);
+}
+
 static int
 vhost_new_device(int vid)
 {
+	int node = vhost_numa_node(vid);
 	struct port_vhost *vp;
 	uint16_t i, nr;
 
@@ -307,6 +361,7 @@ vhost_new_device(int vid)
 				  "it changes later may block", vp->port.name, vid);
 	}
 	port_vhost_tx_offloads(vp, true);
+	vhost_numa_bind(vp, node);
 	stats_add(&vp->connects, 1);
 	vp->since = time(NULL);
 	__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
@@ -387,11 +442,16 @@ static const struct rte_vhost_device_ops vhost_device_ops = {
 	.features_changed = vhost_features_changed,
 };
 
+/* The virtq engine bounds a burst by bytes exactly (it sees each chain's
+ * length before it takes the next); rte_vhost copies packets before vdp
+ * sees their size, so there the queue's recent bytes per packet say how
+ * many to ask for: an estimate. */
 static uint16_t
-vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+	       uint32_t max_bytes)
 {
 	struct port_vhost *vp = (struct port_vhost *)p;
-	uint16_t vring = 2 * q + VHOST_TXQ;
+	uint16_t vring = 2 * q + VHOST_TXQ, nb;
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE) ||
 		     __atomic_load_n(&vp->rx_held, __ATOMIC_ACQUIRE)))
@@ -399,8 +459,11 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(!__atomic_load_n(&vp->vring_on[vring], __ATOMIC_ACQUIRE)))
 		return 0;
 	if (likely(vp->use_virtq))
-		return port_vhost_virtq_rx(vp, q, pkts, n);
-	return rte_vhost_dequeue_burst(vp->vid, vring, p->pool, pkts, n);
+		return port_vhost_virtq_rx(vp, q, pkts, n, max_bytes);
+	nb = rte_vhost_dequeue_burst(vp->vid, vring, port_pool(p), pkts,
+				     port_rx_est_ask(&vp->rx_est[q], n, max_bytes));
+	port_rx_est_learn(&vp->rx_est[q], pkts, nb);
+	return nb;
 }
 
 /* Workers map their tx queue onto the guest's rx vrings; rte_vhost
@@ -477,6 +540,28 @@ vhost_is_up(const struct port *p)
 	return __atomic_load_n(&vp->running, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * rte_vhost binds and listens in driver_start (server mode). Under the
+ * umask 0177 the socket is created 0600, so no one but vdp's user can
+ * connect before port_sock_perm_apply() gives it its owner, group and
+ * mode. The umask is process-wide: this is safe because only the control
+ * thread creates files, and this is it (workers create none; rte_vhost's
+ * thread makes memfds, which a umask does not touch).
+ */
+static int
+vhost_driver_start(const struct port_vhost *vp)
+{
+	mode_t old;
+	int ret;
+
+	if (vp->conf.client)
+		return rte_vhost_driver_start(vp->conf.path);
+	old = umask(0177);
+	ret = rte_vhost_driver_start(vp->conf.path);
+	umask(old);
+	return ret;
+}
+
 static int
 vhost_start(struct port *p)
 {
@@ -500,9 +585,19 @@ vhost_start(struct port *p)
 		disabled |= VHOST_RTE_DISABLED_FEATURES;
 	if (rte_vhost_driver_disable_features(vp->conf.path, disabled) != 0 ||
 	    rte_vhost_driver_callback_register(vp->conf.path, &vhost_device_ops) != 0 ||
-	    rte_vhost_driver_start(vp->conf.path) != 0) {
+	    vhost_driver_start(vp) != 0) {
 		VHOST_LOG(ERR, "%s: cannot start vhost-user on %s", p->name, vp->conf.path);
 		return -EIO;
+	}
+	if (!vp->conf.client) {
+		int ret = port_sock_perm_apply(vp->conf.path, &vp->conf.perm,
+					       PORT_VHOST_SOCK_MODE);
+
+		if (ret < 0) {
+			VHOST_LOG(ERR, "%s: cannot set the owner, group or mode of %s: %s",
+				  p->name, vp->conf.path, strerror(-ret));
+			return ret;
+		}
 	}
 	VHOST_LOG(INFO, "%s: %s %s, %u queue pair(s)", p->name,
 		  vp->conf.client ? "connecting to" : "listening on",
@@ -658,8 +753,7 @@ vhost_path_taken(const char *path)
 }
 
 struct port *
-port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
-		  struct rte_mempool *pool)
+port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq)
 {
 	struct port_vhost *vp;
 	unsigned int i;
@@ -676,8 +770,9 @@ port_vhost_create(const struct port_vhost_conf *conf, uint16_t nb_txq,
 			return NULL;
 		}
 	}
+	/* A device attached later takes the pool of its memory's node. */
 	vp = (struct port_vhost *)port_alloc(sizeof(*vp), conf->name, &port_vhost_ops,
-					     conf->queues, nb_txq, pool,
+					     conf->queues, nb_txq, port_pool_for(SOCKET_ID_ANY),
 					     STATS_DROP_GUEST_RING_FULL);
 	if (vp == NULL)
 		return NULL;

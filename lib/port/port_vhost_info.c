@@ -10,7 +10,11 @@
  */
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <linux/virtio_net.h>
 
@@ -125,6 +129,30 @@ vhost_info_errors(const struct virtq_stats *st, struct port_vhost_info *out)
 	}
 }
 
+/* The owner, group and mode of the socket file as they are on disk (a
+ * client-mode socket's are its peer's), names where the system has them. */
+static void
+vhost_sock_stat(struct port_vhost_info *out)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	char buf[4096];
+	struct stat st;
+
+	if (stat(out->path, &st) != 0)
+		return;
+	out->sock_found = true;
+	out->sock_mode = st.st_mode & 0777;
+	if (getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
+		snprintf(out->sock_owner, sizeof(out->sock_owner), "%s", pw.pw_name);
+	else
+		snprintf(out->sock_owner, sizeof(out->sock_owner), "%u", (unsigned int)st.st_uid);
+	if (getgrgid_r(st.st_gid, &gr, buf, sizeof(buf), &grp) == 0 && grp != NULL)
+		snprintf(out->sock_group, sizeof(out->sock_group), "%s", gr.gr_name);
+	else
+		snprintf(out->sock_group, sizeof(out->sock_group), "%u", (unsigned int)st.st_gid);
+}
+
 int
 port_vhost_info(const struct port *p, struct port_vhost_info *out)
 {
@@ -138,9 +166,13 @@ port_vhost_info(const struct port *p, struct port_vhost_info *out)
 	memset(out, 0, sizeof(*out));
 	strlcpy(out->path, vp->conf.path, sizeof(out->path));
 	out->client = vp->conf.client;
+	vhost_sock_stat(out);
 	out->since = vp->since;
 	out->connects = stats_read(&vp->connects);
 	out->disconnects = stats_read(&vp->disconnects);
+	out->numa_node = port_socket(p);
+	out->pool = port_pool(p)->name;
+	out->pool_fallbacks = stats_read(&vp->pool_fallbacks);
 	out->engine = vp->conf.engine == PORT_VHOST_ENGINE_RTE ? "rte" : "virtq";
 	if (vp->conf.engine == PORT_VHOST_ENGINE_VIRTQ) {
 		uint32_t t = port_vhost_virtq_zc_threshold(vp);

@@ -72,9 +72,15 @@ struct port_vhost {
 	uint64_t features;            /**< Negotiated virtio features. */
 	uint64_t connects;            /**< Devices that became ready (rte_vhost thread, stats_add). */
 	uint64_t disconnects;         /**< Devices destroyed (rte_vhost thread, stats_add). */
+	uint64_t pool_fallbacks;      /**< Devices whose memory is on a node without an mbuf
+				       *   pool, served from another node's (rte_vhost
+				       *   thread, stats_add). */
 	time_t since;                 /**< Wall time of the last state change. */
 	struct port_vhost_mem *mem;   /**< vdp's mapping of guest memory (virtq engine). */
 	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
+	struct port_rx_est rx_est[PORT_MAX_QUEUES]; /**< Rte engine: each rx queue's recent
+						     *   bytes per packet, which bound its
+						     *   bursts by bytes (its worker). */
 };
 
 /**
@@ -140,9 +146,12 @@ int port_vhost_virtq_resume(struct port_vhost *vp, int vid);
  */
 void port_vhost_virtq_detach(struct port_vhost *vp);
 
-/** Dequeue from guest tx vring of queue pair @p q (worker). */
+/**
+ * Dequeue up to @p n packets, ending with the one that reaches @p max_bytes
+ * (virtq_dequeue_burst()), from guest tx vring of queue pair @p q (worker).
+ */
 uint16_t port_vhost_virtq_rx(struct port_vhost *vp, uint16_t q,
-			     struct rte_mbuf **pkts, uint16_t n);
+			     struct rte_mbuf **pkts, uint16_t n, uint32_t max_bytes);
 
 /** Enqueue to the guest rx vring that tx queue @p q maps to (worker). */
 uint16_t port_vhost_virtq_tx(struct port_vhost *vp, uint16_t q,

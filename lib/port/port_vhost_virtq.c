@@ -492,13 +492,13 @@ port_vhost_virtq_detach(struct port_vhost *vp)
 
 uint16_t
 port_vhost_virtq_rx(struct port_vhost *vp, uint16_t q, struct rte_mbuf **pkts,
-		    uint16_t n)
+		    uint16_t n, uint32_t max_bytes)
 {
 	struct port_vhost_vring *vr = &vp->vr[2 * q + VHOST_TXQ];
 
 	if (unlikely(!vr->ready))
 		return 0;
-	return virtq_dequeue_burst(&vr->vq, vp->port.pool, pkts, n);
+	return virtq_dequeue_burst(&vr->vq, port_pool(&vp->port), pkts, n, max_bytes);
 }
 
 uint16_t

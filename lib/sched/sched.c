@@ -168,66 +168,48 @@ sched_plan_add(struct sched_plan *plan, int w, struct port *p, uint16_t q)
 	return 0;
 }
 
-static const struct sched_pin *
-sched_pin_find(const struct sched_pin *pins, unsigned int nb_pins,
-	       uint16_t port, uint16_t q)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb_pins; i++)
-		if (pins[i].port == port && pins[i].q == q)
-			return &pins[i];
-	return NULL;
-}
-
 struct sched_plan *
-sched_plan_build(const struct fwd_conf *conf, const struct sched_pin *pins,
-		 unsigned int nb_pins, uint16_t nb_cores)
+sched_plan_build(const struct fwd_conf *conf, const struct sched_assign_rxq *rxq,
+		 unsigned int n)
 {
 	struct sched_plan *plan;
-	unsigned int i, next = 0;
-	uint16_t pid, q;
-	int w, ret = 0;
+	unsigned int i;
+	int ret = 0;
 
 	plan = rte_zmalloc("sched_plan", sizeof(*plan), RTE_CACHE_LINE_SIZE);
 	if (plan == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	if (nb_cores == 0 || nb_cores > sched_nb)
-		nb_cores = sched_nb;
 	plan->conf = conf;
-	for (i = 0; i < nb_pins; i++) {
-		struct port *p = port_get(pins[i].port);
+	for (i = 0; i < n && ret == 0; i++) {
+		struct port *p = rxq[i].port < conf->nb_ports ? conf->ports[rxq[i].port] : NULL;
 
-		if (p == NULL || pins[i].q >= p->nb_rxq ||
-		    sched_worker_index(pins[i].lcore) < 0) {
-			SCHED_LOG(ERR, "bad rx queue placement: port %u queue %u lcore %u",
-				  pins[i].port, pins[i].q, pins[i].lcore);
-			rte_free(plan);
-			rte_errno = EINVAL;
-			return NULL;
-		}
-	}
-	/* Only the ports the configuration forwards; NULL: removed or stopped. */
-	for (pid = 0; pid < conf->nb_ports && ret == 0; pid++) {
-		struct port *p = conf->ports[pid];
-
-		for (q = 0; p != NULL && q < p->nb_rxq && ret == 0; q++) {
-			const struct sched_pin *pin = sched_pin_find(pins, nb_pins, pid, q);
-
-			w = pin != NULL ? sched_worker_index(pin->lcore) :
-					  (int)(next++ % nb_cores);
-			ret = sched_plan_add(plan, w, p, q);
+		if (p == NULL) /* stopped or removed */
+			continue;
+		if (rxq[i].q >= p->nb_rxq || rxq[i].worker < 0 || rxq[i].worker >= sched_nb) {
+			SCHED_LOG(ERR, "bad rx queue placement: port %u queue %u worker %d",
+				  rxq[i].port, rxq[i].q, rxq[i].worker);
+			ret = -EINVAL;
+		} else {
+			ret = sched_plan_add(plan, rxq[i].worker, p, rxq[i].q);
+			if (ret < 0)
+				SCHED_LOG(ERR, "too many rx queues for one worker (max %d)",
+					  SCHED_MAX_RXQ);
 		}
 	}
 	if (ret < 0) {
-		SCHED_LOG(ERR, "too many rx queues for one worker (max %d)", SCHED_MAX_RXQ);
 		rte_free(plan);
 		rte_errno = -ret;
 		return NULL;
 	}
 	return plan;
+}
+
+int
+sched_worker_socket(uint16_t w)
+{
+	return (int)rte_lcore_to_socket_id(sched_workers[w].lcore);
 }
 
 void
@@ -334,9 +316,8 @@ sched_sleep_blocker(uint16_t w, char *buf, size_t len)
 	return buf;
 }
 
-/* The worker that polls (@p p, @p q) under @p plan, or -1. */
-static int
-sched_plan_owner(const struct sched_plan *plan, const struct port *p, uint16_t q)
+int
+sched_plan_worker(const struct sched_plan *plan, const struct port *p, uint16_t q)
 {
 	uint16_t w, i;
 
@@ -363,7 +344,7 @@ sched_plan_settle(const struct sched_plan *cur, const struct sched_plan *next)
 		for (i = 0; i < next->nb_rxq[w]; i++) {
 			const struct sched_rxq *rq = &next->rxq[w][i];
 
-			owner = sched_plan_owner(cur, rq->port, rq->q);
+			owner = sched_plan_worker(cur, rq->port, rq->q);
 			if (owner < 0 || owner == w)
 				continue;
 			if (mid == NULL) {
@@ -458,7 +439,7 @@ sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
 	struct fwd_ctx ctx;
 	uint16_t nb;
 
-	nb = port_rx_burst(rq->port, rq->q, pkts, conf->burst);
+	nb = port_rx_burst(rq->port, rq->q, pkts, conf->burst, conf->burst_bytes);
 	if (nb == 0 && !conf->engine->poll_empty)
 		return 0;
 	ctx.conf = conf;
@@ -475,24 +456,66 @@ sched_poll_one(struct sched_worker *wk, const struct fwd_conf *conf,
 	return nb;
 }
 
-/* One burst from every queue of worker @p w's list in @p plan, and the
- * output flushed; returns the packets received. */
+/*
+ * Charge the flush that ended at @p end (it began at @p t) to the queues
+ * that received in this iteration, by their share of the packets.
+ */
+static void
+sched_charge_flush(const struct sched_plan *plan, uint16_t w, const uint16_t *got,
+		   uint32_t pkts, uint64_t t, uint64_t end)
+{
+	uint16_t i;
+
+	for (i = 0; i < plan->nb_rxq[w]; i++) {
+		const struct sched_rxq *rq = &plan->rxq[w][i];
+
+		if (got[i] != 0)
+			stats_add(&rq->port->rxq[rq->q].cycles, got[i] == pkts ? end - t :
+				  (end - t) * got[i] / pkts);
+	}
+}
+
+/*
+ * One burst from every queue of worker @p w's list in @p plan (the
+ * iteration began at TSC @p now), and the output flushed; returns the
+ * packets received and, when there were some, the TSC after the flush in
+ * @p end. Each queue that received is charged the cycles since the
+ * previous TSC read (its burst, and the empty polls just before it) and
+ * its share of the flush: the load that placement balances. The TSC is
+ * read once per queue that received and once after the flush, which
+ * stands for the iteration's end read.
+ */
 static inline uint32_t
 sched_poll_all(struct sched_worker *wk, uint16_t w, const struct sched_plan *plan,
-	       uint64_t now)
+	       uint64_t now, uint64_t *end)
 {
+	uint16_t got[SCHED_MAX_RXQ];
+	uint64_t t = now, t1;
 	uint32_t pkts = 0;
 	uint16_t i;
 
-	for (i = 0; i < plan->nb_rxq[w]; i++)
-		pkts += sched_poll_one(wk, plan->conf, &plan->rxq[w][i], now);
-	if (unlikely(wk->woke_at != 0) && pkts != 0) {
-		uint64_t us = (rte_rdtsc() - wk->woke_at) * 1000000 / rte_get_tsc_hz();
+	for (i = 0; i < plan->nb_rxq[w]; i++) {
+		const struct sched_rxq *rq = &plan->rxq[w][i];
+
+		got[i] = sched_poll_one(wk, plan->conf, rq, now);
+		if (got[i] != 0) {
+			t1 = rte_rdtsc();
+			stats_add(&rq->port->rxq[rq->q].cycles, t1 - t);
+			pkts += got[i];
+			t = t1;
+		}
+	}
+	fwd_out_flush(plan->conf, &wk->out);
+	if (pkts == 0)
+		return 0;
+	if (unlikely(wk->woke_at != 0)) {
+		uint64_t us = (t - wk->woke_at) * 1000000 / rte_get_tsc_hz();
 
 		stats_add(&wk->stats.wake_hist[stats_wake_bucket(us)], 1);
 		wk->woke_at = 0;
 	}
-	fwd_out_flush(plan->conf, &wk->out);
+	*end = rte_rdtsc();
+	sched_charge_flush(plan, w, got, pkts, t, *end);
 	return pkts;
 }
 
@@ -545,7 +568,7 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 		wk->gen = plan->gen;
 		sched_disarm(w, plan, false);
 	}
-	pkts = sched_poll_all(wk, w, plan, start);
+	pkts = sched_poll_all(wk, w, plan, start, &end);
 	/* Nothing came in: back off for a moment before reading the guests'
 	 * ring indices again, so that the poll does not keep pulling the
 	 * cache lines they are writing away from their cores; a little longer
@@ -562,10 +585,10 @@ sched_iterate(struct sched_worker *wk, uint16_t w, uint64_t start)
 		}
 		while (n-- != 0)
 			rte_pause();
+		end = rte_rdtsc();
 	} else {
 		wk->idle_streak = 0;
 	}
-	end = rte_rdtsc();
 	sched_account(wk, start, end, pkts);
 	stats_add(&wk->stats.iterations, 1);
 	return end;
@@ -667,7 +690,7 @@ sched_try_sleep(struct sched_worker *wk, uint16_t w, uint64_t start)
 	__atomic_store_n(&wk->blocker, 0, __ATOMIC_RELAXED);
 	/* The notification flags must be visible before the rings are read. */
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pkts = sched_poll_all(wk, w, plan, start);
+	pkts = sched_poll_all(wk, w, plan, start, &end);
 	if (pkts != 0 || __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE) != plan ||
 	    __atomic_load_n(&sched_quit, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&wk->mode, __ATOMIC_RELAXED) != SCHED_POLL_ADAPTIVE) {
@@ -696,7 +719,7 @@ sched_try_sleep(struct sched_worker *wk, uint16_t w, uint64_t start)
 	 * and consume them come after. */
 	plan = __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
 	wk->gen = plan->gen;
-	pkts = sched_poll_all(wk, w, plan, t1);
+	pkts = sched_poll_all(wk, w, plan, t1, &end);
 	sched_disarm(w, plan, true);
 	sched_woken_by(wk, fds, intr, nfd);
 	end = rte_rdtsc();

@@ -26,6 +26,7 @@
 
 #include "fwd.h"
 #include "port.h"
+#include "sched_assign.h"
 #include "stats.h"
 
 #define SCHED_MAX_WORKERS 16   /**< Worker lcores (each owns one tx queue per port). */
@@ -96,15 +97,20 @@ int sched_worker_index(unsigned int lcore);
 struct rte_rcu_qsbr *sched_qsbr(void);
 
 /**
- * Build a plan over the rx queues of every port in conf->ports: the queues in @p pins go to
- * the lcore they name, the rest round-robin over the first @p nb_cores
- * workers (0: all of them). Returns the
- * plan (to publish) or NULL with rte_errno set (EINVAL for a pin naming a
- * bad port, queue or lcore; ENOSPC when a worker's list overflows).
+ * Build a plan from a placement (sched_assign()): rxq[i].q of port
+ * rxq[i].port is polled by worker rxq[i].worker. Entries whose port is not
+ * in conf->ports (stopped or removed) are left out. Returns the plan (to
+ * publish) or NULL with rte_errno set (EINVAL for a bad port, queue or
+ * worker; ENOSPC when a worker's list overflows).
  */
 struct sched_plan *sched_plan_build(const struct fwd_conf *conf,
-				    const struct sched_pin *pins,
-				    unsigned int nb_pins, uint16_t nb_cores);
+				    const struct sched_assign_rxq *rxq, unsigned int n);
+
+/** The worker that polls (@p p, @p q) under @p plan, or -1. */
+int sched_plan_worker(const struct sched_plan *plan, const struct port *p, uint16_t q);
+
+/** NUMA socket of worker @p w (rte_lcore_to_socket_id()). */
+int sched_worker_socket(uint16_t w);
 
 /**
  * Publish @p plan. When workers run, waits until none uses the previous
@@ -180,5 +186,62 @@ void sched_reader_begin(void);
 
 /** Leave the section begun by sched_reader_begin(). */
 void sched_reader_end(void);
+
+/**
+ * Load samples kept per rx queue and per worker; with the sample interval
+ * (10 s by default) they make the minute that Open vSwitch's pmd-rxq-show
+ * and auto-lb look at.
+ */
+#define SCHED_LOAD_HIST 6
+
+/**
+ * Take a load sample at TSC @p now: every rx queue's busy cycles and
+ * packets and every worker's busy and total cycles since the previous
+ * sample (the first call only starts the first sample). The last
+ * SCHED_LOAD_HIST samples are kept. Control thread only, as are the other
+ * sched_load_*() functions.
+ */
+void sched_load_sample(uint64_t now);
+
+/** Drop the whole history; the next sched_load_sample() starts afresh. */
+void sched_load_forget(void);
+
+/**
+ * Restart the workers' overload history (after a rebalance: their loads
+ * change); the queues' history stays, since it does not depend on the
+ * worker that polled them.
+ */
+void sched_load_workers_restart(void);
+
+/** Samples kept (0..SCHED_LOAD_HIST). */
+unsigned int sched_load_samples(void);
+
+/** TSC cycles the kept samples cover. */
+uint64_t sched_load_window(void);
+
+/** One rx queue over the kept samples. */
+struct sched_rxq_load {
+	uint64_t cycles;  /**< Busy cycles (its bursts and their share of the flushes). */
+	uint64_t pkts;    /**< Packets received. */
+};
+
+/** Rx queue @p q of @p p over the kept samples (zero for a port not sampled yet). */
+void sched_load_rxq(const struct port *p, uint16_t q, struct sched_rxq_load *out);
+
+/** One worker over the kept samples. */
+struct sched_worker_load {
+	uint64_t busy;         /**< Cycles of iterations that received. */
+	uint64_t total;        /**< Busy, idle and asleep cycles. */
+	unsigned int samples;  /**< Samples since its history last restarted. */
+};
+
+/** Worker @p w over the kept samples. */
+void sched_load_worker(uint16_t w, struct sched_worker_load *out);
+
+/**
+ * True when some worker was busy at least @p pct % of every one of
+ * SCHED_LOAD_HIST samples since its history last restarted.
+ */
+bool sched_load_overloaded(unsigned int pct);
 
 #endif /* VDP_SCHED_H */

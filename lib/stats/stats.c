@@ -26,6 +26,8 @@ stats_queue_read(const struct stats_queue *q, struct stats_queue *out)
 	out->pkts = stats_read(&q->pkts);
 	out->bytes = stats_read(&q->bytes);
 	out->bursts = stats_read(&q->bursts);
+	out->cycles = stats_read(&q->cycles);
+	out->budget_cuts = stats_read(&q->budget_cuts);
 	for (i = 0; i < STATS_DROP_MAX; i++)
 		out->drops[i] = stats_read(&q->drops[i]);
 }
@@ -39,6 +41,8 @@ stats_queue_sub(struct stats_queue *out, const struct stats_queue *a,
 	out->pkts = a->pkts - b->pkts;
 	out->bytes = a->bytes - b->bytes;
 	out->bursts = a->bursts - b->bursts;
+	out->cycles = a->cycles - b->cycles;
+	out->budget_cuts = a->budget_cuts - b->budget_cuts;
 	for (i = 0; i < STATS_DROP_MAX; i++)
 		out->drops[i] = a->drops[i] - b->drops[i];
 }
@@ -51,6 +55,8 @@ stats_queue_acc(struct stats_queue *acc, const struct stats_queue *q)
 	acc->pkts += q->pkts;
 	acc->bytes += q->bytes;
 	acc->bursts += q->bursts;
+	acc->cycles += q->cycles;
+	acc->budget_cuts += q->budget_cuts;
 	for (i = 0; i < STATS_DROP_MAX; i++)
 		acc->drops[i] += q->drops[i];
 }

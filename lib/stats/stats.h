@@ -63,6 +63,12 @@ struct stats_queue {
 	uint64_t pkts;                  /**< Packets received or sent. */
 	uint64_t bytes;                 /**< Bytes received or sent. */
 	uint64_t bursts;                /**< Non-empty bursts. */
+	uint64_t cycles;                /**< Rx: TSC cycles of the non-empty bursts, with
+					 *   their share of the flush that sent what they
+					 *   brought (the queue's load); tx: 0. */
+	uint64_t budget_cuts;           /**< Rx: bursts that reached the byte budget with
+					 *   fewer packets than asked for (port_rx_burst());
+					 *   tx: 0. */
 	uint64_t drops[STATS_DROP_MAX]; /**< Packets dropped, by reason. */
 } __rte_cache_aligned;
 

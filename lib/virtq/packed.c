@@ -270,13 +270,15 @@ virtq_packed_flush(struct virtq *vq, bool rx)
 /*
  * Four single-descriptor tx chains from a line's start, each header and
  * packet in one host piece that fits its mbuf, none to be zero-copied and
- * (with @p tx_hdr) none whose header asks for anything: taken together.
+ * (with @p tx_hdr) none whose header asks for anything, and the first three
+ * packets under @p room bytes (what is left of the burst's byte budget: no
+ * chain after the one that reaches it is taken): taken together.
  * Returns 0 when @p m[0..3] hold them, 1 when they are to be taken one at
  * a time (nothing has changed then).
  */
 static __rte_always_inline int
 packed_dequeue_batch(struct virtq *vq, struct rte_mbuf **m, const bool zc, uint32_t zc_min,
-		     const bool tx_hdr)
+		     const bool tx_hdr, uint64_t room)
 {
 	const struct vring_packed_desc *ring = &vq->desc_packed[vq->last_avail];
 	uint16_t hdr = vq->hdr_len, id[PACKED_BATCH], i;
@@ -318,7 +320,8 @@ packed_dequeue_batch(struct virtq *vq, struct rte_mbuf **m, const bool zc, uint3
 		}
 		rte_prefetch0(p[i] + hdr);
 	}
-	if (unlikely(!packed_ids_distinct(id)))
+	if (unlikely(!packed_ids_distinct(id)) ||
+	    unlikely((uint64_t)len[0] + len[1] + len[2] - 3u * hdr >= room))
 		return 1;
 	for (i = 0; i < PACKED_BATCH; i++) {
 		uint32_t l = len[i] - hdr;
@@ -380,10 +383,11 @@ packed_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc, bool took
 	virtq_notify(vq, old_used);
 }
 
-/* The dequeue, specialised on zero-copy and on reading tx headers. */
+/* The dequeue, specialised on zero-copy and on reading tx headers. It ends
+ * with the packet that brings the bytes to @p max_bytes. */
 static __rte_always_inline uint16_t
 packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-	       uint16_t n, const bool zc, const bool tx_hdr)
+	       uint16_t n, uint32_t max_bytes, const bool zc, const bool tx_hdr)
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t old_used = virtq_used_pos(vq), count = 0, taken = 0, small = 0, todo;
@@ -416,7 +420,8 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	packed_burst_begin(vq);
 	while (taken < todo) {
 		if (taken + PACKED_BATCH <= todo &&
-		    packed_dequeue_batch(vq, &bufs[count], zc, zc_min, tx_hdr) == 0) {
+		    packed_dequeue_batch(vq, &bufs[count], zc, zc_min, tx_hdr,
+					 max_bytes - bytes) == 0) {
 			for (ret = 0; ret < PACKED_BATCH; ret++) {
 				bytes += bufs[count]->pkt_len;
 				pkts[count] = bufs[count];
@@ -424,6 +429,8 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			}
 			small += zc ? PACKED_BATCH : 0;
 			taken += PACKED_BATCH;
+			if (unlikely(bytes >= max_bytes))
+				break;
 			continue;
 		}
 		if (!packed_head_avail(vq))
@@ -448,6 +455,8 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 		pkts[count] = bufs[count];
 		count++;
 		taken++;
+		if (unlikely(bytes >= max_bytes))
+			break;
 	}
 	if (count < todo)
 		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
@@ -462,30 +471,30 @@ packed_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 /* The dequeue's instances: copy or zero-copy, tx headers read or not. */
 static __rte_noinline uint16_t
 packed_dequeue_copy(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		    uint16_t n)
+		    uint16_t n, uint32_t max_bytes)
 {
-	return packed_dequeue(vq, mp, pkts, n, false, false);
+	return packed_dequeue(vq, mp, pkts, n, max_bytes, false, false);
 }
 
 static __rte_noinline uint16_t
 packed_dequeue_copy_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-			uint16_t n)
+			uint16_t n, uint32_t max_bytes)
 {
-	return packed_dequeue(vq, mp, pkts, n, false, true);
+	return packed_dequeue(vq, mp, pkts, n, max_bytes, false, true);
 }
 
 static __rte_noinline uint16_t
 packed_dequeue_zc(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		  uint16_t n)
+		  uint16_t n, uint32_t max_bytes)
 {
-	return packed_dequeue(vq, mp, pkts, n, true, false);
+	return packed_dequeue(vq, mp, pkts, n, max_bytes, true, false);
 }
 
 static __rte_noinline uint16_t
 packed_dequeue_zc_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		      uint16_t n)
+		      uint16_t n, uint32_t max_bytes)
 {
-	return packed_dequeue(vq, mp, pkts, n, true, true);
+	return packed_dequeue(vq, mp, pkts, n, max_bytes, true, true);
 }
 
 /*
@@ -747,7 +756,7 @@ packed_enqueue(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n, const bool 
 	return placed;
 }
 
-/* The enqueue's instances (mp is unused: the signature is the dequeue's). */
+/* The enqueue's instances (mp is unused: virtq_burst_fn's signature). */
 static __rte_noinline uint16_t
 packed_enqueue_one_buf(struct virtq *vq, struct rte_mempool *mp __rte_unused,
 		       struct rte_mbuf **pkts, uint16_t n)

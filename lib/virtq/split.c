@@ -206,10 +206,11 @@ split_dequeue_end(struct virtq *vq, uint16_t old_used, const bool zc, bool took)
 }
 
 /* The dequeue, specialised on zero-copy and on reading tx headers (@p zc,
- * @p tx_hdr constant) so that a path pays nothing for what it does not do. */
+ * @p tx_hdr constant) so that a path pays nothing for what it does not do.
+ * It ends with the packet that brings the bytes to @p max_bytes. */
 static __rte_always_inline uint16_t
 split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-	      uint16_t n, const bool zc, const bool tx_hdr)
+	      uint16_t n, uint32_t max_bytes, const bool zc, const bool tx_hdr)
 {
 	struct rte_mbuf *bufs[VIRTQ_MAX_BURST];
 	uint16_t heads[VIRTQ_MAX_BURST];
@@ -292,6 +293,8 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			small += !zcopied && bufs[count]->pkt_len < zc_min;
 		pkts[count] = bufs[count];
 		count++;
+		if (unlikely(bytes >= max_bytes))
+			break;
 	}
 	if (count < todo)
 		rte_pktmbuf_free_bulk(&bufs[count], todo - count);
@@ -306,30 +309,30 @@ split_dequeue(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 /* The dequeue's instances: copy or zero-copy, tx headers read or not. */
 static __rte_noinline uint16_t
 split_dequeue_copy(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		   uint16_t n)
+		   uint16_t n, uint32_t max_bytes)
 {
-	return split_dequeue(vq, mp, pkts, n, false, false);
+	return split_dequeue(vq, mp, pkts, n, max_bytes, false, false);
 }
 
 static __rte_noinline uint16_t
 split_dequeue_copy_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		       uint16_t n)
+		       uint16_t n, uint32_t max_bytes)
 {
-	return split_dequeue(vq, mp, pkts, n, false, true);
+	return split_dequeue(vq, mp, pkts, n, max_bytes, false, true);
 }
 
 static __rte_noinline uint16_t
 split_dequeue_zc(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		 uint16_t n)
+		 uint16_t n, uint32_t max_bytes)
 {
-	return split_dequeue(vq, mp, pkts, n, true, false);
+	return split_dequeue(vq, mp, pkts, n, max_bytes, true, false);
 }
 
 static __rte_noinline uint16_t
 split_dequeue_zc_hdr(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-		     uint16_t n)
+		     uint16_t n, uint32_t max_bytes)
 {
-	return split_dequeue(vq, mp, pkts, n, true, true);
+	return split_dequeue(vq, mp, pkts, n, max_bytes, true, true);
 }
 
 /*
@@ -553,7 +556,7 @@ split_enqueue(struct virtq *vq, struct rte_mbuf **pkts, uint16_t n, const bool m
 	return placed;
 }
 
-/* The enqueue's instances (mp is unused: the signature is the dequeue's). */
+/* The enqueue's instances (mp is unused: virtq_burst_fn's signature). */
 static __rte_noinline uint16_t
 split_enqueue_one_buf(struct virtq *vq, struct rte_mempool *mp __rte_unused,
 		      struct rte_mbuf **pkts, uint16_t n)

@@ -201,14 +201,14 @@ virtq_set_log(struct virtq *vq, const struct virtq_log_ops *log, void *ctx)
 
 uint16_t
 virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
-		    struct rte_mbuf **pkts, uint16_t n)
+		    struct rte_mbuf **pkts, uint16_t n, uint32_t max_bytes)
 {
 	/* Zero-copy on, or chains of it still due back. */
 	if (unlikely(vq->zc != NULL) &&
 	    (__atomic_load_n(&vq->zc_min, __ATOMIC_RELAXED) != UINT32_MAX ||
 	     virtq_zc_pending(vq)))
-		return vq->dequeue_zc(vq, mp, pkts, n);
-	return vq->dequeue(vq, mp, pkts, n);
+		return vq->dequeue_zc(vq, mp, pkts, n, max_bytes);
+	return vq->dequeue(vq, mp, pkts, n, max_bytes);
 }
 
 uint16_t

@@ -194,9 +194,13 @@ struct virtq_chain {
 struct virtq_zc;
 struct virtq;
 
-/** A burst function, chosen once per queue for its layout and features. */
+/** An enqueue function (mp unused), chosen once per queue for its layout and features. */
 typedef uint16_t (*virtq_burst_fn)(struct virtq *vq, struct rte_mempool *mp,
 				   struct rte_mbuf **pkts, uint16_t n);
+
+/** A dequeue function, chosen as virtq_burst_fn is; virtq_dequeue_burst()'s arguments. */
+typedef uint16_t (*virtq_dequeue_fn)(struct virtq *vq, struct rte_mempool *mp,
+				     struct rte_mbuf **pkts, uint16_t n, uint32_t max_bytes);
 
 /** A virtqueue (split or packed) as the device side sees it. */
 struct virtq {
@@ -214,8 +218,8 @@ struct virtq {
 		struct vring_packed_desc_event *device_event; /**< Packed: when to kick
 							  *   (we write). */
 	};
-	virtq_burst_fn dequeue;       /**< Copy dequeue for the negotiated features. */
-	virtq_burst_fn dequeue_zc;    /**< Zero-copy dequeue for them. */
+	virtq_dequeue_fn dequeue;     /**< Copy dequeue for the negotiated features. */
+	virtq_dequeue_fn dequeue_zc;  /**< Zero-copy dequeue for them. */
 	virtq_burst_fn enqueue;       /**< Enqueue for them (mp unused). */
 	uint16_t size;                /**< Ring size. */
 	uint16_t mask;                /**< Split: size - 1. */
@@ -308,9 +312,19 @@ int virtq_chain_walk(struct virtq *vq, uint16_t head, bool writable,
  * virtio-net header's checksum and GSO fields become mbuf offload flags.
  * Bad chains are returned with length 0 and counted. Calls the guest at
  * most once, if it asked. Returns the number of packets.
+ *
+ * Byte budget: the burst takes no chain after the one whose packet brings
+ * the bytes taken (packets without their virtio-net header, as
+ * virtq_stats::bytes counts them) to @p max_bytes or more. That chain is
+ * still taken, so a burst with anything to take returns at least one
+ * packet; UINT32_MAX is no bound. A bad chain adds nothing. The rule is
+ * exact on every path: the packed ring's batches of four are taken
+ * together only while their first three packets stay under what is left
+ * of the budget, so a batch never takes a chain past the one that reaches
+ * it, and a burst takes the same chains with or without batches.
  */
 uint16_t virtq_dequeue_burst(struct virtq *vq, struct rte_mempool *mp,
-			     struct rte_mbuf **pkts, uint16_t n);
+			     struct rte_mbuf **pkts, uint16_t n, uint32_t max_bytes);
 
 /**
  * Copy up to @p n packets (at most VIRTQ_MAX_BURST are considered; the

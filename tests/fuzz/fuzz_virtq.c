@@ -286,7 +286,8 @@ enum fz_reg {
 /* Operation kinds (byte 0 of an operation, modulo FZ_OP_MAX). */
 enum fz_op_kind {
 	FZ_OP_NOP,         /* Nothing. */
-	FZ_OP_DEQUEUE,     /* virtq_dequeue_burst(n, pool y & 3); y & 4: free at once. */
+	FZ_OP_DEQUEUE,     /* virtq_dequeue_burst(n, pool y & 3, byte budget arg, 0:
+			    * none); y & 4: free at once. */
 	FZ_OP_ENQUEUE,     /* virtq_enqueue_burst() of n % 81 built packets. */
 	FZ_OP_WALK,        /* virtq_chain_walk(head arg, writable n & 1). */
 	FZ_OP_AVAIL_ADD,   /* Guest: avail->idx += arg. */
@@ -1918,16 +1919,18 @@ fz_sim_take(struct fz_sim *s, uint16_t cand, uint16_t head, enum fz_chain_st st,
  * collection that starts the burst. Mirrors split_dequeue() and
  * packed_dequeue(): the mbufs of the whole burst are taken first, then
  * each chain may need more; a refused chain gives back what it took, the
- * burst ends where an allocation fails. Packed (whose batches of four
- * take the chains one at a time would, with the same outcome): a chain
- * that fails its walk is refused for that first; then one whose buffer id
- * is out (taken earlier in the burst, or zero-copied and not freed) is
- * refused as head_in_flight; both are taken and given back, their used
- * descriptors keeping the positions in step.
+ * burst ends where an allocation fails, and after the packet that brings
+ * its bytes to @p max_bytes. Packed (whose batches of four take the
+ * chains one at a time would, with the same outcome, byte budget
+ * included): a chain that fails its walk is refused for that first; then
+ * one whose buffer id is out (taken earlier in the burst, or zero-copied
+ * and not freed) is refused as head_in_flight; both are taken and given
+ * back, their used descriptors keeping the positions in step.
  */
 static void
 fz_simulate(const uint16_t *heads, uint16_t todo, uint16_t bulk, struct rte_mempool *mp,
-	    uint32_t avail, bool zc_path, uint32_t zc_min, bool stalled, struct fz_sim *s)
+	    uint32_t avail, bool zc_path, uint32_t zc_min, bool stalled, uint32_t max_bytes,
+	    struct fz_sim *s)
 {
 	uint32_t hdr_len = fz.vq.hdr_len;
 	uint32_t room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
@@ -1999,6 +2002,8 @@ fz_simulate(const uint16_t *heads, uint16_t todo, uint16_t bulk, struct rte_memp
 		s->bytes += len;
 		if (zc_path && zc_min != UINT32_MAX && !zc && len < zc_min)
 			s->zc_small++;
+		if (s->bytes >= max_bytes)
+			return;
 	}
 }
 
@@ -2182,7 +2187,7 @@ fz_chain_add(uint16_t head, uint16_t ndesc, uint8_t st, const struct rte_mbuf *m
 }
 
 static void
-fz_op_dequeue(uint8_t n, uint8_t y)
+fz_op_dequeue(uint8_t n, uint16_t arg, uint8_t y)
 {
 	static const uint8_t pool_of[4] = { 0, 1, 2, 0 };
 	static uint16_t heads[FZ_MAX_CHAINS], nds[FZ_MAX_CHAINS];
@@ -2193,6 +2198,7 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	int32_t pkt_chain[VIRTQ_MAX_BURST];
 	uint16_t ret, used = 0, i, j, todo = 0, bulk, pending = 0, taken;
 	uint32_t zc_min = fz.vq.zc_min, avail, npop, k, owed;
+	uint32_t max_bytes = arg == 0 ? UINT32_MAX : arg;
 	const struct fz_sim *s = &sim[0];
 	bool zc_path, stall, hold, jump = false, took, pk_wrap;
 	uint64_t stalls;
@@ -2246,13 +2252,13 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	if (zc_path && !b.broken && !jump)
 		fz_zq_collect();
 
-	ret = virtq_dequeue_burst(&fz.vq, mp, pkts, n);
+	ret = virtq_dequeue_burst(&fz.vq, mp, pkts, n, max_bytes);
 	/* Taken: the position moved (packed: a whole lap flips the wrap). */
 	took = took && (fz.vq.last_avail != b.last_avail ||
 			(fz.packed && fz.vq.avail_wrap != pk_wrap));
-	FZ_TRACE("dequeue n %u pool %s%s: %u packets, avail %u -> %u%s", n, mp->name,
-		 zc_path ? " (zero-copy path)" : "", ret, b.last_avail, fz.vq.last_avail,
-		 took ? ", kicks off" : "");
+	FZ_TRACE("dequeue n %u bytes %u pool %s%s: %u packets, avail %u -> %u%s", n, max_bytes,
+		 mp->name, zc_path ? " (zero-copy path)" : "", ret, b.last_avail,
+		 fz.vq.last_avail, took ? ", kicks off" : "");
 	if (took)
 		fz.kick = FZ_KICK_OFF;
 	if (fz.packed ? fz_pk_check_burst(&b, ret, n) : false)
@@ -2272,10 +2278,12 @@ fz_op_dequeue(uint8_t n, uint8_t y)
 	/* What should have happened. A stall counted in this burst was found
 	 * at its start or at its end: whichever the packets say. */
 	taken = fz.packed ? fz_pk_taken(todo) : (uint16_t)(fz.vq.last_avail - b.last_avail);
-	fz_simulate(cand_head, todo, bulk, mp, avail, zc_path, zc_min, fz.zq_stalled, &sim[0]);
+	fz_simulate(cand_head, todo, bulk, mp, avail, zc_path, zc_min, fz.zq_stalled, max_bytes,
+		    &sim[0]);
 	why = fz_sim_diff(&sim[0], &b, taken, ret, pkts);
 	if (why != NULL && stalls != 0) {
-		fz_simulate(cand_head, todo, bulk, mp, avail, zc_path, zc_min, true, &sim[1]);
+		fz_simulate(cand_head, todo, bulk, mp, avail, zc_path, zc_min, true, max_bytes,
+			    &sim[1]);
 		if (fz_sim_diff(&sim[1], &b, taken, ret, pkts) == NULL) {
 			s = &sim[1];
 			why = NULL;
@@ -3527,7 +3535,7 @@ fz_op(const uint8_t *op)
 
 	switch (kind) {
 	case FZ_OP_DEQUEUE:
-		fz_op_dequeue(n, y);
+		fz_op_dequeue(n, arg, y);
 		break;
 	case FZ_OP_ENQUEUE:
 		fz_op_enqueue(n, arg, x, y);

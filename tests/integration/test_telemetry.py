@@ -28,8 +28,15 @@ def test_telemetry_endpoints(sockdir, procs):
     assert wait_rx(p1, 160) == 160
     assert settle(p1) == 160
 
+    # Every endpoint is registered (a refused one would answer null).
+    listed = set(vdp.telemetry("/"))
+    assert {"/vdp/ports", "/vdp/port", "/vdp/vhost", "/vdp/lcores", "/vdp/rxqs",
+            "/vdp/drops", "/vdp/mempool"} <= listed, listed
+    assert "not registered" not in vdp.output()
     r = telemetry_py(vdp, "/vdp/ports", "/vdp/port,vhost1", "/vdp/vhost", "/vdp/lcores",
-                     "/vdp/drops")
+                     "/vdp/drops", "/vdp/rxqs")
+    assert sorted(r["/vdp/rxqs"]) == ["vhost0/rxq0", "vhost1/rxq0"]
+    assert r["/vdp/rxqs"]["vhost0/rxq0"]["lcore"] == 1
     assert r["/vdp/ports"]["vhost0"]["rx_packets"] == 160
     assert r["/vdp/port"]["tx_packets"] == 160 and r["/vdp/port"]["id"] == 1
     vh = r["/vdp/vhost"]

@@ -50,7 +50,8 @@ def wait_for(cond, timeout, step=0.2, what="condition"):
 class Vdp:
     """A vdp process with its own EAL file prefix."""
 
-    def __init__(self, args, lcores=LCORES, mem=512, eal=None):
+    def __init__(self, args, lcores=LCORES, mem=512, eal=None, env=None):
+        """env: variables added to the test's own environment for vdp."""
         self.prefix = unique("vdpt")
         self.log_path = "/tmp/%s.log" % self.prefix
         self.ctl_path = "/tmp/%s.ctl" % self.prefix
@@ -62,7 +63,8 @@ class Vdp:
             cmd += ["--ctl-socket", self.ctl_path]
         self.cmd = cmd
         self.log = open(self.log_path, "w+")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **env) if env else None)
 
     def output(self):
         with open(self.log_path) as f:

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 		for (i = 0; i < PERF_BURST; i++)
 			perf_post(&g, &hdr, pkt, len);
 		t = rte_rdtsc_precise();
-		n = virtq_dequeue_burst(&txq, pool, m, PERF_BURST);
+		n = virtq_dequeue_burst(&txq, pool, m, PERF_BURST, FWD_BURST_BYTES_DEFAULT);
 		deq_cyc += rte_rdtsc_precise() - t;
 		t = rte_rdtsc_precise();
 		placed = virtq_enqueue_burst(&rxq, m, n);

@@ -57,6 +57,8 @@ test_defaults(void)
 	TAP_EQ(P.opts.txonly.pkt_len, 64);
 	TAP_EQ(P.opts.txonly.flows, 1);
 	TAP_EQ(P.opts.stats_period, 0);
+	TAP_EQ(P.opts.burst_bytes, FWD_BURST_BYTES_DEFAULT);
+	TAP_EQ(P.opts.burst_bytes, 0x80000);
 	TAP_CHECK(!params_has_topology(&P));
 }
 
@@ -89,6 +91,79 @@ test_vhost_errors(void)
 	TAP_CHECK(strstr(E, "unknown key 'speed=9'") != NULL);
 }
 
+/* Socket owner, group and mode: per port, process-wide defaults, the control socket. */
+static void
+test_sock_perm(void)
+{
+	const char *cfg;
+
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-owner=root,sock-group=0,sock-mode=0640",
+		     "--vhost", "/tmp/b.sock", "--vhost", "/tmp/c.sock,client", NULL), 0);
+	TAP_EQ(P.vhost[0].perm.set, PORT_SOCK_UID | PORT_SOCK_GID | PORT_SOCK_MODE);
+	TAP_EQ(P.vhost[0].perm.uid, 0);
+	TAP_EQ(P.vhost[0].perm.gid, 0);
+	TAP_EQ(P.vhost[0].perm.mode, 0640);
+	TAP_EQ(P.vhost[1].perm.set, 0);
+	TAP_EQ(P.ctl_sock.set, 0);
+
+	/* The defaults fill what a server port does not set, never a client's. */
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-mode=600", "--sock-group", "root",
+		     "--sock-mode", "0666", "--sock-owner", "4242", "--vhost",
+		     "/tmp/c.sock,client", "--ctl-sock-group", "7", "--ctl-sock-mode", "0660",
+		     NULL), 0);
+	TAP_EQ(P.vhost[0].perm.set, PORT_SOCK_UID | PORT_SOCK_GID | PORT_SOCK_MODE);
+	TAP_EQ(P.vhost[0].perm.mode, 0600);
+	TAP_EQ(P.vhost[0].perm.gid, 0);
+	TAP_EQ(P.vhost[0].perm.uid, 4242);
+	TAP_EQ(P.vhost[1].perm.set, 0);
+	TAP_EQ(P.ctl_sock.set, PORT_SOCK_GID | PORT_SOCK_MODE);
+	TAP_EQ(P.ctl_sock.gid, 7);
+	TAP_EQ(P.ctl_sock.mode, 0660);
+
+	cfg = write_config("perm.ini", "[port vm1]\ntype = vhost\npath = vm1.sock\n"
+			   "sock-group = root\nsock-mode = 0660\n");
+	TAP_EQ(parse("--config", cfg, "--sock-mode", "0600", "--sock-owner", "root", NULL), 0);
+	TAP_EQ(P.vhost[0].perm.set, PORT_SOCK_UID | PORT_SOCK_GID | PORT_SOCK_MODE);
+	TAP_EQ(P.vhost[0].perm.mode, 0660);
+
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-owner=vdp-no-such-user", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--vhost: sock-owner=vdp-no-such-user: unknown user "
+			 "'vdp-no-such-user'") == 0);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-group=vdp-no-such-group", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--vhost: sock-group=vdp-no-such-group: unknown group "
+			 "'vdp-no-such-group'") == 0);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-mode=0800", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--vhost: sock-mode=0800: bad mode '0800' (octal, 0000..0777)") == 0);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-mode=1777", NULL), -EINVAL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-mode=", NULL), -EINVAL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-mode=-1", NULL), -EINVAL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-owner=4294967295", NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "unknown user '4294967295'") != NULL);
+	TAP_EQ(parse("--vhost", "/tmp/a.sock,sock-group=root,client", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--vhost: sock-owner, sock-group and sock-mode are for server mode "
+			 "(a client-mode socket is its peer's)") == 0);
+	TAP_EQ(parse("--sock-mode", "rw", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--sock-mode: bad mode 'rw' (octal, 0000..0777)") == 0);
+	TAP_EQ(parse("--sock-group", "vdp-no-such-group", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--sock-group: unknown group 'vdp-no-such-group'") == 0);
+	TAP_EQ(parse("--sock-owner", "vdp-no-such-user", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--sock-owner: unknown user 'vdp-no-such-user'") == 0);
+	TAP_EQ(parse("--ctl-sock-mode", "999", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--ctl-sock-mode: bad mode '999' (octal, 0000..0777)") == 0);
+	TAP_EQ(parse("--ctl-sock-group", "vdp-no-such-group", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--ctl-sock-group: unknown group 'vdp-no-such-group'") == 0);
+
+	cfg = write_config("perm.ini", "[port vm1]\ntype = vhost\npath = vm1.sock\n"
+			   "mode = client\nsock-mode = 0660\n");
+	TAP_EQ(parse("--config", cfg, NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "[port vm1] sock-owner, sock-group and sock-mode are for server "
+			 "mode") != NULL);
+	cfg = write_config("perm.ini", "[port vm1]\ntype = vhost\npath = vm1.sock\n"
+			   "sock-group = vdp-no-such-group\n");
+	TAP_EQ(parse("--config", cfg, NULL), -EINVAL);
+	TAP_CHECK(strstr(E, "[port vm1] sock-group: unknown group 'vdp-no-such-group'") != NULL);
+}
+
 static void
 test_duplicates(void)
 {
@@ -118,6 +193,10 @@ test_numbers(void)
 	TAP_EQ(parse("--txpkts", "59", NULL), -EINVAL);
 	TAP_EQ(parse("--tx-flows", "0", NULL), -EINVAL);
 	TAP_EQ(parse("--stats-period", "99999999999999999999", NULL), -EINVAL);
+	TAP_EQ(parse("--burst-bytes", "2048", NULL), 0);
+	TAP_EQ(P.opts.burst_bytes, 2048);
+	TAP_EQ(parse("--burst-bytes", "0", NULL), -EINVAL);
+	TAP_CHECK(strcmp(E, "--burst-bytes: bad value '0' (1518..16777216)") == 0);
 }
 
 static void
@@ -321,7 +400,10 @@ opts_same(const struct opts_fwd *a, const struct opts_fwd *b)
 	return a->engine == b->engine && a->burst == b->burst &&
 	       a->txonly.pkt_len == b->txonly.pkt_len && a->txonly.flows == b->txonly.flows &&
 	       a->txonly.burst == b->txonly.burst && a->l2_age_s == b->l2_age_s &&
-	       a->stats_period == b->stats_period;
+	       a->stats_period == b->stats_period && a->rxq_assign == b->rxq_assign &&
+	       a->load_interval_ms == b->load_interval_ms && a->autolb == b->autolb &&
+	       a->autolb_load == b->autolb_load && a->autolb_improve == b->autolb_improve &&
+	       a->autolb_interval_s == b->autolb_interval_s && a->burst_bytes == b->burst_bytes;
 }
 
 /*
@@ -410,7 +492,7 @@ test_opts_bounds(void)
 	unsigned int i;
 
 	for (i = 0; (d = opts_at(i)) != NULL; i++) {
-		if (d->kind == OPTS_ENGINE)
+		if (d->kind == OPTS_ENGINE || d->kind == OPTS_CHOICE)
 			continue;
 		snprintf(v, sizeof(v), "%u", d->min);
 		check_value(d, v, true);
@@ -428,6 +510,38 @@ test_opts_bounds(void)
 		check_value(d, "-1", false);
 		check_value(d, "", false);
 	}
+}
+
+/* The rx queue options: each choice is taken, a refusal lists them, numbers are bounded. */
+static void
+test_opts_rxq(void)
+{
+	const struct opts_desc *d = opts_find("rxq-assign");
+
+	TAP_CHECK(d != NULL && d->kind == OPTS_CHOICE && d->replace && d->runtime);
+	TAP_EQ(P.opts.rxq_assign, SCHED_ASSIGN_ROUNDROBIN);
+	check_value(d, "group", true);
+	TAP_EQ(P.opts.rxq_assign, SCHED_ASSIGN_GROUP);
+	check_value(d, "cycles", true);
+	TAP_EQ(P.opts.rxq_assign, SCHED_ASSIGN_CYCLES);
+	check_value(d, "roundrobin", true);
+	TAP_EQ(P.opts.rxq_assign, SCHED_ASSIGN_ROUNDROBIN);
+	check_value(d, "Group", false);
+	TAP_CHECK(strstr(E, "[fwd] rxq-assign: unknown value 'Group' (roundrobin, cycles, group)")
+		  != NULL);
+	d = opts_find("auto-lb");
+	TAP_CHECK(d != NULL && d->kind == OPTS_CHOICE && !d->replace);
+	TAP_CHECK(!P.opts.autolb);
+	check_value(d, "on", true);
+	TAP_CHECK(P.opts.autolb);
+	check_value(d, "off", true);
+	TAP_CHECK(!P.opts.autolb);
+	check_value(d, "yes", false);
+	TAP_CHECK(strstr(E, "unknown value 'yes' (off, on)") != NULL);
+	TAP_EQ(P.opts.autolb_load, 95);
+	TAP_EQ(P.opts.autolb_improve, 25);
+	TAP_EQ(P.opts.autolb_interval_s, 60);
+	TAP_EQ(P.opts.load_interval_ms, 10000);
 }
 
 /* txpkts takes testpmd's segment list and sums it. */
@@ -480,6 +594,7 @@ main(void)
 	TAP_RUN(test_defaults);
 	TAP_RUN(test_vhost_option);
 	TAP_RUN(test_vhost_errors);
+	TAP_RUN(test_sock_perm);
 	TAP_RUN(test_duplicates);
 	TAP_RUN(test_numbers);
 	TAP_RUN(test_bad_options);
@@ -494,11 +609,13 @@ main(void)
 	TAP_RUN(test_opts_bounds);
 	TAP_RUN(test_opts_txpkts_list);
 	TAP_RUN(test_opts_engines);
+	TAP_RUN(test_opts_rxq);
 	unlink(write_config("good.ini", ""));
 	unlink(write_config("ovr.ini", ""));
 	unlink(write_config("bad.ini", ""));
 	unlink(write_config("opt.ini", ""));
 	unlink(write_config("poll.ini", ""));
+	unlink(write_config("perm.ini", ""));
 	rmdir(tmpdir);
 	return tap_done();
 }

@@ -45,6 +45,27 @@ conf_new(void)
 	return c;
 }
 
+/*
+ * The plan round robin gives every rx queue of the ports @p c forwards,
+ * over the first @p nb_cores workers (0: all).
+ */
+static struct sched_plan *
+plan_rr(const struct fwd_conf *c, uint16_t nb_cores)
+{
+	struct sched_assign_topo t = { .nb_workers = sched_nb_workers(), .nb_cores = nb_cores };
+	struct sched_assign_rxq rxq[VDP_MAX_PORTS * PORT_MAX_QUEUES];
+	unsigned int n = 0;
+	uint16_t i, q;
+
+	for (i = 0; i < c->nb_ports; i++)
+		for (q = 0; c->ports[i] != NULL && q < c->ports[i]->nb_rxq; q++)
+			rxq[n++] = (struct sched_assign_rxq){ .port = i, .q = q, .socket = -1,
+							      .pin = -1, .worker = -1 };
+	if (sched_assign(SCHED_ASSIGN_ROUNDROBIN, false, &t, rxq, n) < 0)
+		return NULL;
+	return sched_plan_build(c, rxq, n);
+}
+
 /* A removed id is free: port_get() gives NULL and the next port takes it. */
 static void
 test_port_ids_reused(void)
@@ -74,7 +95,7 @@ test_plan_skips_removed_ports(void)
 	struct sched_plan *plan;
 
 	c->ports[1] = NULL;
-	plan = sched_plan_build(c, NULL, 0, 0);
+	plan = plan_rr(c, 0);
 	TAP_CHECK(plan != NULL);
 	if (plan == NULL)
 		return;
@@ -103,7 +124,7 @@ test_loop_cycles_have_no_gaps(void)
 	test_mac(&b, 2);
 	for (i = 0; i < NB_PKTS; i++)
 		TAP_EQ(test_port_rx_add(tp[0], test_pkt(pool, &b, &a, 64)), 0);
-	sched_plan_publish(sched_plan_build(c, NULL, 0, 0));
+	sched_plan_publish(plan_rr(c, 0));
 	TAP_CHECK(!sched_running());
 	TAP_EQ(sched_start(), 0);
 	TAP_CHECK(sched_running());
@@ -111,7 +132,7 @@ test_loop_cycles_have_no_gaps(void)
 	/* The control thread's read-side section does not hold up a publish. */
 	sched_reader_begin();
 	sched_reader_end();
-	sched_plan_publish(sched_plan_build(c, NULL, 0, 1));
+	sched_plan_publish(plan_rr(c, 1));
 	deadline = rte_get_tsc_cycles() + 60 * rte_get_tsc_hz();
 	while (test_port_stats(&tp[1]->port, false).pkts < NB_PKTS &&
 	       rte_get_tsc_cycles() < deadline)
@@ -123,6 +144,10 @@ test_loop_cycles_have_no_gaps(void)
 	TAP_EQ(s.pkts, NB_PKTS);
 	TAP_CHECK(s.iterations > 0 && s.loop_cycles > 0);
 	TAP_EQ(s.busy_cycles + s.idle_cycles, s.loop_cycles);
+	/* The queue that received is charged a share of the busy time, and
+	 * the one that had nothing is charged none. */
+	TAP_CHECK(tp[0]->port.rxq[0].cycles > 0 && tp[0]->port.rxq[0].cycles <= s.busy_cycles);
+	TAP_EQ(tp[1]->port.rxq[0].cycles, 0);
 	/* A second run adds its own span. */
 	TAP_EQ(sched_start(), 0);
 	rte_delay_us_sleep(1000);
@@ -174,7 +199,7 @@ test_adaptive_sleeps_and_wakes(void)
 	stats_lcore_read(sched_worker_stats(0), &s0);
 	TAP_EQ(sched_set_poll_mode(0, SCHED_POLL_ADAPTIVE), 0);
 	TAP_EQ(sched_poll_mode(0), SCHED_POLL_ADAPTIVE);
-	sched_plan_publish(sched_plan_build(c, NULL, 0, 0));
+	sched_plan_publish(plan_rr(c, 0));
 	TAP_EQ(sched_start(), 0);
 	for (round = 0; round < rounds; round++) {
 		TAP_CHECK(wait_asleep());
@@ -238,6 +263,68 @@ test_fini(void)
 	sched_fini();
 }
 
+/*
+ * The load history keeps the last SCHED_LOAD_HIST samples of every rx
+ * queue's cycles and packets, and starts afresh for a new port on a freed
+ * id. This thread plays the worker: none runs.
+ */
+static void
+test_load_history(void)
+{
+	struct sched_worker_load wl;
+	struct sched_rxq_load l;
+	struct test_port *x;
+	uint64_t t = 1000;
+	unsigned int i;
+
+	sched_load_forget();
+	sched_load_sample(t);
+	TAP_EQ(sched_load_samples(), 0);
+	for (i = 1; i <= SCHED_LOAD_HIST + 1; i++) {
+		stats_add(&tp[0]->port.rxq[0].cycles, 10 * i);
+		stats_add(&tp[0]->port.rxq[0].pkts, i);
+		t += 100;
+		sched_load_sample(t);
+	}
+	TAP_EQ(sched_load_samples(), SCHED_LOAD_HIST);
+	TAP_EQ(sched_load_window(), 100 * SCHED_LOAD_HIST);
+	/* The first sample (10 cycles, 1 packet) has dropped out: 2..7. */
+	sched_load_rxq(&tp[0]->port, 0, &l);
+	TAP_EQ(l.cycles, 270);
+	TAP_EQ(l.pkts, 27);
+	sched_load_rxq(&tp[1]->port, 0, &l);
+	TAP_EQ(l.cycles + l.pkts, 0);
+	/* A stopped worker has no cycles: never overloaded, even at 0%. */
+	sched_load_worker(0, &wl);
+	TAP_EQ(wl.samples, SCHED_LOAD_HIST);
+	TAP_EQ(wl.total, 0);
+	TAP_CHECK(!sched_load_overloaded(0));
+	sched_load_workers_restart();
+	sched_load_worker(0, &wl);
+	TAP_EQ(wl.samples, 0);
+	/* A new port on tp[2]'s id inherits none of its history. */
+	stats_add(&tp[2]->port.rxq[0].cycles, 500);
+	sched_load_sample(t += 100);
+	port_unregister(&tp[2]->port);
+	x = test_port_create("x");
+	TAP_CHECK(x != NULL && x->port.id == 2);
+	if (x == NULL)
+		return;
+	stats_add(&x->port.rxq[0].cycles, 7);
+	sched_load_rxq(&x->port, 0, &l);
+	TAP_EQ(l.cycles, 0);
+	sched_load_sample(t += 100);
+	stats_add(&x->port.rxq[0].cycles, 3);
+	sched_load_sample(t += 100);
+	sched_load_rxq(&x->port, 0, &l);
+	TAP_EQ(l.cycles, 3);
+	port_unregister(&x->port);
+	TAP_EQ(port_register(&tp[2]->port), 0);
+	free(x);
+	sched_load_forget();
+	TAP_EQ(sched_load_samples(), 0);
+}
+
 int
 main(void)
 {
@@ -268,6 +355,7 @@ main(void)
 	TAP_RUN(test_plan_skips_removed_ports);
 	TAP_RUN(test_loop_cycles_have_no_gaps);
 	TAP_RUN(test_adaptive_sleeps_and_wakes);
+	TAP_RUN(test_load_history);
 	TAP_RUN(test_fini);
 	return tap_done();
 }

@@ -157,7 +157,7 @@ vft_deq(struct virtq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	uint16_t n)
 {
 	memset(pkts, 0, n * sizeof(pkts[0]));
-	return virtq_dequeue_burst(vq, mp, pkts, n);
+	return virtq_dequeue_burst(vq, mp, pkts, n, UINT32_MAX);
 }
 
 uint16_t

@@ -101,7 +101,8 @@ struct rte_mbuf *vft_mk_mbuf(struct rte_mempool *mp, const uint8_t *p,
 struct rte_mbuf *vft_pkt_mbuf(uint8_t *pkt, uint32_t len, uint32_t seed);
 
 /**
- * virtq_dequeue_burst() with @p pkts cleared first, so that a short burst
+ * virtq_dequeue_burst(), without a byte budget (test_virtq_budget.c has
+ * those), with @p pkts cleared first, so that a short burst
  * leaves NULLs (which the checks and rte_pktmbuf_free_bulk() take) rather
  * than garbage.
  */

@@ -201,9 +201,12 @@ static void lat_add(struct lat_stats *st, uint64_t ns)
 	st->bins[bin_of(ns)]++;
 }
 
+/* A percentile: the middle of its bin, kept within the exact minimum and maximum. */
 static uint64_t lat_pct(const struct lat_stats *st, double q)
 {
-	return percentile(st->bins, st->samples, q, st->max_ns);
+	uint64_t v = percentile(st->bins, st->samples, q, st->max_ns);
+
+	return RTE_MAX(RTE_MIN(v, st->max_ns), st->min_ns);
 }
 
 /* The " samples=... mean_ns=..." part of a "latency:" line (samples > 0). */

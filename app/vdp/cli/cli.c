@@ -22,6 +22,7 @@ const struct cli_group *const cli_groups[] = {
 	&cli_group_vhost,
 	&cli_group_fwd,
 	&cli_group_lcore,
+	&cli_group_rxq,
 	&cli_group_general,
 	NULL,
 };

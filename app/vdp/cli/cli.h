@@ -7,7 +7,7 @@
 
 /**
  * @file
- * vdp's commands. Each group (port, vhost, fwd, lcore, general) declares
+ * vdp's commands. Each group (port, vhost, fwd, lcore, rxq, general) declares
  * its commands in a table next to the handlers, with the help text beside
  * each. One dispatcher, cli_exec(), serves the interactive prompt
  * (rte_cmdline), the control socket (vdpctl) and command files: they all
@@ -74,6 +74,7 @@ extern const struct cli_group cli_group_port;    /**< Ports and their counters. 
 extern const struct cli_group cli_group_vhost;   /**< vhost-user ports. */
 extern const struct cli_group cli_group_fwd;     /**< Forwarding. */
 extern const struct cli_group cli_group_lcore;   /**< Workers, drops, periodic stats. */
+extern const struct cli_group cli_group_rxq;     /**< Rx queue load and placement. */
 extern const struct cli_group cli_group_general; /**< help, quit. */
 
 /**
@@ -145,11 +146,12 @@ int cli_prompt_input(void);
 void cli_prompt_fini(void);
 
 /**
- * Listen on the control socket @p path. A live socket there is an error
- * (-EADDRINUSE); a stale one is replaced. Returns the listening fd or a
- * negative errno.
+ * Listen on the control socket @p path, with the group and mode of
+ * @p perm (without a mode: 0600), set before it listens. A live socket
+ * there is an error (-EADDRINUSE); a stale one is replaced. Returns the
+ * listening fd or a negative errno (that of chown() or chmod() too).
  */
-int cli_sock_open(const char *path);
+int cli_sock_open(const char *path, const struct port_sock_perm *perm);
 
 /** Serve one pending connection on listening socket @p fd: one command, one reply. */
 void cli_sock_serve(int fd, struct ctl *c);

@@ -118,9 +118,10 @@ cli_config_fwd_text(struct cli_ctx *ctx, const struct fwd_conf *conf,
 
 	for (i = 0; i < conf->nb_ports; i++)
 		n += conf->ports[i] != NULL;
-	fprintf(f, "%s packet forwarding - ports=%u - cores=%u - burst=%u - %s\n",
+	fprintf(f, "%s packet forwarding - ports=%u - cores=%u - burst=%u - burst-bytes=%u - %s\n",
 		conf->engine->name, n, ctx->ctl->nb_cores ? ctx->ctl->nb_cores :
-		sched_nb_workers(), conf->burst, sched_running() ? "started" : "stopped");
+		sched_nb_workers(), conf->burst, conf->burst_bytes,
+		sched_running() ? "started" : "stopped");
 	for (w = 0; w < sched_nb_workers(); w++) {
 		fprintf(f, "  lcore %u polls", sched_worker_lcore(w));
 		for (i = 0; i < plan->nb_rxq[w]; i++)
@@ -143,9 +144,10 @@ cli_config_fwd_json(struct cli_ctx *ctx, const struct fwd_conf *conf,
 	bool first = true;
 	uint16_t i, w;
 
-	fprintf(f, "{\"mode\": \"%s\", \"burst\": %u, \"nbcore\": %u, \"started\": %s, "
-		"\"txpkts\": %u, \"tx_flows\": %u, \"lcores\": [", conf->engine->name,
-		conf->burst, ctx->ctl->nb_cores ? ctx->ctl->nb_cores : sched_nb_workers(),
+	fprintf(f, "{\"mode\": \"%s\", \"burst\": %u, \"burst_bytes\": %u, \"nbcore\": %u, "
+		"\"started\": %s, \"txpkts\": %u, \"tx_flows\": %u, \"lcores\": [",
+		conf->engine->name, conf->burst, conf->burst_bytes,
+		ctx->ctl->nb_cores ? ctx->ctl->nb_cores : sched_nb_workers(),
 		sched_running() ? "true" : "false", conf->txonly.pkt_len, conf->txonly.flows);
 	for (w = 0; w < sched_nb_workers(); w++) {
 		fprintf(f, "%s{\"lcore\": %u, \"rxq\": [", w ? ", " : "", sched_worker_lcore(w));
@@ -192,6 +194,15 @@ cli_set_burst(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
 	if (cli_set_opt(ctx, "burst", argv[0]) < 0)
 		return -1;
 	fprintf(ctx->out, "Number of packets per burst set to %u\n", ctx->ctl->opts.burst);
+	return 0;
+}
+
+static int
+cli_set_burst_bytes(struct cli_ctx *ctx, int argc __rte_unused, char **argv)
+{
+	if (cli_set_opt(ctx, "burst-bytes", argv[0]) < 0)
+		return -1;
+	fprintf(ctx->out, "Rx byte budget per burst set to %u\n", ctx->ctl->opts.burst_bytes);
 	return 0;
 }
 
@@ -303,6 +314,7 @@ static const struct cli_cmd cli_fwd_cmds[] = {
 	  "mode, burst, cores, rx queue placement and cross-connects", cli_show_config_fwd },
 	{ "set fwd", "<mode>", 1, 1, CLI_ARG_ENGINE, NULL, cli_set_fwd },
 	{ "set burst", "<n>", 1, 1, CLI_ARG_NONE, NULL, cli_set_burst },
+	{ "set burst-bytes", "<bytes>", 1, 1, CLI_ARG_NONE, NULL, cli_set_burst_bytes },
 	{ "set txpkts", "<len>[,<len>...]", 1, 1, CLI_ARG_NONE, NULL, cli_set_txpkts },
 	{ "set nbcore", "<n>", 1, 1, CLI_ARG_NONE,
 	  "spread rx queues over the first n worker lcores", cli_set_nbcore },

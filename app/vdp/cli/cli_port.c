@@ -73,13 +73,16 @@ static void
 cli_port_info_one(struct cli_ctx *ctx, struct port *p, bool first)
 {
 	bool started = ctl_port_started(ctx->ctl, p);
+	const char *pool = port_pool(p)->name;
+	int socket = port_socket(p);
 
 	if (ctx->json) {
 		cli_json_port_head(ctx, p, first);
 		fprintf(ctx->out, ", \"type\": \"%s\", \"started\": %s, \"link_up\": %s, "
-			"\"rx_queues\": %u, \"tx_queues\": %u}", p->ops->type,
+			"\"rx_queues\": %u, \"tx_queues\": %u, \"numa_socket\": %d, "
+			"\"pool\": \"%s\"}", p->ops->type,
 			started ? "true" : "false", port_is_up(p) ? "true" : "false",
-			p->nb_rxq, p->nb_txq);
+			p->nb_rxq, p->nb_txq, socket, pool);
 		return;
 	}
 	fprintf(ctx->out, "\n********************* Infos for port %u (%s) *********************\n",
@@ -88,6 +91,10 @@ cli_port_info_one(struct cli_ctx *ctx, struct port *p, bool first)
 		"Rx queues: %u\nTx queues: %u\n", p->ops->type,
 		started ? "started" : "stopped", port_is_up(p) ? "up" : "down",
 		p->nb_rxq, p->nb_txq);
+	if (socket == SOCKET_ID_ANY)
+		fprintf(ctx->out, "NUMA socket: unknown, mbufs from %s\n", pool);
+	else
+		fprintf(ctx->out, "NUMA socket: %d, mbufs from %s\n", socket, pool);
 	cli_port_detail(ctx, p);
 }
 
@@ -153,6 +160,8 @@ cli_xstats_dir(struct cli_ctx *ctx, struct port *p, bool rx, bool *first)
 	cli_xstat(ctx, first, name, s.bytes);
 	snprintf(name, sizeof(name), "%s_bursts", dir);
 	cli_xstat(ctx, first, name, s.bursts);
+	if (rx)
+		cli_xstat(ctx, first, "rx_budget_cuts", s.budget_cuts);
 	for (r = 0; r < STATS_DROP_MAX; r++) {
 		snprintf(name, sizeof(name), "%s_drop_%s", dir, stats_drop_name(r));
 		cli_xstat(ctx, first, name, s.drops[r]);
@@ -163,6 +172,10 @@ cli_xstats_dir(struct cli_ctx *ctx, struct port *p, bool rx, bool *first)
 		cli_xstat(ctx, first, name, one.pkts);
 		snprintf(name, sizeof(name), "%s_q%u_bytes", dir, q);
 		cli_xstat(ctx, first, name, one.bytes);
+		if (!rx)
+			continue;
+		snprintf(name, sizeof(name), "rx_q%u_budget_cuts", q);
+		cli_xstat(ctx, first, name, one.budget_cuts);
 	}
 }
 

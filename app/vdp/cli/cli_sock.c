@@ -24,9 +24,10 @@
 #include "cli.h"
 
 #define CLI_SOCK_TIMEOUT_S 2 /* a client that does not send its line in time is dropped */
+#define CLI_SOCK_MODE 0600   /* the control socket stays vdp's user's unless configured */
 
 int
-cli_sock_open(const char *path)
+cli_sock_open(const char *path, const struct port_sock_perm *perm)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, ret;
@@ -39,9 +40,18 @@ cli_sock_open(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 16) != 0) {
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		ret = -errno;
 		close(fd);
+		return ret;
+	}
+	/* Nobody can connect before listen(): the mode is right by then. */
+	ret = port_sock_perm_apply(path, perm, CLI_SOCK_MODE);
+	if (ret == 0 && listen(fd, 16) != 0)
+		ret = -errno;
+	if (ret < 0) {
+		close(fd);
+		unlink(path);
 		return ret;
 	}
 	return fd;

@@ -44,11 +44,23 @@ cli_vhost_text(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 
 	strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S UTC", gmtime(&vi->since));
 	fprintf(ctx->out, "vhost port %u (%s)\n", p->id, p->name);
-	fprintf(ctx->out, "  socket: %s (%s)\n", vi->path, vi->client ? "client" : "server");
+	if (vi->sock_found)
+		fprintf(ctx->out, "  socket: %s (%s, %s:%s %04o)\n", vi->path,
+			vi->client ? "client" : "server", vi->sock_owner, vi->sock_group,
+			(unsigned int)vi->sock_mode);
+	else
+		fprintf(ctx->out, "  socket: %s (%s)\n", vi->path,
+			vi->client ? "client" : "server");
 	fprintf(ctx->out, "  state: %s since %s, connects %" PRIu64 ", disconnects %" PRIu64 "\n",
 		vi->connected ? "connected" : "waiting for peer", since, vi->connects,
 		vi->disconnects);
 	fprintf(ctx->out, "  engine: %s\n", vi->engine);
+	if (vi->numa_node == SOCKET_ID_ANY)
+		fprintf(ctx->out, "  numa: node unknown, pool %s, pool fallbacks %" PRIu64 "\n",
+			vi->pool, vi->pool_fallbacks);
+	else
+		fprintf(ctx->out, "  numa: node %d, pool %s, pool fallbacks %" PRIu64 "\n",
+			vi->numa_node, vi->pool, vi->pool_fallbacks);
 	if (vi->zcopy_min != 0)
 		fprintf(ctx->out, "  zcopy: %s, from %u bytes\n", vi->zcopy, vi->zcopy_min);
 	else
@@ -116,11 +128,22 @@ cli_vhost_json(struct cli_ctx *ctx, const struct port *p, const struct port_vhos
 	cli_json_str(f, p->name);
 	fprintf(f, ", \"socket\": ");
 	cli_json_str(f, vi->path);
+	/* "" when there is no socket file (a client-mode peer not listening). */
+	fprintf(f, ", \"socket_owner\": ");
+	cli_json_str(f, vi->sock_owner);
+	fprintf(f, ", \"socket_group\": ");
+	cli_json_str(f, vi->sock_group);
+	if (vi->sock_found)
+		fprintf(f, ", \"socket_mode\": \"%04o\"", (unsigned int)vi->sock_mode);
+	else
+		fprintf(f, ", \"socket_mode\": \"\"");
 	fprintf(f, ", \"mode\": \"%s\", \"connected\": %s, \"since\": %" PRId64
 		", \"connects\": %" PRIu64 ", \"disconnects\": %" PRIu64 ", \"engine\": \"%s\""
+		", \"numa_node\": %d, \"pool\": \"%s\", \"pool_fallbacks\": %" PRIu64
 		", \"features\": %" PRIu64 ", \"feature_names\": [",
 		vi->client ? "client" : "server", vi->connected ? "true" : "false",
-		(int64_t)vi->since, vi->connects, vi->disconnects, vi->engine, vi->features);
+		(int64_t)vi->since, vi->connects, vi->disconnects, vi->engine, vi->numa_node,
+		vi->pool, vi->pool_fallbacks, vi->features);
 	cli_vhost_bits(ctx, vi->features, port_vhost_feature_name);
 	fprintf(f, "], \"protocol_features\": %" PRIu64 ", \"protocol_feature_names\": [",
 		vi->protocol_features);
@@ -207,7 +230,9 @@ cli_set_port_zcopy(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* "add vhost <name> <path> [client] [queues=N] [engine=E]": the same parser as --vhost. */
+/* "add vhost <name> <path> [client] [KEY=VALUE...]": the same parser as --vhost;
+ * a server-mode port takes the socket owner, group and mode it does not set
+ * from --sock-owner, --sock-group and --sock-mode (ctl_add_vhost()). */
 static int
 cli_add_vhost(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -220,7 +245,8 @@ cli_add_vhost(struct cli_ctx *ctx, int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		if (strchr(argv[i], ',') != NULL)
 			return cli_err(ctx, "bad option '%s' (client, queues=N, engine=virtq|rte, "
-				       "zcopy=auto|on|off, zcopy-min=BYTES)", argv[i]);
+				       "zcopy=auto|on|off, zcopy-min=BYTES, sock-owner=USER, "
+				       "sock-group=GROUP, sock-mode=MODE)", argv[i]);
 		strlcat(spec, ",", sizeof(spec));
 		strlcat(spec, argv[i], sizeof(spec));
 	}
@@ -244,7 +270,7 @@ static const struct cli_cmd cli_vhost_cmds[] = {
 	  "zero-copy dequeue of a vhost-user port, and its threshold (0: the mode's)",
 	  cli_set_port_zcopy },
 	{ "add vhost", "<name> <path> [client] [queues=N] [engine=virtq|rte] [zcopy=M] "
-	  "[zcopy-min=B]", 2, 7,
+	  "[zcopy-min=B] [sock-owner=U] [sock-group=G] [sock-mode=M]", 2, 10,
 	  CLI_ARG_NONE, "create a vhost-user port and forward it (no cross-connect yet)",
 	  cli_add_vhost },
 };
