@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -257,6 +258,16 @@ ethdev_tx_idle(struct port *p, uint16_t q)
 	rte_spinlock_unlock(&ep->txlock[hwq]);
 }
 
+/* Whether rx queue @p q's own interrupt fd is readable now. */
+static bool
+ethdev_fd_readable(uint16_t dev_id, uint16_t q)
+{
+	struct pollfd pfd = { .fd = rte_eth_dev_rx_intr_ctl_q_get_fd(dev_id, q),
+			      .events = POLLIN };
+
+	return pfd.fd >= 0 && poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
 /*
  * Adaptive polling: the queue's interrupt, where the PMD has one. The
  * worker waits on an epoll fd of the queue's own, so that taking the event
@@ -277,6 +288,11 @@ ethdev_rx_notify(struct port *p, uint16_t q, bool on, struct port_notify *n)
 		k = rte_eth_dev_rx_intr_enable(ep->dev_id, q);
 		if (k != 0 && k != -ENOTSUP)
 			return -ENOTSUP;
+		/* Its edge was taken when the worker last woke, and the PMD
+		 * may not have seen those frames yet (net_tap reads only after
+		 * its SIGIO handler ran): frames still waiting mean polling on. */
+		if (k == -ENOTSUP && ethdev_fd_readable(ep->dev_id, q))
+			return 1;
 		n->fd = ep->intr_epfd[q];
 		n->intr = true;
 		return 0;
