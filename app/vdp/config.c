@@ -230,6 +230,9 @@ config_fwd(const struct config_section *s, struct vdp_params *p, char *err,
 			return params_err(err, errlen, "%s: [fwd] unknown key '%s'", s->file, k);
 		} else if (opts_set(&p->opts, d, val, why, sizeof(why)) < 0) {
 			return params_err(err, errlen, "%s: [fwd] %s: %s", s->file, k, why);
+		} else if (strlcpy(p->opt_vals[opts_index(d)], val, PARAMS_OPT_LEN) >=
+			   PARAMS_OPT_LEN) {
+			return params_err(err, errlen, "%s: [fwd] %s: value too long", s->file, k);
 		}
 	}
 	return 0;

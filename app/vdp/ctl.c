@@ -23,7 +23,7 @@ RTE_LOG_REGISTER_SUFFIX(ctl_logtype, ctl, INFO);
 struct ctl vdp_ctl;
 pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int __rte_format_printf(4, 5)
+int
 ctl_err(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
@@ -380,6 +380,7 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 
 	memset(c, 0, sizeof(*c));
 	c->opts = p->opts;
+	c->poll_mode_fixed = p->poll_mode_set;
 	c->l2_entries = p->l2_entries;
 	c->vhost_sock = p->vhost_sock;
 	c->pool = pool;
@@ -400,6 +401,8 @@ ctl_init(struct ctl *c, const struct vdp_params *p, struct rte_mempool *pool,
 	ret = ctl_init_pins(c, p, err, errlen);
 	if (ret == 0)
 		ret = ctl_init_polls(c, p, err, errlen);
+	if (ret == 0)
+		ret = ctl_reload_init(c, p, err, errlen);
 	if (ret == 0)
 		ret = ctl_l2_follow(c, err, errlen);
 	return ret < 0 ? ret : ctl_commit(c, err, errlen);
@@ -428,6 +431,8 @@ ctl_fini(struct ctl *c)
 	c->l2 = NULL;
 	free(c->conf);
 	c->conf = NULL;
+	free(c->loaded);
+	c->loaded = NULL;
 }
 
 int
@@ -514,6 +519,25 @@ ctl_add_xconnect(struct ctl *c, struct port *a, struct port *b, char *err,
 }
 
 int
+ctl_del_xconnect(struct ctl *c, const struct port *a, const struct port *b, char *err,
+		 size_t errlen)
+{
+	int ret;
+
+	if (c->xconnect[a->id] != b->id || c->xconnect[b->id] != a->id)
+		return ctl_err(err, errlen, -ENOENT, "%s and %s are not cross-connected",
+			       a->name, b->name);
+	c->xconnect[a->id] = FWD_NO_PORT;
+	c->xconnect[b->id] = FWD_NO_PORT;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		c->xconnect[a->id] = b->id;
+		c->xconnect[b->id] = a->id;
+	}
+	return ret;
+}
+
+int
 ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 		     unsigned int lcore, char *err, size_t errlen)
 {
@@ -548,6 +572,28 @@ ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 		c->pins[i] = saved;
 		if (added)
 			c->nb_pins--;
+	}
+	return ret;
+}
+
+int
+ctl_unpin_rxq(struct ctl *c, const struct port *p, uint16_t q, char *err, size_t errlen)
+{
+	struct sched_pin pins[PARAMS_MAX_PINS];
+	unsigned int i, n = 0, nb_pins = c->nb_pins;
+	int ret;
+
+	memcpy(pins, c->pins, sizeof(pins));
+	for (i = 0; i < c->nb_pins; i++)
+		if (c->pins[i].port != p->id || c->pins[i].q != q)
+			c->pins[n++] = c->pins[i];
+	if (n == nb_pins)
+		return ctl_err(err, errlen, -ENOENT, "rx queue %s:%u is not pinned", p->name, q);
+	c->nb_pins = n;
+	ret = ctl_commit(c, err, errlen);
+	if (ret < 0) {
+		memcpy(c->pins, pins, sizeof(pins));
+		c->nb_pins = nb_pins;
 	}
 	return ret;
 }
@@ -601,20 +647,27 @@ ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 }
 
 int
+ctl_add_ethdev(struct ctl *c, const struct port_ethdev_conf *conf, char *err,
+	       size_t errlen)
+{
+	struct port *p = port_ethdev_create(conf, sched_nb_workers());
+
+	if (p == NULL)
+		return ctl_err(err, errlen, -rte_errno, "cannot attach '%s': %s", conf->devargs,
+			       rte_strerror(rte_errno));
+	return ctl_port_added(c, p, err, errlen);
+}
+
+int
 ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen)
 {
 	struct port_ethdev_conf conf = PORT_ETHDEV_CONF_DEFAULTS;
-	struct port *p;
 
 	if (strlcpy(conf.devargs, devargs, sizeof(conf.devargs)) >= sizeof(conf.devargs))
 		return ctl_err(err, errlen, -EINVAL, "devargs too long");
 	strlcpy(conf.name, devargs, sizeof(conf.name));
 	conf.name[strcspn(conf.name, ",")] = '\0';
-	p = port_ethdev_create(&conf, sched_nb_workers());
-	if (p == NULL)
-		return ctl_err(err, errlen, -rte_errno, "cannot attach '%s': %s", devargs,
-			       rte_strerror(rte_errno));
-	return ctl_port_added(c, p, err, errlen);
+	return ctl_add_ethdev(c, &conf, err, errlen);
 }
 
 int

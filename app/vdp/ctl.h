@@ -22,7 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include <rte_common.h>
 #include <rte_mempool.h>
 
 #include "fwd.h"
@@ -57,6 +59,11 @@ struct ctl {
 	enum sched_autolb_verdict autolb_last; /**< Auto-lb's verdict at the last sample. */
 	uint64_t autolb_checks;           /**< Samples at which auto-lb made a dry run. */
 	uint64_t rebalances;              /**< Rebalances applied (command or auto-lb). */
+	struct vdp_params *loaded;        /**< The --config file as it was last loaded (at
+					   *   start or by ctl_reload()), alone; NULL: no
+					   *   file. */
+	bool poll_mode_fixed;             /**< --poll-mode was given: [lcore N] poll-mode
+					   *   keys are not applied. */
 };
 
 /** A placement computed from the measured loads, and what it would change. */
@@ -68,6 +75,9 @@ struct ctl_placement {
 	uint64_t window;                  /**< TSC cycles the loads were measured over. */
 	struct sched_assign_balance bal;  /**< Load variance now and with it. */
 };
+
+/** Write one error line in @p err and return @p ret (a negative errno). */
+int ctl_err(char *err, size_t errlen, int ret, const char *fmt, ...) __rte_format_printf(4, 5);
 
 /** The one control state of the process. */
 extern struct ctl vdp_ctl;
@@ -170,6 +180,17 @@ int ctl_add_xconnect(struct ctl *c, struct port *a, struct port *b, char *err,
 int ctl_set_poll_mode(struct ctl *c, int lcore, enum sched_poll_mode mode, char *err,
 		      size_t errlen);
 
+/** Undo ctl_add_xconnect(): -ENOENT when @p a and @p b are not each other's peer. */
+int ctl_del_xconnect(struct ctl *c, const struct port *a, const struct port *b, char *err,
+		     size_t errlen);
+
+/**
+ * Forget the placement of rx queue @p q of @p p (it stays where it is
+ * until placed afresh); -ENOENT when it is not pinned.
+ */
+int ctl_unpin_rxq(struct ctl *c, const struct port *p, uint16_t q, char *err,
+		  size_t errlen);
+
 /** Poll rx queue @p q of @p p on worker lcore @p lcore. */
 int ctl_set_rxq_affinity(struct ctl *c, struct port *p, uint16_t q,
 			 unsigned int lcore, char *err, size_t errlen);
@@ -183,6 +204,10 @@ int ctl_add_vhost(struct ctl *c, const struct port_vhost_conf *conf, char *err,
 
 /** Probe (if needed), start and forward an ethdev port named after its device. */
 int ctl_attach_ethdev(struct ctl *c, const char *devargs, char *err, size_t errlen);
+
+/** Probe (if needed), create, start and forward the ethdev port @p conf describes. */
+int ctl_add_ethdev(struct ctl *c, const struct port_ethdev_conf *conf, char *err,
+		   size_t errlen);
 
 /**
  * Remove @p p: stop forwarding it, wait until no worker can reach it, then
@@ -205,5 +230,26 @@ int ctl_start(struct ctl *c, bool tx_first, char *err, size_t errlen);
 
 /** Stop the workers; ports stay up. */
 int ctl_stop(struct ctl *c, char *err, size_t errlen);
+
+/**
+ * Keep what @p p's --config file says alone (reading the file again),
+ * for ctl_reload(). Does nothing without a --config file. -EINVAL when
+ * the file no longer loads.
+ */
+int ctl_reload_init(struct ctl *c, const struct vdp_params *p, char *err, size_t errlen);
+
+/**
+ * Read the --config file again and apply what changed in it since it was
+ * last loaded, through the functions above: ports removed, added, or
+ * restarted with new settings; cross-connects; [fwd] options (a key taken
+ * out of the file goes back to its default); rx queue placements and poll
+ * modes of [lcore N] sections. A file that does not load changes nothing
+ * (-EINVAL). Otherwise every change is tried, one line each on @p out
+ * ("  port vhost2: added", "  burst: 16", "  port x: failed: ..."), then
+ * a summary line; -EINVAL when any failed, and a later reload tries again
+ * what is not in force. Ports that the file never named (command line,
+ * "add vhost") are left alone.
+ */
+int ctl_reload(struct ctl *c, FILE *out, char *err, size_t errlen);
 
 #endif /* VDP_CTL_H */

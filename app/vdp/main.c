@@ -26,13 +26,11 @@
 #include <rte_mbuf.h>
 #include <rte_string_fns.h>
 #include <rte_version.h>
-#ifdef VDP_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 #include "cli.h"
 #include "ctl.h"
 #include "fwd.h"
+#include "notify.h"
 #include "params.h"
 #include "port.h"
 #include "report.h"
@@ -45,34 +43,29 @@
 #define VDP_TICK_MS 100         /* control loop period */
 
 static volatile sig_atomic_t vdp_quit;
+static volatile sig_atomic_t vdp_hup;
 
 static void
-vdp_signal(int sig __rte_unused)
+vdp_signal(int sig)
 {
-	vdp_quit = 1;
+	if (sig == SIGHUP)
+		vdp_hup = 1;
+	else
+		vdp_quit = 1;
 }
 
-/*
- * Tell the service manager vdp's state, one sd_notify(3) message of
- * newline-separated assignments (READY=1, STOPPING=1, STATUS=...). It
- * does nothing when vdp was not started with $NOTIFY_SOCKET (by systemd
- * with Type=notify) or was built without libsystemd (meson option
- * systemd); a message that cannot be sent is not an error.
- */
-static void __rte_format_printf(1, 2)
-vdp_notify(const char *fmt, ...)
+/* SIGHUP: reload the --config file, as the "reload" command does. */
+static void
+vdp_reload(struct ctl *c)
 {
-#ifdef VDP_HAVE_SYSTEMD
-	char msg[256];
-	va_list ap;
+	char err[CTL_ERR_LEN];
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sd_notify(0, msg);
-#else
-	RTE_SET_USED(fmt);
-#endif
+	vdp_hup = 0;
+	pthread_mutex_lock(&ctl_lock);
+	if (ctl_reload(c, stdout, err, sizeof(err)) < 0)
+		printf("vdp: reload: %s\n", err);
+	pthread_mutex_unlock(&ctl_lock);
+	fflush(stdout);
 }
 
 static void __rte_noreturn
@@ -404,6 +397,8 @@ vdp_control_loop(const struct vdp_params *p, struct ctl *c, int ctl_fd)
 			if ((fds[1].revents & (POLLIN | POLLHUP)) && cli_prompt_input() < 0)
 				c->quit = true;
 		}
+		if (vdp_hup)
+			vdp_reload(c);
 		port_tick_all();
 		now = rte_rdtsc();
 		ctl_tick(c, now);
@@ -478,6 +473,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, vdp_signal);
 	signal(SIGTERM, vdp_signal);
+	signal(SIGHUP, vdp_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	ctl_fd = vdp_open_ctl(&params);

@@ -152,6 +152,12 @@ opts_at(unsigned int i)
 	return i < RTE_DIM(opts_table) ? &opts_table[i] : NULL;
 }
 
+unsigned int
+opts_index(const struct opts_desc *d)
+{
+	return (unsigned int)(d - opts_table);
+}
+
 /* The entry whose name, or with @p by_key whose config key, is @p s. */
 static const struct opts_desc *
 opts_lookup(const char *s, bool by_key)

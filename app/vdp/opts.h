@@ -71,6 +71,9 @@ struct opts_desc {
 /** The @p i-th option of the table, or NULL past the last. */
 const struct opts_desc *opts_at(unsigned int i);
 
+/** The index of @p d in the table (opts_at(opts_index(d)) == d). */
+unsigned int opts_index(const struct opts_desc *d);
+
 /** The option called @p name (command line, run time), or NULL. */
 const struct opts_desc *opts_find(const char *name);
 

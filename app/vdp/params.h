@@ -24,6 +24,7 @@
 #define PARAMS_ERR_LEN 256          /**< Room for one error line. */
 #define PARAMS_MAX_XCONNECT VDP_MAX_PORTS /**< Explicit cross-connect entries. */
 #define PARAMS_MAX_PINS 64          /**< Explicit rx queue placements. */
+#define PARAMS_OPT_LEN 128          /**< Room for one option value as a config gives it. */
 
 /** A cross-connect between two ports named by the user (name or id). */
 struct params_xconnect {
@@ -63,6 +64,9 @@ struct vdp_params {
 					 *   does not name. */
 	bool poll_mode_set;             /**< --poll-mode was given. */
 	struct opts_fwd opts;           /**< The options of the table in opts.h. */
+	char opt_vals[OPTS_MAX][PARAMS_OPT_LEN]; /**< Each option's value as the config's
+						  *   [fwd] section wrote it, by table index
+						  *   (opts_index()); "": not in the file. */
 	uint32_t l2_entries;            /**< l2 MAC table capacity. */
 	uint32_t nb_mbufs;              /**< Mbufs in the pool; 0: computed. */
 	unsigned int duration;          /**< Exit after this many seconds; 0: run until signalled. */
@@ -102,15 +106,11 @@ int params_load_config(const char *file, struct vdp_params *p, char *err,
 bool params_has_topology(const struct vdp_params *p);
 
 /**
- * Parse "PATH[,client|server][,KEY=VALUE...][,name=NAME]" into @p c, each
- * KEY as params_vhost_key() takes it. @p index names the port "vhostN"
- * when no name is given. Returns 0 or -EINVAL with @p err.
- */
-/**
  * Set one vhost-user port option, the same on the command line, in a
  * config's [port] section and in "add vhost": queues, engine, zcopy,
- * zcopy-min, sock-owner, sock-group, sock-mode. Returns 0, 1 when @p key is none of them (nothing written to
- * @p err), or -EINVAL with @p err saying what is wrong with @p val.
+ * zcopy-min, sock-owner, sock-group, sock-mode. Returns 0, 1 when @p key
+ * is none of them (nothing written to @p err), or -EINVAL with @p err
+ * saying what is wrong with @p val.
  */
 int params_vhost_key(struct port_vhost_conf *c, const char *key, const char *val,
 		     char *err, size_t errlen);
@@ -131,6 +131,11 @@ void params_sock_perm_merge(struct port_sock_perm *perm, const struct port_sock_
 /** A zero-copy mode by name (auto, on, off); 0 or -1. */
 int params_zcopy_mode(const char *s, enum port_vhost_zcopy *mode);
 
+/**
+ * Parse "PATH[,client|server][,KEY=VALUE...][,name=NAME]" into @p c, each
+ * KEY as params_vhost_key() takes it. @p index names the port "vhostN"
+ * when no name is given. Returns 0 or -EINVAL with @p err.
+ */
 int params_parse_vhost(const char *arg, uint16_t index,
 		       struct port_vhost_conf *c, char *err, size_t errlen);
 

@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 
-from vdptest import BUILD, VDP, Vdp
+from vdptest import BUILD, VDP, VDPCTL, Vdp
 
 
 def notify_socket(sockdir):
@@ -61,11 +61,14 @@ def test_unit_verifies(sockdir):
     exec_start = re.search(r"^ExecStart=(\S+) (.*)$", unit, re.M)
     assert exec_start and exec_start.group(1).endswith("/bin/vdp"), unit
     assert " -- --config " in exec_start.group(2)
+    exec_reload = re.search(r"^ExecReload=(\S+) \$VDPCTL_ARGS reload$", unit, re.M)
+    assert exec_reload and exec_reload.group(1).endswith("/bin/vdpctl"), unit
     # systemd-analyze wants the programs to exist: the build's, not the
     # installed ones; the man pages are not installed either.
     copy = os.path.join(sockdir, "vdp.service")
     with open(copy, "w") as f:
-        f.write(unit.replace("ExecStart=%s " % exec_start.group(1), "ExecStart=%s " % VDP))
+        f.write(unit.replace("ExecStart=%s " % exec_start.group(1), "ExecStart=%s " % VDP)
+                .replace("ExecReload=%s " % exec_reload.group(1), "ExecReload=%s " % VDPCTL))
     analyze = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     res = subprocess.run([analyze, "verify", "--man=no", copy], capture_output=True,
                          text=True, timeout=60, cwd=sockdir)

@@ -261,6 +261,10 @@ test_config_good(void)
 	TAP_EQ(P.opts.txonly.flows, 8);
 	TAP_EQ(P.opts.l2_age_s, 5);
 	TAP_EQ(P.opts.stats_period, 3);
+	/* The values as written, for reload; "" for the keys not given. */
+	TAP_CHECK(strcmp(P.opt_vals[opts_index(opts_find("burst"))], "16") == 0);
+	TAP_CHECK(strcmp(P.opt_vals[opts_index(opts_find("fwd"))], "l2") == 0);
+	TAP_CHECK(strcmp(P.opt_vals[opts_index(opts_find("auto-lb"))], "") == 0);
 	TAP_EQ(P.nb_pins, 2);
 	TAP_CHECK(strcmp(P.pins[1].port, "tap") == 0);
 	TAP_EQ(P.pins[1].q, 1);

@@ -312,17 +312,29 @@ cli_quit(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rte_unused)
 	return 0;
 }
 
+static int
+cli_reload(struct cli_ctx *ctx, int argc __rte_unused, char **argv __rte_unused)
+{
+	char err[CTL_ERR_LEN];
+
+	if (ctl_reload(ctx->ctl, ctx->out, err, sizeof(err)) < 0)
+		return cli_err(ctx, "reload: %s", err);
+	return 0;
+}
+
 static const struct cli_cmd cli_general_cmds[] = {
 	{ "help", "[<group>]", 0, 1, CLI_ARG_NONE,
-	  "list the commands, or those of one group (port, vhost, fwd, lcore, general)",
+	  "list the commands, or those of one group (port, vhost, fwd, lcore, rxq, general)",
 	  cli_help },
+	{ "reload", "", 0, 0, CLI_ARG_NONE,
+	  "read the --config file again and apply what changed in it", cli_reload },
 	{ "quit", "", 0, 0, CLI_ARG_NONE,
 	  "stop forwarding, print the summary and exit", cli_quit },
 };
 
 const struct cli_group cli_group_general = {
 	.name = "general",
-	.help = "help and exit",
+	.help = "help, reload and exit",
 	.cmds = cli_general_cmds,
 	.nb = RTE_DIM(cli_general_cmds),
 };
