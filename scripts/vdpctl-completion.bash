@@ -41,6 +41,30 @@ _vdpctl_fits() {
 	return 1
 }
 
+# _vdpctl_syntaxes VDPCTL...: every command's syntax, one per line. One
+# whose arguments are alternatives of several words ("set auto-lb on|off |
+# interval <s>") gives a line per alternative, each after the command's
+# words ("set auto-lb interval <s>").
+_vdpctl_syntaxes() {
+	local s first pre alt
+	while read -r s; do
+		case $s in
+		*" | "*)
+			first=${s%% | *}
+			pre=${first% *}
+			printf '%s\n' "$first"
+			s=${s#* | }
+			while :; do
+				alt=${s%% | *}
+				printf '%s %s\n' "$pre" "$alt"
+				[ "$alt" = "$s" ] && break
+				s=${s#* | }
+			done ;;
+		*) printf '%s\n' "$s" ;;
+		esac
+	done < <(_vdpctl_strings syntax "$@" --json help)
+}
+
 _vdpctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local -a ctl=("${COMP_WORDS[0]}") typed syn next
@@ -97,7 +121,7 @@ _vdpctl() {
 				esac
 			done < <(_vdpctl_alts "$w")
 		done
-	done < <(_vdpctl_strings syntax "${ctl[@]}" --json help)
+	done < <(_vdpctl_syntaxes "${ctl[@]}")
 	mapfile -t COMPREPLY < <(compgen -W "$cands" -- "$cur" | sort -u)
 	[[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2> /dev/null
 }

@@ -93,7 +93,7 @@ params_usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [vdp options]\n"
 	       "\n"
-	       "Topology (without any, config/default.ini is loaded):\n"
+	       "Topology (without any, the default topology is loaded; --version names it):\n"
 	       "  --config FILE          INI topology: [port NAME], [fwd], [lcore N]\n"
 	       "  --vhost PATH[,client][,queues=N][,engine=virtq|rte][,zcopy=auto|on|off]\n"
 	       "          [,zcopy-min=BYTES][,sock-owner=USER][,sock-group=GROUP]\n"
@@ -121,6 +121,7 @@ params_usage(const char *prog)
 	       "  --ctl-sock-group GROUP, --ctl-sock-mode MODE\n"
 	       "                         its group and octal mode (default: vdp's group, 0600)\n"
 	       "  --cmdline-file FILE    run the commands in FILE once forwarding started\n"
+	       "  (SIGHUP, like the reload command, applies a changed --config file)\n"
 	       "  --help, --version\n");
 }
 

@@ -168,6 +168,10 @@ def test_man_pages(dest, sockdir, procs):
     assert "port" in complete("show", "") and "vhost" in complete("show", "")
     assert complete("show", "port", "stats", "") == ["all", "vhost0"]
     assert complete("set", "poll-mode", "") == ["adaptive", "busy"]
+    assert complete("set", "auto-lb", "") == ["improvement-threshold", "interval",
+                                              "load-threshold", "off", "on"]
+    assert complete("set", "auto-lb", "interval", "") == []
+    assert complete("rel") == ["reload"]
     assert complete("--j") == ["--json"]
     opt = complete("add", "vhost", "x", "/tmp/x.sock", "client", "")
     assert "queues=" in opt and "engine=" in opt and "rte" not in opt
