@@ -115,6 +115,18 @@ struct port_ops {
 #define PORT_TSO4 0x1 /**< port.tx_tso: takes TCP/IPv4 segmentation requests. */
 #define PORT_TSO6 0x2 /**< port.tx_tso: takes TCP/IPv6 segmentation requests. */
 
+/**
+ * What a port whose device takes packets before their size is known
+ * (rte_vhost's dequeue, an ethdev) keeps per rx queue to bound a burst by
+ * bytes: the bytes and packets of its recent bursts, each sum decayed by a
+ * quarter per burst. port_rx_burst() learns it for every port; written by
+ * the queue's worker only; zeroed: nothing learnt yet.
+ */
+struct port_rx_est {
+	uint32_t bytes; /**< Decayed sum of the bytes of the queue's bursts. */
+	uint32_t pkts;  /**< Decayed sum of their packets. */
+} __rte_cache_aligned;
+
 /** One port. Created by port_vhost_create() or port_ethdev_create(). */
 struct port {
 	char name[PORT_NAME_LEN];        /**< Unique user-visible name. */
@@ -135,6 +147,10 @@ struct port {
 					  *   (port_pool_for()); read with port_pool(). */
 	struct stats_queue rxq[PORT_MAX_QUEUES]; /**< Live rx counters per queue. */
 	struct stats_queue txq[PORT_MAX_QUEUES]; /**< Live tx counters per queue. */
+	struct port_rx_est rx_est[PORT_MAX_QUEUES]; /**< Each rx queue's recent bytes per
+						     *   packet (port_rx_burst()), for the
+						     *   types that ask their device with
+						     *   port_rx_est_ask(). */
 	struct stats_queue rxq_base[PORT_MAX_QUEUES]; /**< Rx snapshot at last clear. */
 	struct stats_queue txq_base[PORT_MAX_QUEUES]; /**< Tx snapshot at last clear. */
 	bool rxq_adaptive[PORT_MAX_QUEUES]; /**< Rx queue q is polled by an adaptive worker,
@@ -527,22 +543,12 @@ port_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 	stats_add(&p->rxq[q].pkts, nb);
 	stats_add(&p->rxq[q].bytes, bytes);
 	stats_add(&p->rxq[q].bursts, 1);
+	p->rx_est[q].bytes += (uint32_t)bytes - (p->rx_est[q].bytes >> 2);
+	p->rx_est[q].pkts += nb - (p->rx_est[q].pkts >> 2);
 	if (unlikely(bytes >= max_bytes) && nb < n)
 		stats_add(&p->rxq[q].budget_cuts, 1);
 	return nb;
 }
-
-/**
- * What a port whose device takes packets before their size is known
- * (rte_vhost's dequeue, an ethdev) keeps per rx queue to bound a burst by
- * bytes: the bytes and packets of its recent bursts, each sum decayed by a
- * quarter per burst. Written by the queue's worker only; zeroed: nothing
- * learnt yet.
- */
-struct port_rx_est {
-	uint32_t bytes; /**< Decayed sum of the bytes of the queue's bursts. */
-	uint32_t pkts;  /**< Decayed sum of their packets. */
-} __rte_cache_aligned;
 
 /**
  * How many packets to ask the device for: @p n, or fewer when at the
@@ -560,21 +566,6 @@ port_rx_est_ask(const struct port_rx_est *e, uint16_t n, uint32_t max_bytes)
 	if ((uint64_t)e->bytes * n <= budget)
 		return n;
 	return (uint16_t)RTE_MAX((budget + e->bytes - 1) / e->bytes, 1ULL);
-}
-
-/** Learn from a burst of @p nb packets @p pkts of the queue @p e estimates. */
-static inline void
-port_rx_est_learn(struct port_rx_est *e, struct rte_mbuf **pkts, uint16_t nb)
-{
-	uint32_t bytes = 0;
-	uint16_t i;
-
-	if (nb == 0)
-		return;
-	for (i = 0; i < nb; i++)
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	e->bytes += bytes - (e->bytes >> 2);
-	e->pkts += nb - (e->pkts >> 2);
 }
 
 /** Count a tx burst; free and count as dropped what the port did not take. */

@@ -52,9 +52,6 @@ struct port_ethdev {
 					 *   its interrupt (DPDK's rx interrupt event, which
 					 *   clears the interrupt as the PMD needs), or -1
 					 *   when the queue has none. */
-	struct port_rx_est rx_est[PORT_MAX_QUEUES]; /**< Each rx queue's recent bytes per
-						     *   packet, which bound its bursts
-						     *   by bytes (its worker). */
 };
 
 static int ethdev_configure(struct port_ethdev *ep, uint16_t nb_txq, bool rx_intr);
@@ -182,12 +179,10 @@ ethdev_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 		uint32_t max_bytes)
 {
 	struct port_ethdev *ep = (struct port_ethdev *)p;
-	uint16_t ask = port_rx_est_ask(&ep->rx_est[q], n, max_bytes), nb;
+	uint16_t ask = port_rx_est_ask(&p->rx_est[q], n, max_bytes);
 
-	nb = rte_eth_rx_burst(ep->dev_id, q, pkts,
-			      RTE_MIN(n, RTE_ALIGN_CEIL(ask, ETHDEV_RX_ASK_ALIGN)));
-	port_rx_est_learn(&ep->rx_est[q], pkts, nb);
-	return nb;
+	return rte_eth_rx_burst(ep->dev_id, q, pkts,
+				RTE_MIN(n, RTE_ALIGN_CEIL(ask, ETHDEV_RX_ASK_ALIGN)));
 }
 
 /* Whether the device cannot DMA from @p m: a segment over guest memory

@@ -451,7 +451,7 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 	       uint32_t max_bytes)
 {
 	struct port_vhost *vp = (struct port_vhost *)p;
-	uint16_t vring = 2 * q + VHOST_TXQ, nb;
+	uint16_t vring = 2 * q + VHOST_TXQ;
 
 	if (unlikely(!__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE) ||
 		     __atomic_load_n(&vp->rx_held, __ATOMIC_ACQUIRE)))
@@ -460,10 +460,8 @@ vhost_rx_burst(struct port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 		return 0;
 	if (likely(vp->use_virtq))
 		return port_vhost_virtq_rx(vp, q, pkts, n, max_bytes);
-	nb = rte_vhost_dequeue_burst(vp->vid, vring, port_pool(p), pkts,
-				     port_rx_est_ask(&vp->rx_est[q], n, max_bytes));
-	port_rx_est_learn(&vp->rx_est[q], pkts, nb);
-	return nb;
+	return rte_vhost_dequeue_burst(vp->vid, vring, port_pool(p), pkts,
+				       port_rx_est_ask(&p->rx_est[q], n, max_bytes));
 }
 
 /* Workers map their tx queue onto the guest's rx vrings; rte_vhost

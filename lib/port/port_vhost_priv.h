@@ -78,9 +78,6 @@ struct port_vhost {
 	time_t since;                 /**< Wall time of the last state change. */
 	struct port_vhost_mem *mem;   /**< vdp's mapping of guest memory (virtq engine). */
 	struct port_vhost_vring vr[VHOST_MAX_VRINGS]; /**< Vrings (virtq engine). */
-	struct port_rx_est rx_est[PORT_MAX_QUEUES]; /**< Rte engine: each rx queue's recent
-						     *   bytes per packet, which bound its
-						     *   bursts by bytes (its worker). */
 };
 
 /**

@@ -190,6 +190,50 @@ test_rxonly(void)
 	TAP_EQ(rte_mempool_in_use_count(pool), 0);
 }
 
+/* Queue @p n packets of @p len bytes on port 0 and take them in one burst. */
+static uint16_t
+rx_sized(uint16_t n, uint16_t len)
+{
+	struct rte_mbuf *pkts[FWD_BURST_MAX];
+	struct rte_ether_addr a, b;
+	uint16_t i, nb;
+
+	test_mac(&a, 1);
+	test_mac(&b, 2);
+	for (i = 0; i < n; i++)
+		if (test_port_rx_add(tp[0], test_pkt(pool, &a, &b, len)) < 0)
+			return 0;
+	nb = port_rx_burst(&tp[0]->port, 0, pkts, FWD_BURST_MAX, UINT32_MAX);
+	rte_pktmbuf_free_bulk(pkts, nb);
+	return nb;
+}
+
+/* The bytes per packet port_rx_burst() learns, and how many it then asks for. */
+static void
+test_rx_estimate(void)
+{
+	const struct port_rx_est *e = &tp[0]->port.rx_est[0];
+
+	setup(&fwd_rxonly_engine, 2);
+	memset(tp[0]->port.rx_est, 0, sizeof(tp[0]->port.rx_est));
+	/* Nothing learnt: all that is asked for. */
+	TAP_EQ(port_rx_est_ask(e, 32, 4000), 32);
+	TAP_EQ(rx_sized(8, 1000), 8);
+	TAP_EQ(e->bytes, 8000);
+	TAP_EQ(e->pkts, 8);
+	/* 1000 bytes a packet: 4 reach 4000; the budget does not bind at 32 KiB. */
+	TAP_EQ(port_rx_est_ask(e, 32, 4000), 4);
+	TAP_EQ(port_rx_est_ask(e, 32, 4500), 5);
+	TAP_EQ(port_rx_est_ask(e, 32, 32000), 32);
+	TAP_EQ(port_rx_est_ask(e, 32, 1), 1);
+	/* Each burst decays the sums by a quarter: small packets soon dominate. */
+	TAP_EQ(rx_sized(8, 64), 8);
+	TAP_EQ(e->bytes, 8000 - 2000 + 8 * 64);
+	TAP_EQ(e->pkts, 8 - 2 + 8);
+	TAP_EQ(port_rx_est_ask(e, 32, 4000), 9);
+	TAP_EQ(rte_mempool_in_use_count(pool), 0);
+}
+
 static void
 test_txonly_begin(void)
 {
@@ -439,6 +483,7 @@ main(void)
 	TAP_RUN(test_io_no_port);
 	TAP_RUN(test_macswap);
 	TAP_RUN(test_rxonly);
+	TAP_RUN(test_rx_estimate);
 	TAP_RUN(test_txonly_begin);
 	TAP_RUN(test_txonly);
 	TAP_RUN(test_txonly_alloc_fail);
