@@ -287,7 +287,7 @@ ctl_rxq_info(const struct ctl *c, struct ctl_rxq_info *out, unsigned int max)
 			r->busy_pct = wl.busy != 0 ? RTE_MIN(100.0, 100.0 * rl.cycles / wl.busy) : 0;
 			r->socket = port_socket(rq->port);
 			r->pinned = ctl_pin_worker(c, rq->port->id, rq->q) >= 0;
-			r->remote = r->socket >= 0 && ws >= 0 && r->socket != ws;
+			r->remote = sched_socket_remote(r->socket, ws);
 		}
 	}
 	return n;

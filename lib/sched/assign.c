@@ -192,8 +192,7 @@ sched_assign(enum sched_assign_mode mode, bool keep, const struct sched_assign_t
 bool
 sched_assign_remote(const struct sched_assign_topo *t, const struct sched_assign_rxq *r)
 {
-	return r->worker >= 0 && r->socket >= 0 && t->socket[r->worker] >= 0 &&
-	       t->socket[r->worker] != r->socket;
+	return r->worker >= 0 && sched_socket_remote(r->socket, t->socket[r->worker]);
 }
 
 /* Variance of the loads (% of @p window) of the workers marked in @p counted. */

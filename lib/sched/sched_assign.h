@@ -68,6 +68,13 @@ struct sched_assign_topo {
 int sched_assign(enum sched_assign_mode mode, bool keep, const struct sched_assign_topo *t,
 		 struct sched_assign_rxq *rxq, unsigned int n);
 
+/** True when memory on socket @p mem is polled from socket @p worker, both known. */
+static inline bool
+sched_socket_remote(int mem, int worker)
+{
+	return mem >= 0 && worker >= 0 && mem != worker;
+}
+
 /** True when @p r is polled by a worker on another NUMA socket than its memory's. */
 bool sched_assign_remote(const struct sched_assign_topo *t, const struct sched_assign_rxq *r);
 
