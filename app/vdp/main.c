@@ -125,12 +125,14 @@ vdp_default_paths(void)
 	return vdp_in_build_tree() ? build : installed;
 }
 
-/* Print the lookup order of the built-in topology, for --version. */
+/* --version: vdp's, DPDK's ("DPDK 22.11.1"), and the lookup order of the
+ * built-in topology. */
 static void
-vdp_print_default_paths(void)
+vdp_print_version(void)
 {
 	const char *const *path = vdp_default_paths();
 
+	printf("vdp %s (%s)\n", VDP_VERSION, rte_version());
 	printf("default topology:");
 	for (; *path != NULL; path++)
 		printf(" %s", *path);
@@ -424,6 +426,15 @@ main(int argc, char **argv)
 	int ret, ctl_fd;
 	uint32_t held;
 
+	/* These two alone need no EAL (whose own options they are not). */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		vdp_print_version();
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		params_usage("vdp");
+		return 0;
+	}
 	vdp_default_run_dir(run_dir, sizeof(run_dir));
 	params_defaults(&params, run_dir);
 	ret = rte_eal_init(argc, argv);
@@ -441,8 +452,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (params.version) {
-		printf("vdp %s (DPDK %s)\n", VDP_VERSION, rte_version());
-		vdp_print_default_paths();
+		vdp_print_version();
 		rte_eal_cleanup();
 		return 0;
 	}

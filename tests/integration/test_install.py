@@ -67,6 +67,9 @@ def vdp_version(binary):
     rc, out, err = run([binary] + EAL + ["--lcores", "0@0", "--file-prefix", eal_prefix(),
                         "--", "--version"])
     assert rc == 0, out + err
+    # Alone, it needs no EAL options and no "--".
+    rc, bare, err = run([binary, "--version"])
+    assert rc == 0 and bare == out, bare + err
     return out
 
 
