@@ -12,7 +12,8 @@ VDPCTL_BIN=$VDP_BUILD/app/vdpctl/vdpctl
 VDP_PACKAGES="dpdk dpdk-dev libdpdk-dev libnuma-dev meson ninja-build pkg-config
 	python3-pyelftools python3-pytest gcc iproute2 iputils-ping procps
 	qemu-system-x86 busybox-static cpio kmod groff-base libsystemd-dev
-	systemd build-essential debhelper dpkg-dev lintian"
+	systemd build-essential debhelper dpkg-dev lintian libvirt-daemon-system
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils"
 
 vdp_log() {
 	echo "[$(date +%H:%M:%S)] $*" >&2
