@@ -13,7 +13,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 import guest  # noqa: E402
 import vdpfixtures  # noqa: E402
-from vdpfixtures import need_binary, procs  # noqa: E402,F401
+from vdpfixtures import need_binary, netns, procs  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

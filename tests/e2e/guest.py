@@ -9,8 +9,12 @@ booted under TCG with one virtio-net-pci device on a vhost-user socket. Its
 writes to a file the test reads. With hold=True the guest stays up after
 its result, so that a peer can still reach it; the test stops QEMU.
 extra is more QEMU options (test_guests_adaptive.py adds a second serial port).
+
+xfer_check() and assert_xfer() are the two halves of the bulk TCP tests
+with nsxfer.py in a network namespace (test_tap.py, test_libvirt.py).
 """
 
+import json
 import os
 import re
 import signal
@@ -33,6 +37,47 @@ BOOT = re.compile(r"vdp-e2e: boot ")
 # legacy INTx interrupts, which avoids that path. Every guest gets its
 # device options from here, so the workaround lives in this one place.
 NET_DEVICE_WORKAROUND = ",vectors=0"
+
+
+XFER_CHECK = """
+i=0
+until ping -c 1 -W 1 %(ns)s >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 90 ] || exit 1
+done
+ping -c 10 -i 0.2 -W 5 %(ns)s > /tmp/ping.out || true
+cat /tmp/ping.out
+grep -q "10 packets transmitted, 10 packets received" /tmp/ping.out
+head -c %(n)d /dev/urandom > /tmp/out
+%(before)s
+echo "sent $(sha256sum < /tmp/out)"
+nc %(ns)s 5001 < /tmp/out
+nc -l -p 5002 > /tmp/in
+echo "received $(wc -c < /tmp/in) $(sha256sum < /tmp/in)"
+%(after)s
+"""
+
+
+def xfer_check(ns_ip, nbytes, before="", after=""):
+    """The guest's check against nsxfer.py at ns_ip: wait until ns_ip
+    answers, 10 of 10 pings, then nbytes of random data sent to its port
+    5001 and as many received on port 5002, each with its SHA-256 on the
+    serial console. before and after are more shell lines, run before the
+    send and after the receive."""
+    return XFER_CHECK % {"ns": ns_ip, "n": nbytes, "before": before, "after": after}
+
+
+def assert_xfer(serial, result, nbytes):
+    """Every byte each way, intact: the guest's serial output against
+    nsxfer.py's result file."""
+    with open(result) as f:
+        far = json.load(f)
+    sent = re.search(r"sent ([0-9a-f]{64})", serial)
+    received = re.search(r"received (\d+) ([0-9a-f]{64})", serial)
+    assert sent and received, serial
+    # Guest -> namespace, then namespace -> guest.
+    assert far["rx_bytes"] == nbytes and far["rx_sha256"] == sent.group(1), (far, serial)
+    assert int(received.group(1)) == nbytes and received.group(2) == far["tx_sha256"], \
+        (far, serial)
 
 
 def build_image():

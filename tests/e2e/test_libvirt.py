@@ -25,7 +25,6 @@ virt-xml-validate runs); without them the tests fail.
 """
 
 import grp
-import json
 import os
 import pwd
 import re
@@ -38,6 +37,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from guest import assert_xfer, xfer_check
 from vdptest import ROOT, Vdp, unique, wait_for
 
 EXAMPLES = os.path.join(ROOT, "docs", "examples")
@@ -55,20 +55,6 @@ PACKAGES = ("libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients "
 LIBVIRT_DIRS = {"etc": "/etc/libvirt", "run": "/run/libvirt", "lib": "/var/lib/libvirt",
                 "log": "/var/log/libvirt", "cache": "/var/cache/libvirt"}
 
-CHECK = """
-i=0
-until ping -c 1 -W 1 %(ns)s >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 90 ] || exit 1
-done
-ping -c 10 -i 0.2 -W 5 %(ns)s > /tmp/ping.out || true
-cat /tmp/ping.out
-grep -q "10 packets transmitted, 10 packets received" /tmp/ping.out
-head -c %(n)d /dev/urandom > /tmp/out
-echo "sent $(sha256sum < /tmp/out)"
-nc %(ns)s 5001 < /tmp/out
-nc -l -p 5002 > /tmp/in
-echo "received $(wc -c < /tmp/in) $(sha256sum < /tmp/in)"
-"""
 
 
 def sh(*cmd, check=True, timeout=120):
@@ -237,14 +223,6 @@ def libvirtd(workdir):
         d.stop()
 
 
-@pytest.fixture
-def netns():
-    name = unique("vdplv")
-    sh("ip", "netns", "add", name)
-    yield name
-    sh("ip", "netns", "del", name, check=False)
-
-
 def test_libvirt_examples_validate():
     need_libvirt()
     for mode, path in XML.items():
@@ -315,7 +293,7 @@ def test_libvirt_guest_tap_netns(mode, image, workdir, procs, netns, libvirtd):
         shutil.copy(os.path.join(image, f), os.path.join(guestdir, f))
     check = os.path.join(guestdir, "check.sh")
     with open(check, "w") as f:
-        f.write(CHECK % {"ns": NS_IP, "n": NBYTES})
+        f.write(xfer_check(NS_IP, NBYTES))
     sock = os.path.join(guestdir, "vhost0.sock")
     serial = os.path.join(workdir, "serial.log")
 
@@ -386,15 +364,9 @@ def test_libvirt_guest_tap_netns(mode, image, workdir, procs, netns, libvirtd):
             xfer.kill()
             xfer.wait()
     assert xfer.returncode == 0, out
-    with open(result) as f:
-        far = json.load(f)
     serial_out = output()
     assert "10 packets transmitted, 10 packets received" in serial_out
-    sent = re.search(r"sent ([0-9a-f]{64})", serial_out).group(1)
-    received = re.search(r"received (\d+) ([0-9a-f]{64})", serial_out)
-    # Guest -> namespace, then namespace -> guest: every byte, intact.
-    assert far["rx_bytes"] == NBYTES and far["rx_sha256"] == sent
-    assert int(received.group(1)) == NBYTES and received.group(2) == far["tx_sha256"]
+    assert_xfer(serial_out, result, NBYTES)
     # Both ways through vdp: 10 echo requests and NBYTES out of the guest
     # to the tap, 10 replies and NBYTES from the tap into the guest.
     guest, tap = vdp.port("vhost0"), vdp.port("net_tap0")

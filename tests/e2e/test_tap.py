@@ -4,52 +4,29 @@
 ping both ways, then a bulk TCP transfer each way whose SHA-256 is
 checked at the far end, with no checksum errors counted on either side."""
 
-import json
 import os
 import re
 import subprocess
 import sys
 
-import pytest
-
-from guest import Guest
-from vdptest import Vdp, unique
+from guest import Guest, assert_xfer, xfer_check
+from vdptest import Vdp
 
 NS_IP, GUEST_IP = "198.19.1.1", "198.19.1.2"
 NBYTES = 2 * 1024 * 1024
 NSXFER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nsxfer.py")
 
-CHECK = """
-i=0
-until ping -c 1 -W 1 %(ns)s >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 90 ] || exit 1
-done
-ping -c 10 -i 0.2 -W 5 %(ns)s > /tmp/ping.out || true
-cat /tmp/ping.out
-grep -q "10 packets transmitted, 10 packets received" /tmp/ping.out
-head -c %(n)d /dev/urandom > /tmp/out
 # TSO frames of several segments whatever rate the emulated guest paces at.
-echo 16 > /proc/sys/net/ipv4/tcp_min_tso_segs
-echo "sent $(sha256sum < /tmp/out)"
-nc %(ns)s 5001 < /tmp/out
-nc -l -p 5002 > /tmp/in
-echo "received $(wc -c < /tmp/in) $(sha256sum < /tmp/in)"
-awk '/^Tcp: [0-9]/ { print "tcp csum errors", $16 }' /proc/net/snmp
+BEFORE = "echo 16 > /proc/sys/net/ipv4/tcp_min_tso_segs"
+AFTER = """awk '/^Tcp: [0-9]/ { print "tcp csum errors", $16 }' /proc/net/snmp
 echo "virtio features $(cat /sys/class/net/eth0/device/features)"
-awk '/^Tcp: [0-9]/ { print "tcp out", $12, "retrans", $13 }' /proc/net/snmp
-"""
+awk '/^Tcp: [0-9]/ { print "tcp out", $12, "retrans", $13 }' /proc/net/snmp"""
 
 
 def sh(*cmd, check=True):
     return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
 
-@pytest.fixture
-def netns():
-    name = unique("vdpe2e")
-    sh("ip", "netns", "add", name)
-    yield name
-    sh("ip", "netns", "del", name, check=False)
 
 
 def test_guest_tap_netns(image, workdir, procs, netns):
@@ -68,7 +45,7 @@ def test_guest_tap_netns(image, workdir, procs, netns):
     xfer = subprocess.Popen(ns + [sys.executable, NSXFER, NS_IP, GUEST_IP, str(NBYTES), result],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        g = Guest(image, workdir, sock, CHECK % {"ns": NS_IP, "n": NBYTES},
+        g = Guest(image, workdir, sock, xfer_check(NS_IP, NBYTES, BEFORE, AFTER),
                   ip=GUEST_IP + "/24", timeout=240)
         procs.append(g)
         g.wait_result(timeout=300)
@@ -78,14 +55,8 @@ def test_guest_tap_netns(image, workdir, procs, netns):
             xfer.kill()
             xfer.wait()
     assert xfer.returncode == 0, out
-    with open(result) as f:
-        far = json.load(f)
     serial = g.output()
-    sent = re.search(r"sent ([0-9a-f]{64})", serial).group(1)
-    received = re.search(r"received (\d+) ([0-9a-f]{64})", serial)
-    # Guest -> namespace, then namespace -> guest: every byte, intact.
-    assert far["rx_bytes"] == NBYTES and far["rx_sha256"] == sent
-    assert int(received.group(1)) == NBYTES and received.group(2) == far["tx_sha256"]
+    assert_xfer(serial, result, NBYTES)
     assert "tcp csum errors 0" in serial
     snmp = sh(*ns, "cat", "/proc/net/snmp").stdout
     tcp = [l.split() for l in snmp.splitlines() if l.startswith("Tcp:")]

@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vdpfixtures  # noqa: E402
-from vdpfixtures import need_binary, procs  # noqa: E402,F401
+from vdpfixtures import need_binary, netns, procs  # noqa: E402,F401
 
 
 sockdir = vdpfixtures.private_dir("sockdir", "vdp-it-")

@@ -548,14 +548,6 @@ def test_ethdev_interrupt_wakes(sockdir, procs):
     assert lcore_json(vdp)["sleep_blocker"] is None
 
 
-@pytest.fixture
-def netns():
-    name = unique("vdpns")
-    subprocess.run(["ip", "netns", "add", name], check=True)
-    yield name
-    subprocess.run(["ip", "netns", "del", name])
-
-
 def ns(name, *cmd, **kw):
     return subprocess.run(["ip", "netns", "exec", name] + list(cmd), check=True,
                           capture_output=True, text=True, **kw)

@@ -8,9 +8,7 @@ import os
 import re
 import subprocess
 
-import pytest
-
-from vdptest import Peer, Vdp, settle, unique, wait_for, wait_rx
+from vdptest import Peer, Vdp, settle, wait_for, wait_rx
 
 NS_IP, PEER_IP = "198.18.0.1", "198.18.0.2"
 PEER_MAC = "02:00:00:00:00:77"
@@ -18,14 +16,6 @@ PEER_MAC = "02:00:00:00:00:77"
 
 def sh(*cmd, check=True):
     return subprocess.run(cmd, check=check, capture_output=True, text=True)
-
-
-@pytest.fixture
-def netns():
-    name = unique("vdpns")
-    sh("ip", "netns", "add", name)
-    yield name
-    sh("ip", "netns", "del", name, check=False)
 
 
 def ns(name, *cmd, check=True):
