@@ -111,43 +111,53 @@ reload_port_gone(struct reload_run *r, const char *name)
 			    name);
 }
 
+/* Create, start and forward the port @p conf describes: a vhost-user one
+ * (struct port_vhost_conf) when @p vhost, else an ethdev. */
+static int
+reload_add(struct reload_run *r, bool vhost, const void *conf, char *why, size_t len)
+{
+	return vhost ? ctl_add_vhost(r->c, conf, why, len) : ctl_add_ethdev(r->c, conf, why, len);
+}
+
 /*
- * Make port @p name of type @p type what the file says now: nothing when
- * it is there as the file last said (@p same), else removed (when there)
- * and added with its new settings by @p add.
+ * Make port @p name what the file says now (@p now, its entry in the new
+ * record): nothing when it is there as the file last said (@p same), else
+ * removed (when there) and added with @p now. When the new settings fail,
+ * a port the old file described (@p was) comes back with its old ones, and
+ * the record keeps those, so that the next reload tries again.
  */
 static void
-reload_port_want(struct reload_run *r, const char *name, const char *type, bool same,
-		 int (*add)(struct reload_run *r, const char *name, char *why, size_t len))
+reload_port_want(struct reload_run *r, const char *name, bool vhost, void *now,
+		 const void *was, size_t size, bool same)
 {
 	struct port *p = port_find(name);
-	char why[CTL_ERR_LEN];
+	char why[CTL_ERR_LEN], why2[CTL_ERR_LEN];
 	int ret;
 
-	if (p != NULL && same && strcmp(p->ops->type, type) == 0)
+	if (p != NULL && same && strcmp(p->ops->type, vhost ? "vhost" : "ethdev") == 0)
 		return;
 	if (p != NULL) {
 		ret = ctl_del_port(r->c, p, why, sizeof(why));
 		if (ret < 0) {
 			reload_note(r, ret, why, "port %s: new settings", name);
+			if (was != NULL)
+				memcpy(now, was, size);
 			return;
 		}
 	}
-	ret = add(r, name, why, sizeof(why));
-	reload_note(r, ret, why, "port %s: %s", name,
-		    p != NULL ? "restarted with its new settings" : "added");
-}
-
-static int
-reload_add_vhost(struct reload_run *r, const char *name, char *why, size_t len)
-{
-	return ctl_add_vhost(r->c, reload_vhost_of(r->nw, name), why, len);
-}
-
-static int
-reload_add_ethdev(struct reload_run *r, const char *name, char *why, size_t len)
-{
-	return ctl_add_ethdev(r->c, reload_ethdev_of(r->nw, name), why, len);
+	ret = reload_add(r, vhost, now, why, sizeof(why));
+	if (ret == 0 || p == NULL || was == NULL) {
+		reload_note(r, ret, why, "port %s: %s", name,
+			    p != NULL ? "restarted with its new settings" : "added");
+		return;
+	}
+	reload_note(r, ret, why, "port %s: new settings", name);
+	if (reload_add(r, vhost, was, why2, sizeof(why2)) < 0) {
+		fprintf(r->out, "  port %s: its old settings failed too: %s\n", name, why2);
+		return;
+	}
+	fprintf(r->out, "  port %s: back with its old settings\n", name);
+	memcpy(now, was, size);
 }
 
 static void
@@ -163,15 +173,14 @@ reload_ports(struct reload_run *r)
 		reload_port_gone(r, r->old->ethdev[i].name);
 	for (i = 0; i < r->nw->nb_vhost; i++) {
 		ov = reload_vhost_of(r->old, r->nw->vhost[i].name);
-		reload_port_want(r, r->nw->vhost[i].name, "vhost",
-				 ov != NULL && reload_vhost_eq(ov, &r->nw->vhost[i]),
-				 reload_add_vhost);
+		reload_port_want(r, r->nw->vhost[i].name, true, &r->nw->vhost[i], ov,
+				 sizeof(*ov), ov != NULL && reload_vhost_eq(ov, &r->nw->vhost[i]));
 	}
 	for (i = 0; i < r->nw->nb_ethdev; i++) {
 		oe = reload_ethdev_of(r->old, r->nw->ethdev[i].name);
-		reload_port_want(r, r->nw->ethdev[i].name, "ethdev",
-				 oe != NULL && reload_ethdev_eq(oe, &r->nw->ethdev[i]),
-				 reload_add_ethdev);
+		reload_port_want(r, r->nw->ethdev[i].name, false, &r->nw->ethdev[i], oe,
+				 sizeof(*oe),
+				 oe != NULL && reload_ethdev_eq(oe, &r->nw->ethdev[i]));
 	}
 }
 

@@ -142,6 +142,29 @@ def test_reload_change_that_fails_is_tried_again(sockdir, procs):
     assert out.endswith("  port vhost2: added\nreload: 1 change applied\n"), out
 
 
+def test_reload_new_settings_that_fail_keep_the_port(sockdir, procs):
+    extra = os.path.join(sockdir, "d.sock")
+    cfg, vdp, _, _ = start(sockdir, procs, ["--vhost", extra + ",name=extra"])
+    # vhost1 moved onto a socket path another port listens on: refused,
+    # and vhost1 is back on its own path.
+    write(cfg, BASE.replace("b.sock", "d.sock") + FWD, dir=sockdir)
+    for _ in range(2):
+        # (the second time: tried again, as the file still asks for it)
+        rc, out, err = vdp.ctl("reload")
+        assert rc == 1, (rc, out, err)
+        assert "  port vhost1: new settings: failed: port vhost1 or socket %s already " \
+            "exists\n" % extra in err, err
+        assert "  port vhost1: back with its old settings\n" in err, err
+        assert ports(vdp) == ["extra", "vhost0", "vhost1"]
+        assert vdp.telemetry("/vdp/vhost")["vhost1"]["socket"] == \
+            os.path.join(sockdir, "b.sock")
+        x = fwd(vdp)["xconnect"]
+        assert (x["vhost0"], x["vhost1"]) == ("vhost1", "vhost0"), x
+    # Put right in the file: nothing left to do.
+    write(cfg, BASE + FWD, dir=sockdir)
+    assert reload_ok(vdp).endswith("reload: 0 changes applied\n")
+
+
 def test_sighup_reloads_and_notifies(sockdir, procs):
     s, path = notify_socket(sockdir)
     try:
